@@ -1,0 +1,62 @@
+import type { CredentialType } from './constants';
+
+/** The narrow logging surface a strategy gets: one structured line per decision. */
+export interface StrategyLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Reads another secret (a master or provider secret) by name or ARN: its AWSCURRENT value. */
+export interface SecretReader {
+  getSecretString(secretId: string): Promise<string>;
+}
+
+/** What the engine hands a strategy on every call. */
+export interface StrategyContext {
+  /** ARN of the secret being rotated. */
+  readonly secretId: string;
+  /** The ClientRequestToken: the version id of the pending value. */
+  readonly rotationId: string;
+  readonly logger: StrategyLogger;
+  readonly secrets: SecretReader;
+}
+
+/** Answer of {@link CredentialStrategy.inUse}: is the old credential still being used? */
+export interface UsageReport {
+  readonly inUse: boolean;
+  /** Human-readable evidence, e.g. `2 sessions of app_clone from 10.0.1.7`. No secrets. */
+  readonly evidence: string;
+  readonly lastUsed?: Date;
+}
+
+/**
+ * A credential type, as a plain object the rotation engine drives. `S` is the parsed secret value.
+ * Every method must be idempotent: Secrets Manager retries steps, and the engine re-runs them after
+ * a failure at any point.
+ */
+export interface CredentialStrategy<S> {
+  readonly type: CredentialType;
+  /** Short name of the variant, e.g. `single-user`, for logs and metrics. */
+  readonly variant: string;
+  /** Schema-validates a secret value. Bad input throws `SecretFormatError` naming the field. */
+  parse(value: string): S;
+  /** Serialises a value for PutSecretValue, keeping unknown fields of the original JSON. */
+  serialize(value: S): string;
+  /** The public identity of a credential (username, key id): safe to fingerprint and log. */
+  identify(value: S): string;
+  /** Every secret string inside a value (passwords, key secrets), so errors can be redacted. */
+  secretsOf(value: S): readonly string[];
+  /** Builds the pending value from the current one (may create a key at a provider). */
+  create(current: S, ctx: StrategyContext): Promise<S>;
+  /** Makes the pending credential valid at the target. Idempotent. */
+  set(pending: S, current: S, previous: S | undefined, ctx: StrategyContext): Promise<void>;
+  /** Proves the pending credential works. */
+  test(pending: S, ctx: StrategyContext): Promise<void>;
+  /** Used by the rollout workflow after consumers moved: is the old credential still used? */
+  inUse?(old: S, since: Date, ctx: StrategyContext): Promise<UsageReport>;
+  /** Makes the old credential stop working. */
+  revoke?(old: S, ctx: StrategyContext): Promise<void>;
+  /** Undoes `revoke` during rollback, where the type allows it. */
+  restore?(old: S, ctx: StrategyContext): Promise<void>;
+}

@@ -1,0 +1,74 @@
+/**
+ * The error hierarchy of Handover. Every error sets `name`, accepts `ErrorOptions` (so it can carry
+ * a `cause`) and carries only redacted context: ARNs, version ids, stage names, usernames, field
+ * names. Never a password, key secret, token or connection string.
+ */
+
+/** Base class: every error Handover throws on purpose is a `HandoverError`. */
+export class HandoverError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'HandoverError';
+  }
+}
+
+/** A required environment variable is missing or malformed. */
+export class ConfigurationError extends HandoverError {
+  readonly variable: string;
+  constructor(variable: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigurationError';
+    this.variable = variable;
+  }
+}
+
+/** The rotation event does not have the shape Secrets Manager sends. Nothing was changed. */
+export class RotationEventError extends HandoverError {
+  readonly field: string;
+  constructor(field: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RotationEventError';
+    this.field = field;
+  }
+}
+
+/**
+ * A secret value is not valid JSON or does not match its credential type's schema. `field` names
+ * the offending field (`$` for the whole value). The message never includes the value itself.
+ * Nothing was changed.
+ */
+export class SecretFormatError extends HandoverError {
+  readonly field: string;
+  constructor(field: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SecretFormatError';
+    this.field = field;
+  }
+}
+
+/**
+ * The secret's versions and staging labels do not allow the requested step (rotation disabled,
+ * unknown token, token not AWSPENDING, ...). Nothing was changed.
+ */
+export class RotationStateError extends HandoverError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RotationStateError';
+  }
+}
+
+/** A credential could not be used to log in or failed its test. */
+export class CredentialTestError extends HandoverError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CredentialTestError';
+  }
+}
+
+/** The target system (database, provider) refused or failed an operation. */
+export class TargetError extends HandoverError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TargetError';
+  }
+}
