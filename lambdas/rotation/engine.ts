@@ -111,7 +111,9 @@ export function createRotationHandler<S>(deps: RotationHandlerDeps<S>): (event: 
         ...(result.identity === undefined ? {} : { key_fingerprint: fingerprint(result.identity) }),
       });
       metrics.recordStep(event.step, 'success', duration_ms);
-      if (event.step === 'finishSecret' && result.outcome === 'success') metrics.recordRotation('success');
+      // Secrets Manager re-invokes finishSecret only after a failed attempt, so an
+      // `already-current` finish is the completion of that rotation, and counts as its success.
+      if (event.step === 'finishSecret') metrics.recordRotation('success');
     } catch (error) {
       const safe = redactError(error, tracker.values);
       const duration_ms = Math.round(now() - started);

@@ -1,0 +1,3 @@
+import { captureProcessOutput } from './log-scan';
+
+captureProcessOutput();
