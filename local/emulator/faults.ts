@@ -1,7 +1,10 @@
 import { AwsServiceError, internalServiceError, throttling } from './errors';
 
 /** An error a fault returns: an explicit exception, or a shorthand for the two the SDK retries. */
-export type FaultError = { readonly type: string; readonly message: string; readonly status?: number } | 'throttle' | 'internal';
+export type FaultError =
+  | { readonly type: string; readonly message: string; readonly status?: number }
+  | 'throttle'
+  | 'internal';
 
 /** What to fail, when and how. */
 export interface FaultOptions {
@@ -55,7 +58,11 @@ interface ActiveFault {
 function toServiceError(error: FaultError | undefined, operation: string): AwsServiceError {
   if (error === undefined || error === 'internal') return internalServiceError();
   if (error === 'throttle') return throttling();
-  return new AwsServiceError(error.type, error.message || `Injected fault on ${operation}`, error.status ?? 400);
+  return new AwsServiceError(
+    error.type,
+    error.message || `Injected fault on ${operation}`,
+    error.status ?? 400,
+  );
 }
 
 /**
@@ -114,7 +121,11 @@ export class FaultInjector {
    * Returns the error to send for this call, or `undefined` to let it through. Used by the server
    * before a call reaches the service.
    */
-  check(service: string, operation: string, input: Readonly<Record<string, unknown>>): AwsServiceError | undefined {
+  check(
+    service: string,
+    operation: string,
+    input: Readonly<Record<string, unknown>>,
+  ): AwsServiceError | undefined {
     for (const fault of this.#faults) {
       const { options } = fault;
       if (options.operation !== operation) continue;

@@ -35,7 +35,12 @@ export function optionalBoolean(input: OperationInput, field: string): boolean |
 }
 
 /** Reads an optional integer member and checks its range. */
-export function optionalInteger(input: OperationInput, field: string, min: number, max: number): number | undefined {
+export function optionalInteger(
+  input: OperationInput,
+  field: string,
+  min: number,
+  max: number,
+): number | undefined {
   const value = input[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value)) typeError(field, 'an integer', value);
@@ -77,7 +82,10 @@ export function optionalObject(input: OperationInput, field: string): OperationI
 export function optionalObjectList(input: OperationInput, field: string): OperationInput[] | undefined {
   const value = input[field];
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'object' && item !== null && !Array.isArray(item))) {
+  if (
+    !Array.isArray(value) ||
+    !value.every((item) => typeof item === 'object' && item !== null && !Array.isArray(item))
+  ) {
     typeError(field, 'a list of structures', value);
   }
   return value as OperationInput[];

@@ -48,9 +48,11 @@ export function generateRandomPassword(options: RandomPasswordOptions = {}): str
   ].filter((characters) => characters.length > 0);
   const all = classes.join('');
   if (all.length === 0) {
-    throw invalidParameter('The options you specified exclude every character; no password can be generated.');
+    throw invalidParameter(
+      'The options you specified exclude every character; no password can be generated.',
+    );
   }
-  const required = options.RequireEachIncludedType ?? true ? classes.map(pick) : [];
+  const required = (options.RequireEachIncludedType ?? true) ? classes.map(pick) : [];
   if (required.length > length) {
     throw invalidParameter(
       `PasswordLength must be at least ${required.length} to include each character type, got ${length}`,

@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAwsJsonHandler } from './aws-json-protocol';
+import { AwsServiceError, ERROR_TYPE, internalServiceError } from './errors';
+import { FaultInjector } from './faults';
+import type { DecodedCall, HttpRequest, HttpResponse, ProtocolHandler } from './protocol';
+import type { RotationLambdaHandler, RotationRetryOptions } from './rotation-driver';
+import { SecretsManagerService } from './secrets-manager';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** One API call the emulator received. Never holds a request body or a secret value. */
+export interface CallRecord {
+  /** The service, e.g. `secretsmanager`. */
+  readonly service: string;
+  /** The operation, e.g. `PutSecretValue`. */
+  readonly operation: string;
+  /** The SecretId (or Name for CreateSecret) the call was about, when it had one. */
+  readonly secretId?: string;
+}
+
+/** What the optional `log` callback receives: operation names only. */
+export interface EmulatorLogEntry {
+  readonly service: string;
+  readonly operation: string;
+}
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 0 - a free port chosen by the OS */
+  readonly port?: number;
+  /** The region in ARNs. @default 'us-east-1' */
+  readonly region?: string;
+  /** The account id in ARNs. @default '123456789012' */
+  readonly accountId?: string;
+  /** How failing rotation steps are retried. @default - 2 retries, 0-50 ms apart */
+  readonly rotation?: RotationRetryOptions;
+  /** Receives the service and operation of every call. @default - nothing is logged */
+  readonly log?: (entry: EmulatorLogEntry) => void;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** The endpoint to give the SDK (`endpoint`, or `AWS_ENDPOINT_URL`), e.g. `http://127.0.0.1:41234`. */
+  readonly endpoint: string;
+  /** The port the emulator listens on. */
+  readonly port: number;
+  /** The Secrets Manager model: rotation set-up, rotation records, `waitForRotation`. */
+  readonly secretsManager: SecretsManagerService;
+  /** Fault injection: make chosen calls fail. */
+  readonly faults: FaultInjector;
+  /** Every call received since start or the last `resetCalls()`, oldest first (a copy). */
+  readonly calls: readonly CallRecord[];
+  /** Empties the call log. */
+  resetCalls(): void;
+  /** The number of calls per operation since start or the last `resetCalls()`. */
+  callCounts(): Record<string, number>;
+  /** Makes `handler` the rotation Lambda with this ARN, called by RotateSecret. */
+  registerRotationLambda(lambdaArn: string, handler: RotationLambdaHandler): void;
+  /** Stops the server and any rotation still running. */
+  close(): Promise<void>;
+}
+
+function readBody(message: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    message.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    message.on('end', () => resolve(Buffer.concat(chunks)));
+    message.on('error', reject);
+  });
+}
+
+function send(response: ServerResponse, result: HttpResponse): void {
+  response.writeHead(result.status, { ...result.headers, 'content-length': Buffer.byteLength(result.body) });
+  response.end(result.body);
+}
+
+class RunningEmulator implements Emulator {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly secretsManager: SecretsManagerService;
+  readonly faults: FaultInjector;
+  readonly #server: Server;
+  readonly #calls: CallRecord[];
+
+  constructor(
+    server: Server,
+    port: number,
+    host: string,
+    secretsManager: SecretsManagerService,
+    faults: FaultInjector,
+    calls: CallRecord[],
+  ) {
+    this.#server = server;
+    this.port = port;
+    this.endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.secretsManager = secretsManager;
+    this.faults = faults;
+    this.#calls = calls;
+  }
+
+  get calls(): readonly CallRecord[] {
+    return [...this.#calls];
+  }
+
+  resetCalls(): void {
+    this.#calls.length = 0;
+  }
+
+  callCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const { operation } of this.#calls) counts[operation] = (counts[operation] ?? 0) + 1;
+    return counts;
+  }
+
+  registerRotationLambda(lambdaArn: string, handler: RotationLambdaHandler): void {
+    this.secretsManager.registerRotationLambda(lambdaArn, handler);
+  }
+
+  close(): Promise<void> {
+    this.secretsManager.dispose();
+    return new Promise((resolve, reject) => {
+      this.#server.close((error) => (error ? reject(error) : resolve()));
+      this.#server.closeAllConnections();
+    });
+  }
+}
+
+/**
+ * Starts the in-process AWS API emulator: an HTTP server speaking the real wire protocol of
+ * Secrets Manager (AWS JSON 1.1), which the unchanged AWS SDK v3 reaches through the standard
+ * endpoint settings. Signatures are not checked; any credentials work.
+ *
+ * @example
+ * ```ts
+ * import { SecretsManagerClient, CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+ * import { startEmulator } from '../local/emulator';
+ *
+ * const emulator = await startEmulator();
+ * const client = new SecretsManagerClient({
+ *   endpoint: emulator.endpoint, // or process.env.AWS_ENDPOINT_URL = emulator.endpoint
+ *   region: 'us-east-1',
+ *   credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+ * });
+ * await client.send(new CreateSecretCommand({ Name: 'app/db', SecretString: '{"password":"..."}' }));
+ * emulator.registerRotationLambda(lambdaArn, handler);
+ * await emulator.secretsManager.waitForRotation('app/db');
+ * await emulator.close();
+ * ```
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const host = options.host ?? '127.0.0.1';
+  const secretsManager = new SecretsManagerService({
+    ...(options.region !== undefined && { region: options.region }),
+    ...(options.accountId !== undefined && { accountId: options.accountId }),
+    ...(options.rotation !== undefined && { rotation: options.rotation }),
+  });
+  const faults = new FaultInjector();
+  const calls: CallRecord[] = [];
+  const handlers: readonly ProtocolHandler[] = [
+    createAwsJsonHandler({
+      service: 'secretsmanager',
+      targetPrefix: 'secretsmanager',
+      jsonVersion: '1.1',
+      isOperation: (operation) => SecretsManagerService.isOperation(operation),
+      invoke: (operation, input) => {
+        if (!SecretsManagerService.isOperation(operation)) {
+          throw new AwsServiceError(
+            ERROR_TYPE.unknownOperation,
+            `The emulator does not implement ${operation}.`,
+          );
+        }
+        return secretsManager.invoke(operation, input);
+      },
+      blobMembers: ['SecretBinary'],
+    }),
+  ];
+
+  const handle = async (request: HttpRequest): Promise<HttpResponse> => {
+    const requestId = randomUUID();
+    const handler = handlers.find((candidate) => candidate.claims(request));
+    if (handler === undefined) {
+      return {
+        status: 404,
+        headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId },
+        body: JSON.stringify({
+          __type: ERROR_TYPE.unknownOperation,
+          message: 'No emulated service serves this request.',
+        }),
+      };
+    }
+    let call: DecodedCall | undefined;
+    try {
+      call = handler.decode(request);
+      calls.push({
+        service: handler.service,
+        operation: call.operation,
+        ...(call.resourceId !== undefined && { secretId: call.resourceId }),
+      });
+      options.log?.({ service: handler.service, operation: call.operation });
+      const fault = faults.check(handler.service, call.operation, call.input);
+      if (fault !== undefined) throw fault;
+      const output = await handler.execute(call);
+      return handler.encodeResult(call, output, requestId);
+    } catch (error) {
+      // Unexpected errors become InternalServiceError without their message: it could carry input.
+      const serviceError = error instanceof AwsServiceError ? error : internalServiceError();
+      return handler.encodeError(serviceError, requestId);
+    }
+  };
+
+  const server = createServer((message, response) => {
+    readBody(message)
+      .then((body) =>
+        handle({ method: message.method ?? 'GET', url: message.url ?? '/', headers: message.headers, body }),
+      )
+      .then(
+        (result) => send(response, result),
+        () => send(response, { status: 500, headers: {}, body: '' }),
+      );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return new RunningEmulator(server, port, host, secretsManager, faults, calls);
+}

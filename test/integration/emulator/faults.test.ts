@@ -1,0 +1,219 @@
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Emulator, EmulatorLogEntry } from '../../../local/emulator';
+import { clientFor, errorOf, startTestEmulator, uniqueName } from './harness';
+
+const logged: EmulatorLogEntry[] = [];
+let emulator: Emulator;
+let client: SecretsManagerClient;
+
+beforeAll(async () => {
+  emulator = await startTestEmulator({ log: (entry) => logged.push(entry) });
+  client = clientFor(emulator, { maxAttempts: 1 });
+});
+
+afterEach(() => {
+  emulator.faults.clear();
+  vi.unstubAllEnvs();
+});
+
+afterAll(async () => {
+  client.destroy();
+  await emulator.close();
+});
+
+async function createSecret(value = 'value-1'): Promise<string> {
+  const name = uniqueName('faults');
+  await client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+  return name;
+}
+
+describe('Emulator: fault injection and call log', () => {
+  it('makes the SDK see an injected error once, then lets calls through', async () => {
+    const name = await createSecret();
+    const fault = emulator.faults.add({
+      operation: 'PutSecretValue',
+      error: { type: 'LimitExceededException', message: 'too many versions' },
+    });
+
+    const error = await errorOf(
+      client.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'value-2' })),
+    );
+    const next = await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'value-2' }));
+
+    expect(error.name).toBe('LimitExceededException');
+    expect(error.message).toBe('too many versions');
+    expect(error.$metadata?.httpStatusCode).toBe(400);
+    expect(next.VersionStages).toEqual(['AWSCURRENT']);
+    expect(fault.hits).toBe(1);
+    expect(fault.remaining).toBe(0);
+  });
+
+  it('returns ThrottlingException with HTTP 400 for a throttle fault', async () => {
+    const name = await createSecret();
+    emulator.faults.add({ operation: 'GetSecretValue', error: 'throttle' });
+
+    const error = await errorOf(client.send(new GetSecretValueCommand({ SecretId: name })));
+
+    expect(error.name).toBe('ThrottlingException');
+    expect(error.$metadata?.httpStatusCode).toBe(400);
+  });
+
+  it('returns InternalServiceError with HTTP 500 for an internal fault, the default', async () => {
+    const name = await createSecret();
+    emulator.faults.add({ operation: 'GetSecretValue' });
+
+    const error = await errorOf(client.send(new GetSecretValueCommand({ SecretId: name })));
+
+    expect(error.name).toBe('InternalServiceError');
+    expect(error.$metadata?.httpStatusCode).toBe(500);
+  });
+
+  it('lets the SDK retry past a fault that fails fewer times than its attempts', async () => {
+    const name = await createSecret();
+    const retrying = clientFor(emulator, { maxAttempts: 3 });
+    const fault = emulator.faults.add({ operation: 'GetSecretValue', error: 'internal', times: 2 });
+    emulator.resetCalls();
+
+    const value = await retrying.send(new GetSecretValueCommand({ SecretId: name }));
+    retrying.destroy();
+
+    expect(value.SecretString).toBe('value-1');
+    expect(fault.hits).toBe(2);
+    expect(emulator.callCounts()).toEqual({ GetSecretValue: 3 });
+    expect(value.$metadata.attempts).toBe(3);
+  });
+
+  it('lets the first calls through with after, and fails only matching input with when', async () => {
+    const first = await createSecret();
+    const second = await createSecret();
+    const fault = emulator.faults.add({
+      operation: 'GetSecretValue',
+      error: 'throttle',
+      after: 1,
+      when: (input) => input.SecretId === second,
+      times: 5,
+    });
+
+    await client.send(new GetSecretValueCommand({ SecretId: first }));
+    await client.send(new GetSecretValueCommand({ SecretId: second }));
+    const error = await errorOf(client.send(new GetSecretValueCommand({ SecretId: second })));
+    await client.send(new GetSecretValueCommand({ SecretId: first }));
+
+    expect(error.name).toBe('ThrottlingException');
+    expect(fault.hits).toBe(1);
+    expect(fault.remaining).toBe(4);
+    fault.remove();
+    expect(fault.remaining).toBe(0);
+    expect((await client.send(new GetSecretValueCommand({ SecretId: second }))).SecretString).toBe('value-1');
+  });
+
+  it('fails calls made by a rotation Lambda, which the emulator then retries', async () => {
+    const name = await createSecret();
+    const lambdaArn = 'arn:aws:lambda:us-east-1:123456789012:function:faulty';
+    emulator.registerRotationLambda(lambdaArn, async (event) => {
+      if (event.Step === 'createSecret') {
+        await client.send(new DescribeSecretCommand({ SecretId: event.SecretId }));
+      }
+    });
+    emulator.faults.add({ operation: 'DescribeSecret', error: 'throttle', times: 1 });
+
+    await client.send(new RotateSecretCommand({ SecretId: name, RotationLambdaARN: lambdaArn }));
+    const outcome = await emulator.secretsManager.waitForRotation(name);
+
+    expect(outcome.steps.slice(0, 2).map((s) => `${s.step}:${s.outcome}`)).toEqual([
+      'createSecret:failed',
+      'createSecret:succeeded',
+    ]);
+    expect(outcome.steps[0]?.error).toContain('ThrottlingException');
+  });
+
+  it('records each call with its operation and secret, never a secret value', async () => {
+    emulator.resetCalls();
+    const name = uniqueName('calls');
+    const value = `never-logged-${crypto.randomUUID()}`;
+
+    await client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+    await client.send(new GetSecretValueCommand({ SecretId: name }));
+    await client.send(
+      new PutSecretValueCommand({ SecretId: name, SecretString: `${value}-2`, RotationToken: 'rot-token' }),
+    );
+    await client.send(new GetSecretValueCommand({ SecretId: name }));
+
+    expect(emulator.calls).toEqual([
+      { service: 'secretsmanager', operation: 'CreateSecret', secretId: name },
+      { service: 'secretsmanager', operation: 'GetSecretValue', secretId: name },
+      { service: 'secretsmanager', operation: 'PutSecretValue', secretId: name },
+      { service: 'secretsmanager', operation: 'GetSecretValue', secretId: name },
+    ]);
+    expect(emulator.callCounts()).toEqual({ CreateSecret: 1, GetSecretValue: 2, PutSecretValue: 1 });
+    const recorded = JSON.stringify([emulator.calls, logged]);
+    expect(recorded).not.toContain(value);
+    expect(recorded).not.toContain('rot-token');
+    expect(logged.at(-1)).toEqual({ service: 'secretsmanager', operation: 'GetSecretValue' });
+
+    emulator.resetCalls();
+    expect(emulator.calls).toEqual([]);
+  });
+
+  it('records calls that a fault failed', async () => {
+    const name = await createSecret();
+    emulator.resetCalls();
+    emulator.faults.add({ operation: 'GetSecretValue', error: 'throttle' });
+
+    await errorOf(client.send(new GetSecretValueCommand({ SecretId: name })));
+
+    expect(emulator.calls).toEqual([
+      { service: 'secretsmanager', operation: 'GetSecretValue', secretId: name },
+    ]);
+  });
+
+  it('is reached through AWS_ENDPOINT_URL_SECRETS_MANAGER by a client with no endpoint', async () => {
+    const name = await createSecret('through-env');
+    vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', emulator.endpoint);
+    const fromEnv = new SecretsManagerClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+
+    const value = await fromEnv.send(new GetSecretValueCommand({ SecretId: name }));
+    fromEnv.destroy();
+
+    expect(value.SecretString).toBe('through-env');
+  });
+
+  it('answers an unknown operation with UnknownOperationException', async () => {
+    const response = await fetch(emulator.endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'secretsmanager.FlyToTheMoon',
+      },
+      body: '{}',
+    });
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ __type: 'UnknownOperationException' });
+  });
+
+  it('answers a malformed body with SerializationException', async () => {
+    const response = await fetch(emulator.endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'secretsmanager.DescribeSecret',
+      },
+      body: '{not json',
+    });
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ __type: 'SerializationException' });
+  });
+});
