@@ -18,7 +18,7 @@ import type {
   UpdateSecretResponse,
   UpdateSecretVersionStageResponse,
 } from '@aws-sdk/client-secrets-manager';
-import { STEPS as ROTATION_STEPS, STAGE } from '../../lambdas/rotation/constants';
+import { STAGE, STEPS } from '../../lambdas/rotation/constants';
 import {
   AwsServiceError,
   ERROR_TYPE,
