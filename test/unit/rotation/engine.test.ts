@@ -66,7 +66,8 @@ function setup(options: { rotationEnabled?: boolean; initial?: string } = {}) {
   /** Before every step: whatever AWSCURRENT holds must log in (zero downtime). */
   const violations: string[] = [];
   const currentLogsIn = (): boolean => {
-    const raw = (service.invoke('GetSecretValue', { SecretId: arn }) as { SecretString: string }).SecretString;
+    const raw = (service.invoke('GetSecretValue', { SecretId: arn }) as { SecretString: string })
+      .SecretString;
     const current = createKeyringStrategy(keyring).parse(raw);
     return keyring.login(current.username, current.password);
   };

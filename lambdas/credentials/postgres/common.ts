@@ -1,0 +1,90 @@
+import type { StrategyContext, UsageReport } from '../../rotation/strategy';
+import { CredentialTestError, SecretFormatError } from '../../shared/errors';
+import { fingerprint, redactError } from '../../shared/redaction';
+import { type ConnectionSettings, type LoginTarget, type Session, withSession } from './connection';
+import type { PostgresSecret } from './schema';
+
+/** Fields for a log line about `username`. */
+export function who(step: string, username: string): Record<string, unknown> {
+  return { step, username, key_fingerprint: fingerprint(username) };
+}
+
+/** Refuses a pending value that does not point at the same database as the current one. */
+export function assertSameDatabase(pending: PostgresSecret, current: PostgresSecret): void {
+  for (const field of ['host', 'port', 'dbname'] as const) {
+    if (pending[field] !== current[field]) {
+      throw new SecretFormatError(
+        field,
+        `pending secret field "${field}" must equal the current secret's: a rotation changes credentials, not the database`,
+      );
+    }
+  }
+}
+
+/**
+ * Logs in with `target` and checks the session user, as `testSecret` and the confused-deputy
+ * check do. A failure is a `CredentialTestError`. Returns `current_user` (the role the session acts as).
+ */
+export async function proveLogin(
+  settings: ConnectionSettings,
+  target: LoginTarget,
+  purpose: string,
+  secrets: readonly string[],
+): Promise<string> {
+  try {
+    return await withSession(settings, target, purpose, secrets, async (session) => {
+      const [row] = await session.query(
+        'SELECT 1 AS ok, session_user::text AS session_user, current_user::text AS current_user',
+        `${purpose}: SELECT 1`,
+      );
+      if (row?.ok !== 1 || row.session_user !== target.username) {
+        throw new CredentialTestError(
+          `${purpose}: logged in on ${target.host}:${target.port} but the session user is not "${target.username}"`,
+        );
+      }
+      return String(row.current_user);
+    });
+  } catch (error) {
+    if (error instanceof CredentialTestError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw redactError(new CredentialTestError(message, { cause: error }), [target.password, ...secrets]);
+  }
+}
+
+const SESSIONS_SQL = `SELECT count(*)::int AS sessions,
+  max(backend_start) AS newest,
+  string_agg(DISTINCT host(client_addr), ', ') AS clients
+FROM pg_stat_activity
+WHERE usename = $1 AND pid <> pg_backend_pid() AND ($2::timestamptz IS NULL OR backend_start < $2::timestamptz)`;
+
+/** Counts the sessions of `username` (other than `session` itself) in `pg_stat_activity`. */
+export async function countSessions(
+  session: Session,
+  username: string,
+  startedBefore: Date | undefined,
+): Promise<UsageReport> {
+  const [row] = await session.query(SESSIONS_SQL, 'inUse: reading pg_stat_activity', [
+    username,
+    startedBefore?.toISOString() ?? null,
+  ]);
+  const sessions = Number(row?.sessions ?? 0);
+  if (sessions === 0) return { inUse: false, evidence: `no sessions of ${username}` };
+  // Without pg_read_all_stats (pg_monitor) the checking user sees other users' sessions but not
+  // their addresses; Unix-socket sessions have none either.
+  const clients = typeof row?.clients === 'string' ? row.clients : 'unknown addresses';
+  const newest = row?.newest instanceof Date ? row.newest : undefined;
+  const started = newest === undefined ? '' : `, newest started ${newest.toISOString()}`;
+  return {
+    inUse: true,
+    evidence: `${sessions} session${sessions === 1 ? '' : 's'} of ${username} from ${clients}${started}`,
+    lastUsed: new Date(),
+  };
+}
+
+/** Reads and parses the AWSCURRENT value of the secret being rotated. */
+export async function readCurrent(
+  ctx: StrategyContext,
+  parse: (value: string) => PostgresSecret,
+): Promise<PostgresSecret> {
+  return parse(await ctx.secrets.getSecretString(ctx.secretId));
+}

@@ -1,0 +1,27 @@
+export { alternatingUsersStrategy, planSet } from './alternating-users';
+export type {
+  PostgresClient,
+  PostgresConnect,
+  PostgresConnectionConfig,
+  RoundTripHook,
+  RoundTripKind,
+} from './connection';
+export { ConnectionError, connectWithPg } from './connection';
+export { POSTGRES_ENV, postgresOptionsFromEnv } from './env';
+export type { PostgresMode, PostgresStrategyOptions } from './options';
+export { POSTGRES_MODES } from './options';
+export type { PostgresCredentials, PostgresSecret } from './schema';
+export {
+  baseUsername,
+  cloneUsername,
+  MAX_IDENTIFIER_BYTES,
+  parsePostgresCredentials,
+  parsePostgresSecret,
+  serializePostgresSecret,
+  toggleUsername,
+} from './schema';
+export { scramSha256Verifier } from './scram';
+export { quoteIdent, quoteLiteral } from './sql';
+export { createPostgresStrategy } from './strategy';
+export type { PostgresTlsOptions, TlsMode } from './tls';
+export { RDS_CA_BUNDLE, TLS_MODES } from './tls';

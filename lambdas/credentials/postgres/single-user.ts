@@ -1,0 +1,141 @@
+import { generatePassword } from '../../rotation/password';
+import type { CredentialStrategy, StrategyContext } from '../../rotation/strategy';
+import { CredentialTestError, SecretFormatError } from '../../shared/errors';
+import { redactError } from '../../shared/redaction';
+import { assertSameDatabase, countSessions, proveLogin, readCurrent, who } from './common';
+import { isLoginRejected, Session, withSession } from './connection';
+import type { ResolvedOptions } from './options';
+import { type PostgresSecret, parsePostgresSecret, serializePostgresSecret } from './schema';
+import { scramSha256Verifier } from './scram';
+import { quoteIdent, quoteLiteral } from './sql';
+
+/**
+ * Single user: the user changes its own password (`ALTER ROLE <self> PASSWORD`), so no other
+ * privileges are needed. Consumers holding the old password fail from that moment, so there is
+ * no `revoke` and no `restore` (a password change cannot be undone without the old value).
+ */
+export function singleUserStrategy(options: ResolvedOptions): CredentialStrategy<PostgresSecret> {
+  const settings = options.connection;
+  return {
+    type: 'postgres',
+    variant: 'single-user',
+    parse: parsePostgresSecret,
+    serialize: serializePostgresSecret,
+    identify: (value) => value.username,
+    secretsOf: (value) => [value.password],
+
+    async create(current) {
+      return { ...current, password: generatePassword({ length: options.passwordLength }) };
+    },
+
+    async set(pending, current, previous, ctx) {
+      if (pending.username !== current.username) {
+        throw new SecretFormatError(
+          'username',
+          'single-user rotation keeps the username: pending and current differ',
+        );
+      }
+      assertSameDatabase(pending, current);
+      const secrets = [pending.password, current.password, ...(previous ? [previous.password] : [])];
+      // 1. Already done (a re-run after a crash after ALTER ROLE)? Then there is nothing to do.
+      try {
+        await withSession(
+          settings,
+          pending,
+          'setSecret: probing the pending password',
+          secrets,
+          async () => {},
+        );
+        ctx.logger.info('pending password already set', {
+          ...who('setSecret', pending.username),
+          outcome: 'skipped',
+        });
+        return;
+      } catch (error) {
+        if (!isLoginRejected(error)) throw error;
+      }
+      // 2. Log in with the current, else the previous password, and change it.
+      const candidates: [string, PostgresSecret | undefined][] = [
+        ['current', current],
+        ['previous', previous],
+      ];
+      for (const [label, credentials] of candidates) {
+        if (credentials === undefined) continue;
+        if (credentials.username !== pending.username) {
+          ctx.logger.warn('skipping credentials of another user', {
+            ...who('setSecret', credentials.username),
+            label,
+          });
+          continue;
+        }
+        let session: Session;
+        try {
+          session = await Session.open(
+            settings,
+            credentials,
+            `setSecret: logging in with the ${label} password`,
+            secrets,
+          );
+        } catch (error) {
+          if (isLoginRejected(error)) {
+            ctx.logger.info(`${label} password rejected`, who('setSecret', credentials.username));
+            continue;
+          }
+          throw error;
+        }
+        try {
+          await changeOwnPassword(session, pending);
+        } finally {
+          await session.close();
+        }
+        ctx.logger.info('pending password set', {
+          ...who('setSecret', pending.username),
+          via: label,
+          outcome: 'changed',
+        });
+        return;
+      }
+      throw new CredentialTestError(
+        `setSecret: neither the pending, the current nor the previous password of user "${pending.username}" ` +
+          `can log in on ${pending.host}:${pending.port}`,
+      );
+    },
+
+    async test(pending, ctx) {
+      await proveLogin(settings, pending, 'testSecret: logging in with the pending password', []);
+      ctx.logger.info('pending credentials work', {
+        ...who('testSecret', pending.username),
+        outcome: 'passed',
+      });
+    },
+
+    /**
+     * Single user: old and new credentials share the username, so the sessions that still hold the
+     * old password are the user's sessions that started before `since` (the password change).
+     * Connects with the AWSCURRENT value of the secret.
+     */
+    async inUse(old: PostgresSecret, since: Date, ctx: StrategyContext) {
+      const current = await readCurrent(ctx, parsePostgresSecret);
+      return withSession(
+        settings,
+        current,
+        'inUse: logging in with the current password',
+        [old.password],
+        (s) => countSessions(s, old.username, since),
+      );
+    },
+  };
+}
+
+/** `ALTER ROLE <self> PASSWORD '<SCRAM verifier>'`: the plaintext never reaches the server. */
+async function changeOwnPassword(session: Session, pending: PostgresSecret): Promise<void> {
+  const verifier = await scramSha256Verifier(pending.password);
+  try {
+    await session.query(
+      `ALTER ROLE ${quoteIdent(pending.username)} WITH PASSWORD ${quoteLiteral(verifier)}`,
+      'setSecret: ALTER ROLE ... PASSWORD',
+    );
+  } catch (error) {
+    throw redactError(error, [verifier]);
+  }
+}
