@@ -85,6 +85,7 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
       AWS_ACCESS_KEY_ID: 'sandbox',
       AWS_SECRET_ACCESS_KEY: 'sandbox',
       AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.endpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     const sm = new SecretsManagerClient({ ...aws, endpoint: emulator.endpoint });
     // The rotation code is imported only now, so it reads the sandbox's environment.

@@ -1,0 +1,169 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import pg from 'pg';
+import type { PostgresMode } from '../../../lambdas/credentials/postgres/options';
+import { quoteIdent, quoteLiteral } from '../../../lambdas/credentials/postgres/sql';
+import { STRATEGIES } from '../../../lambdas/credentials/registry';
+import { createRotationLambda } from '../../../lambdas/rotation/lambda';
+import { type Emulator, type RotationOutcome, startEmulator } from '../../../local/emulator';
+import { startPostgres, type TestPostgres } from '../../../local/postgres';
+import { recordSecretMaterial } from '../../support/log-scan';
+
+export interface DatabaseSecret {
+  readonly engine: string;
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly password: string;
+  readonly dbname: string;
+  readonly masterarn?: string;
+}
+
+export const lambdaArn = (mode: PostgresMode) =>
+  `arn:aws:lambda:us-east-1:123456789012:function:handover-${mode}`;
+
+/**
+ * One test file's world: a real PostgreSQL with TLS, the emulator reached through the STANDARD
+ * endpoint variable (`AWS_ENDPOINT_URL_SECRETS_MANAGER`, as any SDK client in the Lambda reads it),
+ * and the real rotation Lambdas (Powertools logger and metrics included) registered with it.
+ */
+export async function startWorld() {
+  const database = await startPostgres();
+  const emulator: Emulator = await startEmulator({ rotation: { retries: 2, retryDelayMs: 0 } });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+  // No endpoint here: the client resolves it from the standard variable.
+  const sm = new SecretsManagerClient({});
+  const work = mkdtempSync(join(tmpdir(), 'handover-rotation-'));
+  const caFile = join(work, 'ca.pem');
+  writeFileSync(caFile, database.ca);
+  const handlers = new Map<PostgresMode, (event: unknown) => Promise<void>>();
+  for (const mode of ['single-user', 'alternating-users'] as const) {
+    const handler = createRotationLambda(
+      STRATEGIES.postgres({
+        HANDOVER_POSTGRES_MODE: mode,
+        HANDOVER_TLS_MODE: 'verify-full',
+        HANDOVER_TLS_CA_FILE: caFile,
+      }),
+    );
+    handlers.set(mode, handler);
+    emulator.registerRotationLambda(lambdaArn(mode), handler);
+  }
+  const connection = { engine: 'postgres', host: 'localhost', port: database.port, dbname: 'postgres' };
+  const master = await sm.send(
+    new CreateSecretCommand({
+      Name: `master-${crypto.randomUUID()}`,
+      SecretString: JSON.stringify({ ...connection, ...database.superuser }),
+    }),
+  );
+  recordSecretMaterial(database.superuser.password);
+  let users = 0;
+
+  const world = {
+    database,
+    emulator,
+    sm,
+    handler(mode: PostgresMode) {
+      const handler = handlers.get(mode);
+      if (handler === undefined) throw new Error(`no handler for ${mode}`);
+      return handler;
+    },
+
+    /** Creates a login role and its secret; returns the secret ARN and the initial value. */
+    async createApp(mode: PostgresMode, overrides: Record<string, unknown> = {}, raw?: string) {
+      users += 1;
+      const username = `app_${users}_${mode === 'single-user' ? 's' : 'a'}`;
+      const password = `Initial-${crypto.randomUUID()}`;
+      recordSecretMaterial(password);
+      await database.query(`CREATE ROLE ${quoteIdent(username)} LOGIN PASSWORD ${quoteLiteral(password)}`);
+      const value: DatabaseSecret = {
+        ...connection,
+        username,
+        password,
+        ...(mode === 'alternating-users' ? { masterarn: master.ARN } : {}),
+        ...overrides,
+      };
+      const created = await sm.send(
+        new CreateSecretCommand({
+          Name: `app-${crypto.randomUUID()}`,
+          SecretString: raw ?? JSON.stringify(value),
+        }),
+      );
+      return { arn: created.ARN ?? '', value, username, password };
+    },
+
+    /** RotateSecret through the SDK, then wait until Secrets Manager's side of it settles. */
+    async rotate(mode: PostgresMode, arn: string, clientRequestToken?: string): Promise<RotationOutcome> {
+      await sm.send(
+        new RotateSecretCommand({
+          SecretId: arn,
+          RotationLambdaARN: lambdaArn(mode),
+          RotationRules: { AutomaticallyAfterDays: 30 },
+          ...(clientRequestToken === undefined ? {} : { ClientRequestToken: clientRequestToken }),
+        }),
+      );
+      const outcome = await emulator.secretsManager.waitForRotation(arn);
+      for (const stage of ['AWSCURRENT', 'AWSPREVIOUS']) {
+        const value = await world.value(arn, { VersionStage: stage }).catch(() => undefined);
+        if (typeof value?.password === 'string') recordSecretMaterial(value.password);
+      }
+      return outcome;
+    },
+
+    async value(
+      arn: string,
+      selector: { VersionStage?: string; VersionId?: string },
+    ): Promise<DatabaseSecret> {
+      const out = await sm.send(new GetSecretValueCommand({ SecretId: arn, ...selector }));
+      return JSON.parse(out.SecretString ?? '') as DatabaseSecret;
+    },
+
+    async stages(arn: string): Promise<Record<string, string[]>> {
+      return (await sm.send(new DescribeSecretCommand({ SecretId: arn }))).VersionIdsToStages ?? {};
+    },
+
+    /** Whether a user/password logs in over TLS verify-full, as a consumer would. */
+    async logsIn(username: string, password: string): Promise<boolean> {
+      const client = new pg.Client({
+        host: 'localhost',
+        port: database.port,
+        database: 'postgres',
+        user: username,
+        password,
+        ssl: { ca: database.ca, rejectUnauthorized: true },
+      });
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+
+    async close() {
+      await emulator.close();
+      await database.stop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+export type World = Awaited<ReturnType<typeof startWorld>>;
+export type { TestPostgres };
