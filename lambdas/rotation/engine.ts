@@ -164,8 +164,12 @@ async function runStep<S>(
     case 'setSecret': {
       const pending = await readPending(secretId, event.token, tracker, secrets);
       const current = await readCurrent(secretId, meta, tracker, secrets);
-      const previous = await readPrevious(secretId, meta, tracker, deps);
-      await strategy.set(pending, current, previous, ctx);
+      let previous: Promise<S | undefined> | undefined;
+      const readPreviousOnce = () => {
+        previous ??= readPrevious(secretId, meta, tracker, deps);
+        return previous;
+      };
+      await strategy.set(pending, current, readPreviousOnce, ctx);
       return { outcome: 'success', identity: strategy.identify(pending) };
     }
     case 'testSecret': {

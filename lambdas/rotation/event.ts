@@ -1,12 +1,12 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { RotationEventError } from '../shared/errors';
 import { type RotationStep, STEPS } from './constants';
 
 const rotationEventSchema = z.object({
   Step: z.enum(STEPS),
-  SecretId: z.string().min(1).max(2048),
-  ClientRequestToken: z.string().min(32).max(64),
-  RotationToken: z.string().min(1).max(2048).optional(),
+  SecretId: z.string().check(z.minLength(1), z.maxLength(2048)),
+  ClientRequestToken: z.string().check(z.minLength(32), z.maxLength(64)),
+  RotationToken: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });
 
 /** A validated Secrets Manager rotation event. `rotationToken` is passed through, never logged. */

@@ -22,6 +22,12 @@ export interface StrategyContext {
   readonly secrets: SecretReader;
 }
 
+/** Reads the AWSPREVIOUS value on demand (once; later calls return the same promise). */
+export type PreviousReader<S> = () => Promise<S | undefined>;
+
+/** A {@link PreviousReader} for a secret with no AWSPREVIOUS version. */
+export const noPrevious = async (): Promise<undefined> => undefined;
+
 /** Answer of {@link CredentialStrategy.inUse}: is the old credential still being used? */
 export interface UsageReport {
   readonly inUse: boolean;
@@ -49,8 +55,12 @@ export interface CredentialStrategy<S> {
   secretsOf(value: S): readonly string[];
   /** Builds the pending value from the current one (may create a key at a provider). */
   create(current: S, ctx: StrategyContext): Promise<S>;
-  /** Makes the pending credential valid at the target. Idempotent. */
-  set(pending: S, current: S, previous: S | undefined, ctx: StrategyContext): Promise<void>;
+  /**
+   * Makes the pending credential valid at the target. Idempotent. `previous` reads the AWSPREVIOUS
+   * value only when called (most rotations never need it, and each read is an API call); it
+   * resolves to `undefined` when there is none or it no longer parses.
+   */
+  set(pending: S, current: S, previous: PreviousReader<S>, ctx: StrategyContext): Promise<void>;
   /** Proves the pending credential works. */
   test(pending: S, ctx: StrategyContext): Promise<void>;
   /** Used by the rollout workflow after consumers moved: is the old credential still used? */

@@ -142,9 +142,10 @@ async function benchBundle(): Promise<string[]> {
       platform: 'node',
       target: 'node20',
       format: 'cjs',
+      // ESM sources of the SDK and zod tree-shake; their CommonJS builds do not.
+      mainFields: ['module', 'main'],
       outfile,
       logLevel: 'error',
-      loader: { '.pem': 'text' },
     });
     const size = statSync(outfile).size;
     const gzip = gzipSync(readFileSync(outfile)).length;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { generatePassword } from '../../rotation/password';
 import type { CredentialStrategy, StrategyContext } from '../../rotation/strategy';
 import { SecretFormatError, TargetError } from '../../shared/errors';
@@ -219,14 +219,14 @@ const roleSchema = z.object({
   rolinherit: z.boolean(),
   rolcreatedb: z.boolean(),
   rolcreaterole: z.boolean(),
-  rolconnlimit: z.number().int(),
-  rolvaliduntil: z.string().nullable(),
+  rolconnlimit: z.int(),
+  rolvaliduntil: z.nullable(z.string()),
 });
 type Role = z.output<typeof roleSchema>;
 
 const stateSchema = z.object({
-  server_version: z.coerce.number().int(),
-  roles: z.array(roleSchema).nullable(),
+  server_version: z.pipe(z.coerce.number(), z.int()),
+  roles: z.nullable(z.array(roleSchema)),
 });
 
 /** What the master sees of the pair, read in one round trip. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SecretFormatError } from '../../shared/errors';
 
 /** PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes. */
@@ -13,52 +13,51 @@ const USERNAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 const byteLength = (value: string) => Buffer.byteLength(value, 'utf8');
 
 /** A username that is safe everywhere: a plain identifier of at most 63 bytes. */
-export const usernameSchema = z
-  .string({ error: 'expected a string' })
-  .min(1, { error: 'expected a non-empty string' })
-  .refine((value) => byteLength(value) <= MAX_IDENTIFIER_BYTES, {
+export const usernameSchema = z.string({ error: 'expected a string' }).check(
+  z.minLength(1, { error: 'expected a non-empty string' }),
+  z.refine((value: string) => byteLength(value) <= MAX_IDENTIFIER_BYTES, {
     error: `expected at most ${MAX_IDENTIFIER_BYTES} bytes (PostgreSQL identifier limit)`,
     abort: true,
-  })
-  .refine((value) => USERNAME_PATTERN.test(value), {
+  }),
+  z.refine((value: string) => USERNAME_PATTERN.test(value), {
     error: 'expected a plain identifier matching ^[A-Za-z_][A-Za-z0-9_$]*$',
-  });
+  }),
+);
 
+const portNumber = () => z.int().check(z.gte(1), z.lte(65535));
 const portSchema = z.union(
   [
-    z.number().int().min(1).max(65535),
-    z
-      .string()
-      .regex(/^[0-9]{1,5}$/)
-      .transform(Number)
-      .pipe(z.number().int().min(1).max(65535)),
+    portNumber(),
+    z.pipe(z.string().check(z.regex(/^[0-9]{1,5}$/)), z.pipe(z.transform(Number), portNumber())),
   ],
   { error: 'expected a port number from 1 to 65535 (a number or a numeric string)' },
 );
 
-const nonEmpty = z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty string' });
+const nonEmpty = z
+  .string({ error: 'expected a string' })
+  .check(z.minLength(1, { error: 'expected a non-empty string' }));
 
 /**
  * The credentials every PostgreSQL secret carries. This is all an RDS-managed master secret
  * (`manageMasterUserPassword`) holds; the connection fields are optional here.
  */
 export const postgresCredentialsSchema = z.object({
-  engine: z.literal('postgres', { error: 'expected "postgres"' }).optional(),
-  host: nonEmpty.optional(),
-  port: portSchema.optional(),
+  engine: z.optional(z.literal('postgres', { error: 'expected "postgres"' })),
+  host: z.optional(nonEmpty),
+  port: z.optional(portSchema),
   username: usernameSchema,
-  password: z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty string' }),
-  dbname: nonEmpty.optional(),
-  masterarn: nonEmpty.optional(),
-  dbInstanceIdentifier: nonEmpty.optional(),
-  dbClusterIdentifier: nonEmpty.optional(),
+  password: nonEmpty,
+  dbname: z.optional(nonEmpty),
+  masterarn: z.optional(nonEmpty),
+  dbInstanceIdentifier: z.optional(nonEmpty),
+  dbClusterIdentifier: z.optional(nonEmpty),
 });
 
 /** The secret being rotated: the shape `rds.DatabaseSecret` and RDS secret attachments write. */
-export const postgresSecretSchema = postgresCredentialsSchema.extend({
+export const postgresSecretSchema = z.extend(postgresCredentialsSchema, {
   host: nonEmpty,
   port: portSchema,
-  dbname: nonEmpty.default(DEFAULT_DBNAME),
+  dbname: z._default(nonEmpty, DEFAULT_DBNAME),
 });
 
 type WithRaw<T> = T & {
@@ -88,7 +87,7 @@ function parseJsonObject(value: string): Record<string, unknown> {
   return json as Record<string, unknown>;
 }
 
-function validate<S extends z.ZodType>(schema: S, raw: Record<string, unknown>): z.output<S> {
+function validate<S extends z.ZodMiniType>(schema: S, raw: Record<string, unknown>): z.output<S> {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   // Report the first issue; zod issue messages here are ours and never echo the input.

@@ -36,7 +36,7 @@ export function singleUserStrategy(options: ResolvedOptions): CredentialStrategy
         );
       }
       assertSameDatabase(pending, current);
-      const secrets = [pending.password, current.password, ...(previous ? [previous.password] : [])];
+      const secrets = [pending.password, current.password];
       // 1. Already done (a re-run after a crash after ALTER ROLE)? Then there is nothing to do.
       try {
         await withSession(
@@ -55,11 +55,20 @@ export function singleUserStrategy(options: ResolvedOptions): CredentialStrategy
         if (!isLoginRejected(error)) throw error;
       }
       // 2. Log in with the current, else the previous password, and change it.
-      const candidates: [string, PostgresSecret | undefined][] = [
-        ['current', current],
-        ['previous', previous],
+      // The previous value is read only if the current password is rejected too.
+      const candidates: [string, () => Promise<PostgresSecret | undefined>][] = [
+        ['current', async () => current],
+        [
+          'previous',
+          async () => {
+            const value = await previous();
+            if (value !== undefined) secrets.push(value.password);
+            return value;
+          },
+        ],
       ];
-      for (const [label, credentials] of candidates) {
+      for (const [label, load] of candidates) {
+        const credentials = await load();
         if (credentials === undefined) continue;
         if (credentials.username !== pending.username) {
           ctx.logger.warn('skipping credentials of another user', {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStrategy, type PostgresSecret } from '../../../lambdas/credentials/postgres';
+import { noPrevious } from '../../../lambdas/rotation/strategy';
 import { CredentialTestError, TargetError } from '../../../lambdas/shared/errors';
 import { startPostgres, type TestPostgres } from '../../../local/postgres';
 import { canLogin, context, leakWatch, login, MASTER_ARN, queryAs, SECRET_ID, secretJson } from './harness';
@@ -74,7 +75,7 @@ type Setup = ReturnType<typeof setup>;
 async function rotate(s: Setup, current: PostgresSecret): Promise<PostgresSecret> {
   const pending = await s.strategy.create(current, s.ctx);
   watch.password(pending.password);
-  await s.strategy.set(pending, current, undefined, s.ctx);
+  await s.strategy.set(pending, current, noPrevious, s.ctx);
   await s.strategy.test(pending, s.ctx);
   s.secrets[SECRET_ID] = s.strategy.serialize(pending);
   return pending;
@@ -184,13 +185,13 @@ describe('Alternating-users rotation against PostgreSQL', () => {
     const s = setup(pair);
     const pending = await s.strategy.create(s.current, s.ctx);
     watch.password(pending.password);
-    await s.strategy.set(pending, s.current, undefined, s.ctx);
-    await s.strategy.set(pending, s.current, undefined, s.ctx);
+    await s.strategy.set(pending, s.current, noPrevious, s.ctx);
+    await s.strategy.set(pending, s.current, noPrevious, s.ctx);
     await s.strategy.test(pending, s.ctx);
     // A failure halfway (the membership lost) is repaired by running set again.
     await server.query(`REVOKE ${pair.base} FROM ${pair.clone} GRANTED BY ${master.username}`);
     await expect(s.strategy.test(pending, s.ctx)).rejects.toThrow();
-    await s.strategy.set(pending, s.current, undefined, s.ctx);
+    await s.strategy.set(pending, s.current, noPrevious, s.ctx);
     await s.strategy.test(pending, s.ctx);
   });
 
@@ -202,7 +203,7 @@ describe('Alternating-users rotation against PostgreSQL', () => {
     watch.password(pending.password);
 
     const error = watch.error(
-      await s.strategy.set(pending, forged, undefined, s.ctx).catch((e: unknown) => e),
+      await s.strategy.set(pending, forged, noPrevious, s.ctx).catch((e: unknown) => e),
     );
     expect(error).toBeInstanceOf(CredentialTestError);
     expect(error.message).toMatch(/confused|proving the current credentials/);
@@ -214,7 +215,7 @@ describe('Alternating-users rotation against PostgreSQL', () => {
     const forgedClone = { ...clone, password: watch.password('Forged-passw0rd-yyyyyyyyyyyyyy') };
     const next = await s.strategy.create(forgedClone, s.ctx);
     watch.password(next.password);
-    watch.error(await s.strategy.set(next, forgedClone, undefined, s.ctx).catch((e: unknown) => e));
+    watch.error(await s.strategy.set(next, forgedClone, noPrevious, s.ctx).catch((e: unknown) => e));
     expect((await role(pair.base))?.rolpassword).toBe(before?.rolpassword);
     expect(await canLogin(server, pair.base, pair.password)).toBe(true);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStrategy } from '../../../lambdas/credentials/postgres';
+import { noPrevious } from '../../../lambdas/rotation/strategy';
 import { CredentialTestError } from '../../../lambdas/shared/errors';
 import { startPostgres, type TestPostgres } from '../../../local/postgres';
 import { canLogin, context, leakWatch, login, SECRET_ID, secretJson } from './harness';
@@ -44,7 +45,7 @@ describe('Single-user rotation against PostgreSQL', () => {
     const pending = await strategy.create(current, ctx);
     watch.password(pending.password);
 
-    await strategy.set(pending, current, undefined, ctx);
+    await strategy.set(pending, current, noPrevious, ctx);
     await strategy.test(pending, ctx);
 
     expect(await canLogin(server, user.username, user.password)).toBe(false);
@@ -60,7 +61,7 @@ describe('Single-user rotation against PostgreSQL', () => {
     const current = strategy.parse(secretJson(server, user.username, user.password));
     const pending = await strategy.create(current, ctx);
     watch.password(pending.password);
-    await strategy.set(pending, current, undefined, ctx);
+    await strategy.set(pending, current, noPrevious, ctx);
 
     const [row] = await server.query<{ rolpassword: string }>(
       'SELECT rolpassword FROM pg_authid WHERE rolname = $1',
@@ -79,7 +80,7 @@ describe('Single-user rotation against PostgreSQL', () => {
     const { ctx } = context(watch);
     const current = strategy.parse(secretJson(server, user.username, user.password));
     const pending = { ...current, password: watch.password('Pässwörd\u00A0ﬁsh-\u00ADmixed-Ünïcödé-42') };
-    await strategy.set(pending, current, undefined, ctx);
+    await strategy.set(pending, current, noPrevious, ctx);
     expect(await canLogin(server, user.username, pending.password)).toBe(true);
   });
 
@@ -90,9 +91,9 @@ describe('Single-user rotation against PostgreSQL', () => {
     const current = strategy.parse(secretJson(server, user.username, user.password));
     const pending = await strategy.create(current, ctx);
     watch.password(pending.password);
-    await strategy.set(pending, current, undefined, ctx);
+    await strategy.set(pending, current, noPrevious, ctx);
     const kinds: string[] = [];
-    await strategyFor(kinds).set(pending, current, undefined, ctx);
+    await strategyFor(kinds).set(pending, current, noPrevious, ctx);
     expect(kinds).toEqual(['connect']);
     expect(lines.at(-1)).toMatch(/pending password already set/);
     await strategy.test(pending, ctx);
@@ -108,7 +109,7 @@ describe('Single-user rotation against PostgreSQL', () => {
     // The first attempt "crashed" after the server applied the new password.
     await server.query(`ALTER ROLE ${user.username} PASSWORD '${pending.password}'`);
 
-    await strategy.set(pending, current, undefined, ctx);
+    await strategy.set(pending, current, noPrevious, ctx);
     await strategy.test(pending, ctx);
     expect(await canLogin(server, user.username, pending.password)).toBe(true);
   });
@@ -123,7 +124,7 @@ describe('Single-user rotation against PostgreSQL', () => {
     );
     const pending = await strategy.create(current, ctx);
     watch.password(pending.password);
-    await strategy.set(pending, current, previous, ctx);
+    await strategy.set(pending, current, async () => previous, ctx);
     expect(await canLogin(server, user.username, pending.password)).toBe(true);
   });
 
@@ -136,7 +137,7 @@ describe('Single-user rotation against PostgreSQL', () => {
     );
     const pending = await strategy.create(current, ctx);
     watch.password(pending.password);
-    const error = watch.error(await strategy.set(pending, current, undefined, ctx).catch((e: unknown) => e));
+    const error = watch.error(await strategy.set(pending, current, noPrevious, ctx).catch((e: unknown) => e));
     expect(error).toBeInstanceOf(CredentialTestError);
     expect(await canLogin(server, user.username, user.password)).toBe(true);
   });
@@ -162,7 +163,7 @@ describe('Single-user rotation against PostgreSQL', () => {
     const current = strategy.parse(secretJson(server, user.username, user.password));
     const pending = await strategy.create(current, ctx);
     watch.password(pending.password);
-    await strategy.set(pending, current, undefined, ctx);
+    await strategy.set(pending, current, noPrevious, ctx);
     const rotatedAt = new Date();
     secrets[SECRET_ID] = strategy.serialize(pending);
 

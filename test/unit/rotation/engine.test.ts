@@ -260,8 +260,20 @@ describe('Function: createRotationHandler', () => {
       expect(s.stages()[token]).toEqual([STAGE.current]);
     });
 
-    it('makes at most 12 Secrets Manager calls per rotation (AWS template: 14)', () => {
-      expect(calls.length).toBeLessThanOrEqual(12);
+    it('makes 12 Secrets Manager calls per rotation, and reads AWSPREVIOUS only when the strategy asks (AWS template: 14)', async () => {
+      const s = setup();
+      await s.rotate();
+      s.client.calls.length = 0;
+
+      await s.rotate();
+
+      expect(s.client.calls.filter((c) => c !== 'RotateSecret')).toEqual([
+        ...['DescribeSecret', 'GetSecretValue', 'GetSecretValue', 'PutSecretValue'],
+        ...['DescribeSecret', 'GetSecretValue', 'GetSecretValue'],
+        ...['DescribeSecret', 'GetSecretValue'],
+        ...['DescribeSecret', 'UpdateSecretVersionStage', 'UpdateSecretVersionStage'],
+      ]);
+      expect(calls).toHaveLength(12);
     });
 
     it.each(cases)(

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createPostgresStrategy, planSet } from '../../../../lambdas/credentials/postgres';
 import type { RoleState } from '../../../../lambdas/credentials/postgres/alternating-users';
 import { ConnectionError } from '../../../../lambdas/credentials/postgres/connection';
+import { noPrevious } from '../../../../lambdas/rotation/strategy';
 import {
   CredentialTestError,
   HandoverError,
@@ -112,7 +113,7 @@ describe('Single-user strategy', () => {
     await strategy.set(
       strategy.parse(secretJson('app', P.pending)),
       strategy.parse(secretJson('app', P.current)),
-      undefined,
+      noPrevious,
       ctx,
     );
     expect(db.events).toEqual(['connect:app', 'end:app']);
@@ -126,7 +127,7 @@ describe('Single-user strategy', () => {
     await strategy.set(
       strategy.parse(secretJson('app', P.pending)),
       strategy.parse(secretJson('app', P.current)),
-      undefined,
+      noPrevious,
       ctx,
     );
     expect(db.events).toEqual(['connect:app', 'connect:app', 'query:app:ALTER ROLE', 'end:app']);
@@ -142,7 +143,7 @@ describe('Single-user strategy', () => {
     await strategy.set(
       strategy.parse(secretJson('app', P.pending)),
       strategy.parse(secretJson('app', P.current)),
-      strategy.parse(secretJson('app', P.previous)),
+      async () => strategy.parse(secretJson('app', P.previous)),
       ctx,
     );
     expect(db.configs.map((c) => c.password)).toEqual([P.pending, P.current, P.previous]);
@@ -156,7 +157,7 @@ describe('Single-user strategy', () => {
       strategy.set(
         strategy.parse(secretJson('app', P.pending)),
         strategy.parse(secretJson('app', P.current)),
-        strategy.parse(secretJson('app', P.previous)),
+        async () => strategy.parse(secretJson('app', P.previous)),
         ctx,
       ),
     );
@@ -176,7 +177,7 @@ describe('Single-user strategy', () => {
       strategy.set(
         strategy.parse(secretJson('app', P.pending)),
         strategy.parse(secretJson('app', P.current)),
-        undefined,
+        noPrevious,
         ctx,
       ),
     );
@@ -212,7 +213,7 @@ describe('Single-user strategy', () => {
       strategy.set(
         strategy.parse(secretJson('app', P.pending)),
         strategy.parse(secretJson('app', P.current)),
-        undefined,
+        noPrevious,
         ctx,
       ),
     );
@@ -229,7 +230,7 @@ describe('Single-user strategy', () => {
       strategy.set(
         strategy.parse(secretJson('admin', P.pending)),
         strategy.parse(secretJson('app', P.current)),
-        undefined,
+        noPrevious,
         ctx,
       ),
     );
@@ -306,7 +307,7 @@ describe('Alternating-users strategy', () => {
     await strategy.set(
       strategy.parse(secretJson('app_clone', P.pending)),
       strategy.parse(secretJson('app', P.current)),
-      undefined,
+      noPrevious,
       ctx,
     );
     expect(reads).toEqual([MASTER_ARN]);
@@ -345,7 +346,7 @@ describe('Alternating-users strategy', () => {
       strategy.set(
         strategy.parse(secretJson('app_clone', P.pending)),
         strategy.parse(secretJson('app', P.current)),
-        undefined,
+        noPrevious,
         ctx,
       ),
     );
@@ -367,7 +368,7 @@ describe('Alternating-users strategy', () => {
       strategy.set(
         strategy.parse(secretJson(username, P.pending)),
         strategy.parse(secretJson('app', P.current)),
-        undefined,
+        noPrevious,
         ctx,
       ),
     );
@@ -384,7 +385,7 @@ describe('Alternating-users strategy', () => {
       strategy.set(
         strategy.parse(secretJson('app_clone', P.pending)),
         strategy.parse(secretJson('app', P.current)),
-        undefined,
+        noPrevious,
         ctx,
       ),
     );
@@ -399,7 +400,7 @@ describe('Alternating-users strategy', () => {
       strategy.set(
         strategy.parse(secretJson('app_clone', P.pending)),
         strategy.parse(secretJson('app', P.current)),
-        undefined,
+        noPrevious,
         ctx,
       ),
     );
