@@ -11,6 +11,8 @@ export default function setup(): () => void {
     const result = scanForLeaks(dir);
     rmSync(dir, { recursive: true, force: true });
     if (result.leaks.length > 0) {
+      // Vitest reports a teardown error but keeps exit code 0: fail the run explicitly.
+      process.exitCode = 1;
       throw new Error(
         `log scan: secret material appeared in ${result.leaks.length} captured output line(s): ${result.leaks.slice(0, 20).join(', ')}`,
       );
