@@ -13,5 +13,5 @@ export type RotationStep = (typeof STEPS)[number];
  * Every credential type Handover rotates. The registry in `lambdas/credentials/registry.ts` is an
  * exhaustive `Record` over this list, so a new type does not compile until it is registered.
  */
-export const CREDENTIAL_TYPES = ['postgres'] as const;
+export const CREDENTIAL_TYPES = ['postgres', 'mysql', 'iam-access-key', 'api-key', 'shared-key'] as const;
 export type CredentialType = (typeof CREDENTIAL_TYPES)[number];

@@ -4,7 +4,7 @@ import { fingerprint, redact, redactError } from '../shared/redaction';
 import { STAGE } from './constants';
 import { parseRotationEvent, type RotationEvent } from './event';
 import type { SecretMetadata, SecretsPort } from './secrets-port';
-import type { CredentialStrategy, StrategyContext } from './strategy';
+import type { CredentialStrategy, PreviousReader, StrategyContext } from './strategy';
 
 /** Dependencies of {@link createRotationHandler}, built once per Lambda in its composition root. */
 export interface RotationHandlerDeps<S> {
@@ -164,12 +164,7 @@ async function runStep<S>(
     case 'setSecret': {
       const pending = await readPending(secretId, event.token, tracker, secrets);
       const current = await readCurrent(secretId, meta, tracker, secrets);
-      let previous: Promise<S | undefined> | undefined;
-      const readPreviousOnce = () => {
-        previous ??= readPrevious(secretId, meta, tracker, deps);
-        return previous;
-      };
-      await strategy.set(pending, current, readPreviousOnce, ctx);
+      await strategy.set(pending, current, previousReader(secretId, meta, tracker, deps), ctx);
       return { outcome: 'success', identity: strategy.identify(pending) };
     }
     case 'testSecret': {
@@ -209,8 +204,9 @@ async function createSecret<S>(
   meta: SecretMetadata,
   ctx: StrategyContext,
   tracker: SecretTracker<S>,
-  { secrets, strategy }: RotationHandlerDeps<S>,
+  deps: RotationHandlerDeps<S>,
 ): Promise<StepResult> {
+  const { secrets, strategy } = deps;
   const current = await readCurrent(secretId, meta, tracker, secrets);
   const existing = await secrets.getValue(secretId, { versionId: event.token });
   if (existing !== undefined) {
@@ -218,7 +214,7 @@ async function createSecret<S>(
     const pending = tracker.parse(existing, `pending version ${event.token}`);
     return { outcome: 'reused-pending', identity: strategy.identify(pending) };
   }
-  const pending = await strategy.create(current, ctx);
+  const pending = await strategy.create(current, ctx, previousReader(secretId, meta, tracker, deps));
   tracker.values.push(...strategy.secretsOf(pending));
   await secrets.putPending(secretId, event.token, strategy.serialize(pending), event.rotationToken);
   return { outcome: 'success', identity: strategy.identify(pending) };
@@ -255,6 +251,20 @@ async function readPending<S>(
     );
   }
   return tracker.parse(raw, `AWSPENDING version ${token}`);
+}
+
+/** A {@link PreviousReader}: reads AWSPREVIOUS on the first call only, and only if asked. */
+function previousReader<S>(
+  secretId: string,
+  meta: SecretMetadata,
+  tracker: SecretTracker<S>,
+  deps: RotationHandlerDeps<S>,
+): PreviousReader<S> {
+  let previous: Promise<S | undefined> | undefined;
+  return () => {
+    previous ??= readPrevious(secretId, meta, tracker, deps);
+    return previous;
+  };
 }
 
 /**

@@ -53,8 +53,12 @@ export interface CredentialStrategy<S> {
   identify(value: S): string;
   /** Every secret string inside a value (passwords, key secrets), so errors can be redacted. */
   secretsOf(value: S): readonly string[];
-  /** Builds the pending value from the current one (may create a key at a provider). */
-  create(current: S, ctx: StrategyContext): Promise<S>;
+  /**
+   * Builds the pending value from the current one (may create a key at a provider). `previous`
+   * reads the AWSPREVIOUS value on demand, as in `set` (e.g. to tell a provider key the previous
+   * version still holds from an orphan left by a failed attempt). The engine always passes it.
+   */
+  create(current: S, ctx: StrategyContext, previous?: PreviousReader<S>): Promise<S>;
   /**
    * Makes the pending credential valid at the target. Idempotent. `previous` reads the AWSPREVIOUS
    * value only when called (most rotations never need it, and each read is an API call); it

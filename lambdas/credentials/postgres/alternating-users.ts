@@ -3,6 +3,7 @@ import { generatePassword } from '../../rotation/password';
 import type { CredentialStrategy, StrategyContext } from '../../rotation/strategy';
 import { SecretFormatError, TargetError } from '../../shared/errors';
 import { redactError } from '../../shared/redaction';
+import { assertPartner } from '../shared/alternating';
 import { assertSameDatabase, countSessions, proveLogin, readCurrent, who } from './common';
 import { type LoginTarget, type Session, withSession } from './connection';
 import type { ResolvedOptions } from './options';
@@ -87,17 +88,6 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
       username: master.username,
       password: master.password,
     };
-  };
-
-  /** Refuses to act on a user that is not the other half of the current user's pair. */
-  const assertPartner = (other: PostgresSecret, current: PostgresSecret, what: string): void => {
-    if (other.username !== toggleUsername(current.username)) {
-      throw new SecretFormatError(
-        'username',
-        `${what} user "${other.username}" is not the alternate of the current user "${current.username}" ` +
-          `(expected "${toggleUsername(current.username)}")`,
-      );
-    }
   };
 
   return {

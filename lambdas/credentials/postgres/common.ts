@@ -1,25 +1,9 @@
-import type { StrategyContext, UsageReport } from '../../rotation/strategy';
-import { CredentialTestError, SecretFormatError } from '../../shared/errors';
-import { fingerprint, redactError } from '../../shared/redaction';
+import type { UsageReport } from '../../rotation/strategy';
+import { CredentialTestError } from '../../shared/errors';
+import { redactError } from '../../shared/redaction';
 import { type ConnectionSettings, type LoginTarget, type Session, withSession } from './connection';
-import type { PostgresSecret } from './schema';
 
-/** Fields for a log line about `username`. */
-export function who(step: string, username: string): Record<string, unknown> {
-  return { step, username, key_fingerprint: fingerprint(username) };
-}
-
-/** Refuses a pending value that does not point at the same database as the current one. */
-export function assertSameDatabase(pending: PostgresSecret, current: PostgresSecret): void {
-  for (const field of ['host', 'port', 'dbname'] as const) {
-    if (pending[field] !== current[field]) {
-      throw new SecretFormatError(
-        field,
-        `pending secret field "${field}" must equal the current secret's: a rotation changes credentials, not the database`,
-      );
-    }
-  }
-}
+export { assertSameDatabase, readCurrent, who } from '../shared/database-common';
 
 /**
  * Logs in with `target` and checks the session user, as `testSecret` and the confused-deputy
@@ -79,12 +63,4 @@ export async function countSessions(
     evidence: `${sessions} session${sessions === 1 ? '' : 's'} of ${username} from ${clients}${started}`,
     lastUsed: new Date(),
   };
-}
-
-/** Reads and parses the AWSCURRENT value of the secret being rotated. */
-export async function readCurrent(
-  ctx: StrategyContext,
-  parse: (value: string) => PostgresSecret,
-): Promise<PostgresSecret> {
-  return parse(await ctx.secrets.getSecretString(ctx.secretId));
 }

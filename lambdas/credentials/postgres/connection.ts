@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { TargetError } from '../../shared/errors';
 import { redactError } from '../../shared/redaction';
+import type { RoundTripHook } from '../shared/round-trip';
 import { isTlsError, type PgSslConfig, type TlsMode } from './tls';
 
 /** What a strategy needs from a database client: `pg.Client` satisfies it. */
@@ -26,9 +27,7 @@ export interface PostgresConnectionConfig {
 /** Opens a connection, resolving once it is authenticated. */
 export type PostgresConnect = (config: PostgresConnectionConfig) => Promise<PostgresClient>;
 
-/** Kinds of database round trip, reported to {@link RoundTripHook}. */
-export type RoundTripKind = 'connect' | 'query';
-export type RoundTripHook = (kind: RoundTripKind) => void;
+export type { RoundTripHook, RoundTripKind } from '../shared/round-trip';
 
 /** The production {@link PostgresConnect}: a `pg.Client`. */
 export const connectWithPg: PostgresConnect = async (config) => {

@@ -1,10 +1,12 @@
 import * as z from 'zod/mini';
 import { SecretFormatError } from '../../shared/errors';
+import { CLONE_SUFFIX, cloneUsername } from '../shared/alternating';
+import { parseSecretJson, serializeSecretJson, type WithRaw } from '../shared/secret-json';
+
+export { baseUsername, CLONE_SUFFIX, cloneUsername, toggleUsername } from '../shared/alternating';
 
 /** PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes. */
 export const MAX_IDENTIFIER_BYTES = 63;
-/** The suffix of the second user in the alternating-users scheme. */
-export const CLONE_SUFFIX = '_clone';
 /** The database a secret without `dbname` connects to. */
 export const DEFAULT_DBNAME = 'postgres';
 /** Plain SQL identifiers only: nothing that needs quoting, so nothing to smuggle through a quote. */
@@ -60,56 +62,22 @@ export const postgresSecretSchema = z.extend(postgresCredentialsSchema, {
   dbname: z._default(nonEmpty, DEFAULT_DBNAME),
 });
 
-type WithRaw<T> = T & {
-  /**
-   * The JSON object exactly as parsed, unknown fields included. `serialize` starts from it, so
-   * fields Handover does not know survive rotation. It holds the password: never log it.
-   */
-  readonly raw: Readonly<Record<string, unknown>>;
-};
-
 /** A parsed PostgreSQL secret (the one being rotated). */
 export type PostgresSecret = WithRaw<Readonly<z.output<typeof postgresSecretSchema>>>;
 /** A parsed master secret: credentials, connection fields optional. */
 export type PostgresCredentials = WithRaw<Readonly<z.output<typeof postgresCredentialsSchema>>>;
-
-function parseJsonObject(value: string): Record<string, unknown> {
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch {
-    // The SyntaxError's message quotes the input: do not keep it, not even as a cause.
-    throw new SecretFormatError('$', 'secret value is not valid JSON: expected a JSON object');
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new SecretFormatError('$', 'secret value must be a JSON object');
-  }
-  return json as Record<string, unknown>;
-}
-
-function validate<S extends z.ZodMiniType>(schema: S, raw: Record<string, unknown>): z.output<S> {
-  const result = schema.safeParse(raw);
-  if (result.success) return result.data;
-  // Report the first issue; zod issue messages here are ours and never echo the input.
-  const issue = result.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '$';
-  const message = issue?.code === 'invalid_type' && raw[field] === undefined ? 'is required' : issue?.message;
-  throw new SecretFormatError(field, `secret field "${field}" ${message ?? 'is invalid'}`);
-}
 
 /**
  * Parses and validates the secret being rotated. Bad input throws a `SecretFormatError` naming the
  * field and what was expected, never the value.
  */
 export function parsePostgresSecret(value: string): PostgresSecret {
-  const raw = parseJsonObject(value);
-  return { ...validate(postgresSecretSchema, raw), raw };
+  return parseSecretJson(postgresSecretSchema, value);
 }
 
 /** Parses a master secret: the same fields, but only `username` and `password` are required. */
 export function parsePostgresCredentials(value: string): PostgresCredentials {
-  const raw = parseJsonObject(value);
-  return { ...validate(postgresCredentialsSchema, raw), raw };
+  return parseSecretJson(postgresCredentialsSchema, value);
 }
 
 const KNOWN_FIELDS = [
@@ -130,34 +98,9 @@ const KNOWN_FIELDS = [
  * stays a string), a defaulted `dbname` is not added, and unknown fields are preserved.
  */
 export function serializePostgresSecret(value: PostgresSecret | PostgresCredentials): string {
-  const out: Record<string, unknown> = { ...value.raw };
-  for (const key of KNOWN_FIELDS) {
-    const next = value[key];
-    const original = value.raw[key];
-    if (next === undefined) continue;
-    if (key === 'port' && original !== undefined && Number(original) === next) continue;
-    if (key === 'dbname' && original === undefined && next === DEFAULT_DBNAME) continue;
-    out[key] = next;
-  }
-  return JSON.stringify(out);
-}
-
-/** The base role of an alternating pair: the username without its `_clone` suffix. */
-export function baseUsername(username: string): string {
-  return username.endsWith(CLONE_SUFFIX) && username.length > CLONE_SUFFIX.length
-    ? username.slice(0, -CLONE_SUFFIX.length)
-    : username;
-}
-
-/** The clone role of an alternating pair. */
-export function cloneUsername(username: string): string {
-  return `${baseUsername(username)}${CLONE_SUFFIX}`;
-}
-
-/** The other user of an alternating pair: `app` -> `app_clone`, `app_clone` -> `app`. */
-export function toggleUsername(username: string): string {
-  const base = baseUsername(username);
-  return username === base ? cloneUsername(base) : base;
+  return serializeSecretJson<PostgresSecret | PostgresCredentials>(value, KNOWN_FIELDS, {
+    dbname: DEFAULT_DBNAME,
+  });
 }
 
 /** Throws unless the alternating pair of `username` fits PostgreSQL's identifier limit. */

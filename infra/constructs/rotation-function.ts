@@ -1,0 +1,258 @@
+import { createHash } from 'node:crypto';
+import { Annotations, type Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct, type IConstruct, type IDependable } from 'constructs';
+import type { CredentialType } from '../../lambdas/rotation/constants';
+import { HandoverFunction } from './handover-function';
+import { RotationMonitoring } from './rotation-monitoring';
+import { ROTATION_TYPES, type RotationSettings, type RotationTypeSpec } from './rotation-types';
+
+/** Where a rotation function runs in a VPC, and how it reaches AWS APIs from there. */
+export interface RotationNetwork {
+  /** The VPC (import it with `Vpc.fromVpcAttributes`: no lookups). */
+  readonly vpc: ec2.IVpc;
+  /**
+   * The subnets.
+   * @default - the VPC's private subnets with egress
+   */
+  readonly subnets?: ec2.SubnetSelection;
+  /**
+   * Security groups attached besides the function's own group (which always exists and allows only
+   * the egress the function needs).
+   * @default - none
+   */
+  readonly securityGroups?: readonly ec2.ISecurityGroup[];
+  /**
+   * The Secrets Manager interface endpoint of the VPC (private DNS on): the function's group gets
+   * HTTPS egress to it and its group an ingress rule from the function.
+   * @default - no endpoint (then `natGateway` must be true, or the function cannot reach Secrets Manager)
+   */
+  readonly secretsManagerEndpoint?: ec2.IInterfaceVpcEndpoint;
+  /**
+   * The subnets route to the internet through a NAT gateway: the function gets HTTPS egress to
+   * anywhere (AWS public endpoints, third-party APIs).
+   * @default false
+   */
+  readonly natGateway?: boolean;
+}
+
+/** Properties of {@link RotationFunction}. */
+export interface RotationFunctionProps {
+  /** The credential type. */
+  readonly type: CredentialType;
+  /**
+   * Strategy and type settings (they become the function's environment).
+   * @default - the type's default strategy and settings
+   */
+  readonly settings?: RotationSettings;
+  /**
+   * VPC placement; required for database types.
+   * @default - not in a VPC
+   */
+  readonly network?: RotationNetwork;
+  /**
+   * Memory, in MiB.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Timeout of one rotation step.
+   * @default - the type's timeout (60 seconds; 120 for IAM access keys)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Log retention.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Bring your own execution role (see {@link HandoverFunctionProps.role}).
+   * @default - a new role with exactly the permissions the rotations need
+   */
+  readonly role?: iam.IRole;
+  /**
+   * Permissions boundary of the role this construct creates.
+   * @default - none
+   */
+  readonly permissionsBoundary?: iam.IManagedPolicy;
+  /**
+   * Alarm on the function's errors.
+   * @default true
+   */
+  readonly alarms?: boolean;
+  /**
+   * Where alarms go.
+   * @default - `RotationMonitoring.of(this)`: the stack's monitoring
+   */
+  readonly monitoring?: RotationMonitoring;
+}
+
+const WARNING_NO_ROUTE = '@handover/infra:noRouteToSecretsManager';
+const WARNING_NO_INTERNET = '@handover/infra:noInternetRoute';
+
+function pathOf(construct: IConstruct | undefined): string | undefined {
+  return construct?.node.path;
+}
+
+/**
+ * A rotation function of one credential type, strategy and network placement: a
+ * {@link HandoverFunction} with the type's environment, its own security group (egress only to what
+ * it needs), the type's function-level permissions and an errors alarm. Secrets attach to it with
+ * {@link SecretRotation}; secrets with the same type, settings and placement share one function
+ * ({@link RotationFunction.shared}).
+ *
+ * @example
+ * ```ts
+ * const fn = new RotationFunction(this, 'PostgresRotation', {
+ *   type: 'postgres',
+ *   settings: { strategy: 'alternating-users' },
+ *   network: { vpc, subnets: { subnets }, secretsManagerEndpoint },
+ * });
+ * new SecretRotation(this, 'Orders', { secret, rotation, rotationFunction: fn });
+ * ```
+ */
+export class RotationFunction extends Construct {
+  /**
+   * The function of a stack for these props: created on first use (id
+   * `RotationFunction-<type>-<strategy>-<hash>`), reused by every later secret with the same type,
+   * settings, network placement and function options.
+   */
+  public static shared(scope: IConstruct, props: RotationFunctionProps): RotationFunction {
+    const stack = Stack.of(scope);
+    const spec = ROTATION_TYPES[props.type];
+    const strategy = props.settings?.strategy ?? spec.defaultStrategy;
+    const key = JSON.stringify({
+      type: props.type,
+      environment: spec.environment({ ...props.settings, strategy }),
+      vpc: pathOf(props.network?.vpc),
+      subnets: props.network?.subnets?.subnets?.map((subnet) => subnet.node.path),
+      subnetType: props.network?.subnets?.subnetType,
+      securityGroups: props.network?.securityGroups?.map((group) => group.node.path),
+      endpoint: pathOf(props.network?.secretsManagerEndpoint),
+      nat: props.network?.natGateway ?? false,
+      memorySize: props.memorySize,
+      timeout: props.timeout?.toSeconds(),
+      logRetention: props.logRetention,
+      role: pathOf(props.role),
+      boundary: pathOf(props.permissionsBoundary),
+      alarms: props.alarms ?? true,
+      monitoring: pathOf(props.monitoring),
+    });
+    const hash = createHash('sha256').update(key).digest('hex').slice(0, 8);
+    const id = `RotationFunction-${props.type}-${strategy}-${hash}`;
+    const existing = stack.node.tryFindChild(id);
+    return existing instanceof RotationFunction ? existing : new RotationFunction(stack, id, props);
+  }
+
+  /** The credential type. */
+  public readonly type: CredentialType;
+  /** The strategy (after the type default). */
+  public readonly strategy: string;
+  /** The type's spec. */
+  public readonly spec: RotationTypeSpec;
+  /** The Lambda function. */
+  public readonly function: HandoverFunction;
+  /** The function's own security group, when in a VPC. */
+  public readonly securityGroup: ec2.SecurityGroup | undefined;
+  /** The errors alarm, when alarms are on. */
+  public readonly errorsAlarm: cloudwatch.Alarm | undefined;
+  /** What a rotation schedule must wait for besides this construct (rules created on other constructs). */
+  public readonly dependables: readonly IDependable[];
+
+  constructor(scope: Construct, id: string, props: RotationFunctionProps) {
+    super(scope, id);
+    this.type = props.type;
+    this.spec = ROTATION_TYPES[props.type];
+    this.strategy = props.settings?.strategy ?? this.spec.defaultStrategy;
+    const network = props.network;
+    const dependables: IDependable[] = [];
+
+    if (network !== undefined) {
+      this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+        vpc: network.vpc,
+        description: `Handover ${props.type} ${this.strategy} rotation function: egress to Secrets Manager and the rotation targets only`,
+        allowAllOutbound: false,
+      });
+      if (network.secretsManagerEndpoint !== undefined) {
+        this.securityGroup.connections.allowTo(
+          network.secretsManagerEndpoint,
+          ec2.Port.tcp(443),
+          'HTTPS to the Secrets Manager VPC endpoint',
+        );
+        // The ingress rule lives on the endpoint's security groups, which may be siblings of it.
+        dependables.push(
+          network.secretsManagerEndpoint,
+          ...network.secretsManagerEndpoint.connections.securityGroups,
+        );
+      }
+      if (network.natGateway === true) {
+        this.securityGroup.addEgressRule(
+          ec2.Peer.anyIpv4(),
+          ec2.Port.tcp(443),
+          'HTTPS through the NAT gateway (AWS public endpoints, provider APIs)',
+        );
+      }
+    } else {
+      this.securityGroup = undefined;
+    }
+
+    this.function = new HandoverFunction(this, 'Function', {
+      entry: this.spec.entry,
+      description: `Handover: ${this.spec.title} (${this.strategy})`,
+      environment: this.spec.environment({ ...props.settings, strategy: this.strategy }),
+      memorySize: props.memorySize,
+      timeout: props.timeout ?? this.spec.timeout,
+      logRetention: props.logRetention,
+      role: props.role,
+      permissionsBoundary: props.permissionsBoundary,
+      vpc: network?.vpc,
+      vpcSubnets: network?.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups:
+        this.securityGroup === undefined
+          ? undefined
+          : [this.securityGroup, ...(network?.securityGroups ?? [])],
+    });
+
+    const role = this.function.role;
+    const acknowledgeOn: IConstruct = role ?? this.function;
+    Validations.of(acknowledgeOn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (IAM service authorization reference), so Lambda active tracing can only grant them on "*".',
+    });
+    if (network !== undefined) {
+      Validations.of(acknowledgeOn).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'VPC placement: Lambda creates and deletes the function network interfaces with the execution role; ec2:Describe* support no resource-level permissions and the interface ids are not known before Lambda creates them (the statement equals the AWSLambdaVPCAccessExecutionRole managed policy, without the managed policy).',
+      });
+      if (network.secretsManagerEndpoint === undefined && network.natGateway !== true) {
+        Annotations.of(this).addWarningV2(
+          WARNING_NO_ROUTE,
+          `The ${props.type} rotation function runs in VPC subnets with no route to Secrets Manager: no Secrets Manager VPC endpoint was given and no NAT gateway was declared. Every rotation step will time out. Give the network a secretsManagerEndpoint (interface endpoint for com.amazonaws.<region>.secretsmanager with private DNS) or set natGateway: true if the subnets route through a NAT.`,
+        );
+      } else if (this.spec.internetEgress !== undefined && network.natGateway !== true) {
+        Annotations.of(this).addWarningV2(
+          WARNING_NO_INTERNET,
+          `The ${props.type} rotation function runs in VPC subnets without a declared NAT gateway, but ${this.spec.internetEgress}. Set natGateway: true if the subnets route through a NAT, or run this type outside the VPC.`,
+        );
+      }
+    }
+    this.spec.grantFunction?.({ grantee: this.function, acknowledgeOn, stack: Stack.of(this) });
+
+    if (props.alarms ?? true) {
+      const monitoring = props.monitoring ?? RotationMonitoring.of(this);
+      this.errorsAlarm = monitoring.alarmOnFunctionErrors(
+        this,
+        this.function,
+        `${props.type} ${this.strategy} rotation function`,
+      );
+    } else {
+      this.errorsAlarm = undefined;
+    }
+    this.dependables = dependables;
+  }
+}

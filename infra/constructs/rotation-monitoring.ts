@@ -1,0 +1,263 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as config from 'aws-cdk-lib/aws-config';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct, type IConstruct } from 'constructs';
+import type { CredentialType } from '../../lambdas/rotation/constants';
+import { CREDENTIAL_TYPE_DIMENSION, ENGINE_METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './metrics';
+import { ALARM, type AlarmId, alarmDescription, DEFAULT_RUNBOOK_URL } from './runbook';
+
+/**
+ * The EventBridge pattern of the Secrets Manager `RotationFailed` event. Secrets Manager records
+ * rotation outcomes in CloudTrail as service events (`eventType: AwsServiceEvent`), which
+ * EventBridge delivers with source `aws.secretsmanager` and detail-type
+ * `AWS Service Event via CloudTrail`; its API calls arrive as `AWS API Call via CloudTrail`. The
+ * pattern accepts both detail types so a change of category cannot silence the alarm.
+ */
+export const ROTATION_FAILED_EVENT_PATTERN: events.EventPattern = {
+  source: ['aws.secretsmanager'],
+  detailType: ['AWS Service Event via CloudTrail', 'AWS API Call via CloudTrail'],
+  detail: {
+    eventSource: ['secretsmanager.amazonaws.com'],
+    eventName: ['RotationFailed'],
+  },
+};
+
+/** Properties of {@link RotationMonitoring}. */
+export interface RotationMonitoringProps {
+  /**
+   * The topic every alarm notifies.
+   * @default - a new topic encrypted with a new customer-managed KMS key (rotation on), TLS only
+   */
+  readonly topic?: sns.ITopic;
+  /**
+   * Email addresses subscribed to the topic (each confirms by email).
+   * @default - none
+   */
+  readonly emailAddresses?: readonly string[];
+  /**
+   * Where the runbook lives; alarm descriptions link `<runbookUrl>#runbook-<alarm-id>`.
+   * @default 'README.md'
+   */
+  readonly runbookUrl?: string;
+  /**
+   * Notify on every Secrets Manager `RotationFailed` event in the account and region (EventBridge).
+   * @default true
+   */
+  readonly rotationFailedEvents?: boolean;
+}
+
+const MONITORING_ID = 'HandoverMonitoring';
+
+/**
+ * The alarms of Handover and the one SNS topic they notify: rotation Lambda errors, the engine's
+ * `RotationFailed` metric per credential type, the Secrets Manager `RotationFailed` event, and
+ * (opt-in, needs AWS Config) secrets older than their policy or with an overdue rotation. Every
+ * description says what happened, what to do, and links the README runbook.
+ *
+ * @example
+ * ```ts
+ * const monitoring = new RotationMonitoring(stack, 'Monitoring', { emailAddresses: ['oncall@example.com'] });
+ * new SecretRotation(stack, 'Orders', { secret, rotation, monitoring });
+ * ```
+ */
+export class RotationMonitoring extends Construct {
+  /**
+   * The monitoring of a stack: the one created with `new RotationMonitoring(stack, ...)` first, or a
+   * default one (id `HandoverMonitoring`).
+   */
+  public static of(scope: IConstruct): RotationMonitoring {
+    const stack = Stack.of(scope);
+    const existing = stack.node.children.find((child) => child instanceof RotationMonitoring);
+    return (existing as RotationMonitoring | undefined) ?? new RotationMonitoring(stack, MONITORING_ID);
+  }
+
+  /** The topic every alarm notifies. */
+  public readonly topic: sns.ITopic;
+  /** The key of the topic this construct created. */
+  public readonly topicKey: kms.IKey | undefined;
+  /** The README runbook location. */
+  public readonly runbookUrl: string;
+  /** The EventBridge rule on `RotationFailed`, when enabled. */
+  public readonly rotationFailedRule: events.Rule | undefined;
+  private readonly typeAlarms = new Map<CredentialType, cloudwatch.Alarm>();
+  private readonly action: actions.SnsAction;
+
+  constructor(scope: Construct, id: string, props: RotationMonitoringProps = {}) {
+    super(scope, id);
+    this.runbookUrl = props.runbookUrl ?? DEFAULT_RUNBOOK_URL;
+    if (props.topic === undefined) {
+      const stack = Stack.of(this);
+      const key = new kms.Key(this, 'TopicKey', {
+        description: 'Encrypts the Handover alarm topic',
+        enableKeyRotation: true,
+      });
+      // CloudWatch alarms and EventBridge publish to the encrypted topic: they need the key.
+      for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+        key.addToResourcePolicy(
+          new iam.PolicyStatement({
+            sid: `PublishFrom${service.split('.')[0]}`,
+            principals: [new iam.ServicePrincipal(service)],
+            actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            resources: ['*'],
+            conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+          }),
+        );
+      }
+      const topic = new sns.Topic(this, 'Topic', {
+        displayName: 'Handover rotation alarms',
+        masterKey: key,
+        enforceSSL: true,
+      });
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'CloudWatchAlarms',
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ArnLike: {
+              'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+            },
+          },
+        }),
+      );
+      this.topic = topic;
+      this.topicKey = key;
+    } else {
+      this.topic = props.topic;
+      this.topicKey = undefined;
+    }
+    for (const email of props.emailAddresses ?? []) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    this.action = new actions.SnsAction(this.topic);
+    if (props.rotationFailedEvents ?? true) {
+      const description = alarmDescription(ALARM.rotationFailedEvent, 'any secret', this.runbookUrl);
+      this.rotationFailedRule = new events.Rule(this, 'RotationFailedEvent', {
+        description: description.slice(0, 512),
+        eventPattern: ROTATION_FAILED_EVENT_PATTERN,
+      });
+      this.rotationFailedRule.addTarget(
+        new targets.SnsTopic(this.topic, {
+          message: events.RuleTargetInput.fromText(
+            `Secrets Manager rotation failed: secret ${events.EventField.fromPath('$.detail.additionalEventData.SecretId')} in ${events.EventField.account} / ${events.EventField.region} at ${events.EventField.time}. ${description}`,
+          ),
+        }),
+      );
+    } else {
+      this.rotationFailedRule = undefined;
+    }
+  }
+
+  /** Errors of a rotation function: at least one failed invocation in 5 minutes. */
+  public alarmOnFunctionErrors(scope: Construct, fn: lambda.IFunction, subject: string): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(scope, 'ErrorsAlarm', {
+      alarmDescription: alarmDescription(ALARM.lambdaErrors, subject, this.runbookUrl),
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(this.action);
+    return alarm;
+  }
+
+  /** The engine's `RotationFailed` metric of a credential type (one alarm per type and stack). */
+  public alarmOnRotationFailures(type: CredentialType): cloudwatch.Alarm {
+    const existing = this.typeAlarms.get(type);
+    if (existing !== undefined) return existing;
+    const alarm = new cloudwatch.Alarm(this, `RotationFailed-${type}`, {
+      alarmDescription: alarmDescription(
+        ALARM.rotationFailedMetric,
+        `credential type ${type}`,
+        this.runbookUrl,
+      ),
+      metric: RotationMonitoring.rotationFailedMetric(type),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(this.action);
+    this.typeAlarms.set(type, alarm);
+    return alarm;
+  }
+
+  /**
+   * AWS Config rules for one secret (opt-in: they need an AWS Config recorder in the account):
+   * `secretsmanager-scheduled-rotation-success-check` (a scheduled rotation did not complete, e.g.
+   * `AWSPENDING` stuck on a version that is not `AWSCURRENT`) and, with `maxAge`,
+   * `secretsmanager-secret-periodic-rotation` (older than `maxAge`). Each notifies the topic when the
+   * secret turns NON_COMPLIANT. The secret's ARN must be complete (Config identifies secrets by it).
+   */
+  public checkSecretAge(
+    scope: Construct,
+    secret: secretsmanager.ISecret,
+    maxAge: Duration | undefined,
+    subject: string,
+  ): config.ManagedRule[] {
+    const ruleScope = config.RuleScope.fromResource(
+      config.ResourceType.SECRETS_MANAGER_SECRET,
+      secret.secretArn,
+    );
+    const rules: Array<[string, AlarmId, config.ManagedRule]> = [
+      [
+        'RotationOverdueRule',
+        ALARM.rotationOverdue,
+        new config.ManagedRule(scope, 'RotationOverdueRule', {
+          identifier: config.ManagedRuleIdentifiers.SECRETSMANAGER_SCHEDULED_ROTATION_SUCCESS_CHECK,
+          ruleScope,
+          description: `Handover: ${subject} rotates on schedule`,
+        }),
+      ],
+    ];
+    if (maxAge !== undefined) {
+      const maxDays = Math.ceil(maxAge.toHours({ integral: false }) / 24);
+      rules.push([
+        'SecretAgeRule',
+        ALARM.secretOlderThanPolicy,
+        new config.ManagedRule(scope, 'SecretAgeRule', {
+          identifier: config.ManagedRuleIdentifiers.SECRETSMANAGER_SECRET_PERIODIC_ROTATION,
+          inputParameters: { maxDaysSinceRotation: maxDays },
+          ruleScope,
+          description: `Handover: ${subject} is never older than ${maxDays} days`,
+        }),
+      ]);
+    }
+    for (const [id, alarmId, rule] of rules) {
+      const description = alarmDescription(alarmId, subject, this.runbookUrl);
+      rule.onComplianceChange(`${id}NonCompliant`, {
+        description: description.slice(0, 512),
+        eventPattern: { detail: { newEvaluationResult: { complianceType: ['NON_COMPLIANT'] } } },
+        target: new targets.SnsTopic(this.topic, {
+          message: events.RuleTargetInput.fromText(
+            `${description} Resource: ${events.EventField.fromPath('$.detail.resourceId')}`,
+          ),
+        }),
+      });
+    }
+    return rules.map(([, , rule]) => rule);
+  }
+
+  /** The engine's `RotationFailed` metric of a credential type, with the dimensions Powertools emits. */
+  public static rotationFailedMetric(type: CredentialType): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: ENGINE_METRIC.rotationFailed,
+      dimensionsMap: { service: SERVICE_NAME, [CREDENTIAL_TYPE_DIMENSION]: type },
+      period: Duration.minutes(5),
+      statistic: cloudwatch.Stats.SUM,
+    });
+  }
+}

@@ -1,0 +1,255 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct, type IDependable } from 'constructs';
+import type { Rotation } from './rotation';
+import { checkRotation } from './rotation-check';
+import { RotationFunction, type RotationNetwork } from './rotation-function';
+import { RotationMonitoring } from './rotation-monitoring';
+import { RotationSchedule } from './rotation-schedule';
+import {
+  ROTATION_TYPES,
+  type SpecProblem,
+  secretArnForPolicies,
+  secretsManagerService,
+  type TargetField,
+} from './rotation-types';
+
+/** Properties of {@link SecretRotation}. */
+export interface SecretRotationProps {
+  /** The secret to rotate. */
+  readonly secret: secretsmanager.ISecret;
+  /** What rotates it: `Rotation.postgresSingleUser()`, `Rotation.iamAccessKey({ user })`, ... */
+  readonly rotation: Rotation;
+  /**
+   * When it rotates.
+   * @default - `rate(<type default>)` with a 4-hour window: 30 days for database passwords, 90 for
+   * IAM access keys and shared keys, 180 for third-party API keys
+   */
+  readonly schedule?: RotationSchedule;
+  /**
+   * Rotate as soon as the schedule is deployed. When false, Secrets Manager only tests the
+   * configuration (it runs testSecret against the current value) and the first rotation happens in
+   * the first window.
+   * @default false
+   */
+  readonly rotateImmediately?: boolean;
+  /**
+   * VPC placement of the function (database types need one).
+   * @default - not in a VPC
+   */
+  readonly network?: RotationNetwork;
+  /**
+   * The function that rotates this secret.
+   * @default - the stack's function for this type, settings and network placement, created on first use
+   */
+  readonly rotationFunction?: RotationFunction;
+  /**
+   * Memory of the function this construct creates, in MiB.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Timeout of the function this construct creates.
+   * @default - the type's timeout
+   */
+  readonly timeout?: Duration;
+  /**
+   * Log retention of the function this construct creates.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Execution role of the function this construct creates (bring your own).
+   * @default - a new role with exactly the permissions needed
+   */
+  readonly role?: iam.IRole;
+  /**
+   * Permissions boundary of the role the function gets.
+   * @default - none
+   */
+  readonly permissionsBoundary?: iam.IManagedPolicy;
+  /**
+   * CloudWatch alarms (function errors, the engine's RotationFailed metric of the type).
+   * @default true
+   */
+  readonly alarms?: boolean;
+  /**
+   * Where alarms go.
+   * @default - `RotationMonitoring.of(this)`: the stack's monitoring
+   */
+  readonly monitoring?: RotationMonitoring;
+  /**
+   * AWS Config rules that alarm when a scheduled rotation did not complete (`AWSPENDING` stuck) and
+   * when the secret is older than `maxAge`. Needs an AWS Config recorder in the account, and the
+   * secret's complete ARN.
+   * @default false
+   */
+  readonly ageChecks?: boolean;
+  /**
+   * The age past which the secret is overdue, with `ageChecks`.
+   * @default - the interval of a `rate()` schedule plus 24 hours; none for `cron()` schedules
+   */
+  readonly maxAge?: Duration;
+}
+
+/** A {@link SecretRotation} that cannot be built: every problem, each naming the field. */
+export class RotationConfigurationError extends Error {
+  public readonly problems: readonly SpecProblem[];
+
+  constructor(path: string, problems: readonly SpecProblem[]) {
+    super(
+      `${path}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems
+        .map((problem) => `  - ${problem.field}: got ${problem.received}; allowed: ${problem.allowed}`)
+        .join('\n')}`,
+    );
+    this.name = 'RotationConfigurationError';
+    this.problems = problems;
+  }
+}
+
+function targetsOf(rotation: Rotation): TargetField[] {
+  return (Object.keys(rotation.target) as TargetField[]).filter(
+    (field) => rotation.target[field] !== undefined,
+  );
+}
+
+/**
+ * Rotates one secret with Handover: the rotation function (shared per type, settings and placement),
+ * least-privilege permissions on exactly this secret and what it points at, the invoke permission
+ * for Secrets Manager, the database security-group rule, the `AWS::SecretsManager::RotationSchedule`
+ * (schedule expression and window) and the alarms.
+ *
+ * @example
+ * ```ts
+ * new SecretRotation(this, 'CiDeployer', {
+ *   secret: Secret.fromSecretCompleteArn(this, 'CiSecret', ciSecretArn),
+ *   rotation: Rotation.iamAccessKey({ user: User.fromUserName(this, 'Ci', 'ci-deployer') }),
+ *   schedule: RotationSchedule.rate(Duration.days(90), { window: Duration.hours(2) }),
+ * });
+ * ```
+ */
+export class SecretRotation extends Construct {
+  /** The function that rotates the secret. */
+  public readonly rotationFunction: RotationFunction;
+  /** The schedule resource. */
+  public readonly schedule: secretsmanager.CfnRotationSchedule;
+  /** The resource policy statement letting Secrets Manager invoke the function for this secret. */
+  public readonly invokePermission: lambda.CfnPermission;
+  /** The effective schedule. */
+  public readonly rotationSchedule: RotationSchedule;
+
+  constructor(scope: Construct, id: string, props: SecretRotationProps) {
+    super(scope, id);
+    const { rotation, secret } = props;
+    const spec = ROTATION_TYPES[rotation.type];
+    const rotationSchedule = props.schedule ?? RotationSchedule.rate(spec.defaultInterval);
+    const inVpc = props.rotationFunction?.securityGroup !== undefined || props.network !== undefined;
+    const problems = checkRotation({
+      type: rotation.type,
+      settings: rotation.settings,
+      targets: targetsOf(rotation),
+      schedule: rotationSchedule,
+      inVpc,
+      timeout: props.rotationFunction === undefined ? props.timeout : undefined,
+      memorySize: props.rotationFunction === undefined ? props.memorySize : undefined,
+    });
+    if (props.rotationFunction !== undefined && props.rotationFunction.type !== rotation.type) {
+      problems.push({
+        field: 'rotationFunction',
+        received: `a ${props.rotationFunction.type} function`,
+        allowed: `a ${rotation.type} function`,
+      });
+    }
+    if (problems.length > 0) throw new RotationConfigurationError(this.node.path, problems);
+
+    const stack = Stack.of(this);
+    const monitoring = props.alarms === false ? undefined : (props.monitoring ?? RotationMonitoring.of(this));
+    const fn =
+      props.rotationFunction ??
+      RotationFunction.shared(this, {
+        type: rotation.type,
+        settings: rotation.settings,
+        network: props.network,
+        memorySize: props.memorySize,
+        timeout: props.timeout,
+        logRetention: props.logRetention,
+        role: props.role,
+        permissionsBoundary: props.permissionsBoundary,
+        alarms: props.alarms,
+        monitoring,
+      });
+    this.rotationFunction = fn;
+    this.rotationSchedule = rotationSchedule;
+    const grantee = fn.function;
+    const secretArn = secretArnForPolicies(secret);
+
+    // The rotated secret: exactly the four calls of the rotation protocol.
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:UpdateSecretVersionStage',
+      ],
+      resourceArns: [secretArn],
+    });
+    if (secret.encryptionKey !== undefined) {
+      // KMS through Secrets Manager only, and only for this secret.
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resourceArns: [secret.encryptionKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': secretsManagerService(stack) },
+          StringLike: { 'kms:EncryptionContext:SecretARN': secretArn },
+        },
+      });
+    }
+    const grantContext = { grantee, acknowledgeOn: fn.function.role ?? fn.function, stack };
+    spec.grantSecret?.(secretArn, grantContext);
+    spec.grantTarget(rotation.target, grantContext);
+
+    const dependencies: IDependable[] = [fn];
+    const database = rotation.target.database;
+    if (database !== undefined && fn.securityGroup !== undefined) {
+      fn.securityGroup.connections.allowTo(
+        database.securityGroup,
+        ec2.Port.tcp(database.port),
+        `Handover rotation of ${id}: database port`,
+      );
+      dependencies.push(database.securityGroup);
+    }
+
+    this.invokePermission = new lambda.CfnPermission(this, 'InvokePermission', {
+      action: 'lambda:InvokeFunction',
+      functionName: fn.function.functionArn,
+      principal: 'secretsmanager.amazonaws.com',
+      sourceAccount: stack.account,
+      sourceArn: secretArn,
+    });
+
+    this.schedule = new secretsmanager.CfnRotationSchedule(this, 'Schedule', {
+      // The complete ARN, or the name of a secret imported without one.
+      secretId: secret.secretFullArn ?? secret.secretName,
+      rotationLambdaArn: fn.function.functionArn,
+      rotationRules: rotationSchedule.rotationRules,
+      rotateImmediatelyOnUpdate: props.rotateImmediately ?? false,
+    });
+    // Secrets Manager invokes the function as soon as the schedule exists (at least testSecret):
+    // permissions, network rules and the function must all be in place first.
+    this.schedule.node.addDependency(this.invokePermission);
+    for (const dependency of [...dependencies, ...fn.dependables])
+      this.schedule.node.addDependency(dependency);
+
+    if (monitoring !== undefined) monitoring.alarmOnRotationFailures(rotation.type);
+    if (props.ageChecks === true) {
+      const maxAge = props.maxAge ?? rotationSchedule.interval?.plus(Duration.hours(24));
+      (monitoring ?? RotationMonitoring.of(this)).checkSecretAge(this, secret, maxAge, `secret ${id}`);
+    }
+  }
+}

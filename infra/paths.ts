@@ -1,0 +1,16 @@
+import { resolve } from 'node:path';
+import type { CredentialType } from '../lambdas/rotation/constants';
+
+/** The repository root: NodejsFunction's project root (the folder holding `package-lock.json`). */
+export const REPO_ROOT = resolve(import.meta.dirname, '..');
+
+/** The lock file NodejsFunction needs to bundle. */
+export const LOCK_FILE = resolve(REPO_ROOT, 'package-lock.json');
+
+/**
+ * The Lambda entry of a credential type: its composition root `lambdas/credentials/<type>/handler.ts`,
+ * which exports `handler`. `infra` knows `lambdas` only through these paths.
+ */
+export function credentialHandlerEntry(type: CredentialType): string {
+  return resolve(REPO_ROOT, 'lambdas', 'credentials', type, 'handler.ts');
+}

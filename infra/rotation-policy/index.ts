@@ -1,0 +1,32 @@
+export type {
+  AlarmPolicy,
+  ApiKeySecretPolicy,
+  ConsumerKind,
+  ConsumerPolicy,
+  DatabasePolicy,
+  FunctionPolicy,
+  IamAccessKeySecretPolicy,
+  MysqlSecretPolicy,
+  NetworkPolicy,
+  NewSecretPolicy,
+  PostgresSecretPolicy,
+  RotationPolicy,
+  SchedulePolicy,
+  SecretPolicy,
+  SecretPolicyBase,
+  SecretReference,
+  SecretSource,
+  SharedKeySecretPolicy,
+} from './types';
+export { definePolicy } from './types';
+export {
+  formatProblem,
+  LOG_RETENTION_DAYS,
+  POLICY_DEFAULTS,
+  type PolicyProblem,
+  PolicyValidationError,
+  type ResolvedNetwork,
+  type ResolvedPolicy,
+  type ResolvedSecret,
+  validatePolicy,
+} from './validate';

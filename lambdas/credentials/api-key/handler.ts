@@ -1,0 +1,10 @@
+/**
+ * Composition root of the API key rotation Lambda: configuration from the environment, the SDK
+ * client and the HTTP client built once at module scope (reused across invocations), everything
+ * else in the engine.
+ */
+import { createRotationLambda } from '../../rotation/lambda';
+import { apiKeyOptionsFromEnv } from './env';
+import { createApiKeyStrategy } from './strategy';
+
+export const handler = createRotationLambda(createApiKeyStrategy(apiKeyOptionsFromEnv()));

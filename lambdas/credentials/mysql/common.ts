@@ -1,0 +1,86 @@
+import type { UsageReport } from '../../rotation/strategy';
+import { CredentialTestError, TargetError } from '../../shared/errors';
+import { redactError } from '../../shared/redaction';
+import { type ConnectionSettings, type LoginTarget, type Session, withSession } from './connection';
+import type { ServerInfo } from './server';
+import type { Account } from './sql';
+
+export { assertSameDatabase, readCurrent, who } from '../shared/database-common';
+
+/** What a successful login proved: the account it matched and the server. */
+export interface ProvenLogin {
+  readonly account: Account;
+  readonly server: ServerInfo;
+}
+
+/**
+ * Logs in with `target` and checks that `CURRENT_USER()` is that user, as `testSecret` and the
+ * confused-deputy check do. Any failure is a `CredentialTestError` (redacted).
+ */
+export async function proveLogin(
+  settings: ConnectionSettings,
+  target: LoginTarget,
+  purpose: string,
+  secrets: readonly string[],
+): Promise<ProvenLogin> {
+  try {
+    return await withSession(settings, target, purpose, secrets, async (session) => {
+      if (session.account.user !== target.username) {
+        throw new CredentialTestError(
+          `${purpose}: logged in on ${target.host}:${target.port} but CURRENT_USER() is not "${target.username}"`,
+        );
+      }
+      return { account: session.account, server: session.server };
+    });
+  } catch (error) {
+    if (error instanceof CredentialTestError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw redactError(new CredentialTestError(message, { cause: error }), [target.password, ...secrets]);
+  }
+}
+
+/**
+ * Refuses to count sessions unless the checking account holds `PROCESS`: without it,
+ * `information_schema.PROCESSLIST` shows only the account's own sessions and every other user
+ * would look idle. Only a direct grant is seen (not one through a role).
+ */
+async function assertCanSeeAllSessions(session: Session): Promise<void> {
+  const grantee = `${session.literal(session.account.user)}@${session.literal(session.account.host)}`;
+  const rows = await session.query(
+    `SELECT COUNT(*) AS n FROM information_schema.USER_PRIVILEGES
+     WHERE PRIVILEGE_TYPE = 'PROCESS' AND GRANTEE = ${session.literal(grantee)}`,
+    'inUse: checking the PROCESS privilege',
+  );
+  if (Number(rows[0]?.n ?? 0) === 0) {
+    throw new TargetError(
+      `inUse: "${session.account.user}" cannot see other users' sessions: grant it the PROCESS privilege ` +
+        '(directly, not through a role), or PROCESSLIST would report every user as idle',
+    );
+  }
+}
+
+/**
+ * Counts the sessions of `username` (any host; other than `session` itself) in
+ * `information_schema.PROCESSLIST`. Evidence names the client addresses, never a secret.
+ */
+export async function countSessions(session: Session, username: string): Promise<UsageReport> {
+  await assertCanSeeAllSessions(session);
+  const rows = await session.query(
+    `SELECT HOST AS host, COMMAND AS command, TIME AS idle FROM information_schema.PROCESSLIST
+     WHERE USER = ${session.literal(username)} AND ID <> CONNECTION_ID()`,
+    'inUse: reading information_schema.PROCESSLIST',
+  );
+  if (rows.length === 0) return { inUse: false, evidence: `no sessions of ${username}` };
+  // HOST is `address:port` for TCP sessions (IPv6 addresses contain colons too).
+  const clients = [
+    ...new Set(rows.map((row) => String(row.host ?? '').replace(/:\d+$/, '') || 'unknown address')),
+  ].sort();
+  const active = rows.filter((row) => String(row.command) !== 'Sleep').length;
+  return {
+    inUse: true,
+    evidence:
+      `${rows.length} session${rows.length === 1 ? '' : 's'} of ${username} from ${clients.join(', ')}` +
+      ` (${active} running a statement)`,
+    lastUsed: new Date(),
+  };
+}

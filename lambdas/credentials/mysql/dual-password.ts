@@ -1,0 +1,95 @@
+import { generatePassword } from '../../rotation/password';
+import type { CredentialStrategy } from '../../rotation/strategy';
+import { SecretFormatError, TargetError } from '../../shared/errors';
+import { proveLogin, readCurrent, who } from './common';
+import { withSession } from './connection';
+import type { ResolvedOptions } from './options';
+import { setOwnPassword } from './own-password';
+import { type MysqlSecret, parseMysqlSecret, serializeMysqlSecret } from './schema';
+import { assertDualPassword } from './server';
+import type { SqlMode } from './sql';
+import { literal } from './sql';
+
+/** `ALTER USER CURRENT_USER() IDENTIFIED BY '<new>' RETAIN CURRENT PASSWORD` (pure, for unit tests). */
+export function retainStatement(password: string, mode: SqlMode): string {
+  return `ALTER USER CURRENT_USER() IDENTIFIED BY ${literal(password, mode)} RETAIN CURRENT PASSWORD`;
+}
+
+/** The statement `revoke` runs: the secondary (old) password stops working. */
+export const DISCARD_STATEMENT = 'ALTER USER CURRENT_USER() DISCARD OLD PASSWORD';
+
+/**
+ * Dual password (MySQL 8.0.14+): one user, two valid passwords during the rollout.
+ *
+ * - `set`: the user logs in (pending? current? previous?) and runs
+ *   `ALTER USER CURRENT_USER() IDENTIFIED BY '<new>' RETAIN CURRENT PASSWORD`: the new password
+ *   becomes primary, the current one secondary, and both log in.
+ * - `revoke`: `ALTER USER CURRENT_USER() DISCARD OLD PASSWORD`, logged in with AWSCURRENT.
+ *   Existing sessions stay; new logins with the old password fail.
+ * - No `restore`: a discarded password cannot be brought back by the server.
+ * - No `inUse`: old and new share the username, and MySQL records neither which password a session
+ *   used nor when it logged in, so no query can tell whether the old password is still used.
+ *
+ * The user needs the `APPLICATION_PASSWORD_ADMIN` privilege (for its own account). The server's
+ * capability is checked when connected: on MariaDB, or MySQL before 8.0.14, it fails with an error
+ * naming the mode and the server.
+ */
+export function dualPasswordStrategy(options: ResolvedOptions): CredentialStrategy<MysqlSecret> {
+  const settings = options.connection;
+  return {
+    type: 'mysql',
+    variant: 'dual-password',
+    parse: parseMysqlSecret,
+    serialize: serializeMysqlSecret,
+    identify: (value) => value.username,
+    secretsOf: (value) => [value.password],
+
+    async create(current) {
+      return { ...current, password: generatePassword({ length: options.passwordLength }) };
+    },
+
+    async set(pending, current, previous, ctx) {
+      await setOwnPassword(settings, pending, current, previous, ctx, async (session, next) => {
+        assertDualPassword(session.server);
+        await session.query(
+          retainStatement(next.password, session.sqlMode),
+          'setSecret: ALTER USER ... RETAIN CURRENT PASSWORD',
+        );
+      });
+    },
+
+    async test(pending, ctx) {
+      await proveLogin(settings, pending, 'testSecret: logging in with the pending password', []);
+      ctx.logger.info('pending credentials work', {
+        ...who('testSecret', pending.username),
+        outcome: 'passed',
+      });
+    },
+
+    async revoke(old, ctx) {
+      const current = await readCurrent(ctx, parseMysqlSecret);
+      if (old.username !== current.username) {
+        throw new SecretFormatError(
+          'username',
+          `revoke: the old value is for user "${old.username}", the current secret for "${current.username}"`,
+        );
+      }
+      if (old.password === current.password) {
+        throw new TargetError(
+          `revoke: refusing to discard a password of "${old.username}": it is the current one`,
+        );
+      }
+      await withSession(
+        settings,
+        current,
+        'revoke: logging in with the current password',
+        [old.password],
+        async (session) => {
+          assertDualPassword(session.server);
+          await session.query(DISCARD_STATEMENT, 'revoke: ALTER USER ... DISCARD OLD PASSWORD');
+        },
+      );
+      ctx.logger.info('old password discarded', { ...who('revoke', old.username), outcome: 'revoked' });
+    },
+  };
+}

@@ -1,0 +1,38 @@
+export type { RoundTripHook, RoundTripKind } from '../shared/round-trip';
+export type { TlsMode } from '../shared/tls';
+export { RDS_CA_BUNDLE, TLS_MODES } from '../shared/tls';
+export type { AccountRow, AccountState, AlternatingState } from './alternating-users';
+export { alternatingUsersStrategy, limitsClause, planSet, requireClause } from './alternating-users';
+export type { LoginTarget, MysqlClient, MysqlConnect, MysqlConnectionConfig } from './connection';
+export { ConnectionError, connectWithMysql2, HELLO_SQL, isLoginRejected } from './connection';
+export { DISCARD_STATEMENT, dualPasswordStrategy, retainStatement } from './dual-password';
+export { MYSQL_ENV, mysqlOptionsFromEnv } from './env';
+export type { GrantEntry, GrantSet } from './grants';
+export { GrantParseError, parseGrantLine, parseGrants, planGrantSync } from './grants';
+export type { MysqlMode, MysqlStrategyOptions } from './options';
+export { MYSQL_MODES } from './options';
+export type { MysqlCredentials, MysqlSecret } from './schema';
+export {
+  baseUsername,
+  cloneUsername,
+  DEFAULT_PORT,
+  MAX_USERNAME_LENGTH,
+  MYSQL_ENGINES,
+  parseMysqlCredentials,
+  parseMysqlSecret,
+  serializeMysqlSecret,
+  toggleUsername,
+} from './schema';
+export type { ServerInfo, ServerVariant } from './server';
+export {
+  assertDualPassword,
+  maxUsernameLength,
+  parseServerVersion,
+  supportsDualPassword,
+} from './server';
+export { ownPasswordStatement, singleUserStrategy } from './single-user';
+export type { Account, SqlMode } from './sql';
+export { account, literal, nativePasswordHash, parseSqlMode } from './sql';
+export { createMysqlStrategy } from './strategy';
+export type { MysqlSslConfig, MysqlTlsOptions } from './tls';
+export { mysqlSslConfig } from './tls';

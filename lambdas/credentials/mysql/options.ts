@@ -1,0 +1,61 @@
+import { HandoverError } from '../../shared/errors';
+import { checkDatabaseOptions, type DatabaseStrategyOptions } from '../shared/database-options';
+import { resolveTls } from '../shared/tls';
+import { type ConnectionSettings, connectWithMysql2, type MysqlConnect } from './connection';
+import { type MysqlTlsOptions, mysqlSslConfig } from './tls';
+
+/** The three rotation schemes. */
+export const MYSQL_MODES = ['single-user', 'alternating-users', 'dual-password'] as const;
+export type MysqlMode = (typeof MYSQL_MODES)[number];
+
+/** Options of {@link createMysqlStrategy}. */
+export interface MysqlStrategyOptions extends DatabaseStrategyOptions {
+  /**
+   * - `single-user`: the user changes its own password.
+   * - `alternating-users`: a master user keeps two users (`<base>` and `<base>_clone`) with the
+   *   same grants, and each rotation moves to the other one.
+   * - `dual-password`: MySQL 8.0.14+ only. The user changes its own password and keeps the old one
+   *   valid too (`RETAIN CURRENT PASSWORD`) until `revoke` discards it.
+   */
+  readonly mode: MysqlMode;
+  /**
+   * TLS settings; see {@link DatabaseStrategyOptions.tls}.
+   * @default - `verify-full` against the Amazon RDS CA bundle
+   */
+  readonly tls?: MysqlTlsOptions;
+  /**
+   * Opens a connection. Tests pass a fake.
+   * @default - a mysql2 connection ({@link connectWithMysql2})
+   */
+  readonly connect?: MysqlConnect;
+}
+
+/** The validated settings a strategy runs with. */
+export interface ResolvedOptions {
+  readonly mode: MysqlMode;
+  readonly passwordLength: number;
+  readonly connection: ConnectionSettings;
+}
+
+/** Validates every option and reports all problems at once. */
+export function resolveOptions(options: MysqlStrategyOptions): ResolvedOptions {
+  const { problems, resolved } = checkDatabaseOptions(options);
+  if (!MYSQL_MODES.includes(options.mode)) {
+    problems.unshift(`mode must be one of ${MYSQL_MODES.join(', ')}, got ${String(options.mode)}`);
+  }
+  if (problems.length > 0) {
+    throw new HandoverError(`invalid MySQL strategy options: ${problems.join('; ')}`);
+  }
+  return {
+    mode: options.mode,
+    passwordLength: resolved.passwordLength,
+    connection: {
+      connect: options.connect ?? connectWithMysql2,
+      tlsMode: resolveTls(options.tls).mode,
+      ssl: mysqlSslConfig(options.tls),
+      connectTimeoutMs: resolved.connectTimeoutMs,
+      statementTimeoutMs: resolved.statementTimeoutMs,
+      onRoundTrip: options.onRoundTrip,
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import * as z from 'zod/mini';
+import { SecretFormatError } from '../../shared/errors';
+import { CLONE_SUFFIX, cloneUsername } from '../shared/alternating';
+import { parseSecretJson, serializeSecretJson, type WithRaw } from '../shared/secret-json';
+
+export { baseUsername, CLONE_SUFFIX, cloneUsername, toggleUsername } from '../shared/alternating';
+
+/**
+ * The longest user name any supported server accepts (MariaDB: 80 characters). The server's own
+ * limit (MySQL 5.7.8+: 32, older MySQL: 16) is checked once connected, see `server.ts`.
+ */
+export const MAX_USERNAME_LENGTH = 80;
+/** The port a secret without `port` connects to (as AWS's rotation templates assume). */
+export const DEFAULT_PORT = 3306;
+/**
+ * Values of `engine` accepted: what RDS and CDK write for MySQL, MariaDB and Aurora MySQL secrets.
+ * MySQL and MariaDB differ in SQL; Handover tells them apart from the server's `VERSION()`, not
+ * from this field.
+ */
+export const MYSQL_ENGINES = ['mysql', 'mariadb', 'aurora-mysql'] as const;
+/** Plain identifiers only: nothing that needs quoting, so nothing to smuggle through a quote. */
+const USERNAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
+/** A username that is safe everywhere: a plain identifier of at most 80 characters. */
+export const usernameSchema = z.string({ error: 'expected a string' }).check(
+  z.minLength(1, { error: 'expected a non-empty string' }),
+  z.refine((value: string) => value.length <= MAX_USERNAME_LENGTH, {
+    error: `expected at most ${MAX_USERNAME_LENGTH} characters (the longest user name MariaDB accepts; MySQL 5.7+ accepts 32)`,
+    abort: true,
+  }),
+  z.refine((value: string) => USERNAME_PATTERN.test(value), {
+    error: 'expected a plain identifier matching ^[A-Za-z_][A-Za-z0-9_$]*$',
+  }),
+);
+
+const portNumber = () => z.int().check(z.gte(1), z.lte(65535));
+const portSchema = z.union(
+  [
+    portNumber(),
+    z.pipe(z.string().check(z.regex(/^[0-9]{1,5}$/)), z.pipe(z.transform(Number), portNumber())),
+  ],
+  { error: 'expected a port number from 1 to 65535 (a number or a numeric string)' },
+);
+
+const nonEmpty = z
+  .string({ error: 'expected a string' })
+  .check(z.minLength(1, { error: 'expected a non-empty string' }));
+
+/**
+ * The credentials every MySQL / MariaDB secret carries. This is all an RDS-managed master secret
+ * (`manageMasterUserPassword`) holds; the connection fields are optional here.
+ */
+export const mysqlCredentialsSchema = z.object({
+  engine: z.optional(z.enum(MYSQL_ENGINES, { error: `expected one of ${MYSQL_ENGINES.join(', ')}` })),
+  host: z.optional(nonEmpty),
+  port: z.optional(portSchema),
+  username: usernameSchema,
+  password: nonEmpty,
+  dbname: z.optional(nonEmpty),
+  masterarn: z.optional(nonEmpty),
+  dbInstanceIdentifier: z.optional(nonEmpty),
+  dbClusterIdentifier: z.optional(nonEmpty),
+});
+
+/**
+ * The secret being rotated: the shape `rds.DatabaseSecret` and RDS secret attachments write.
+ * `dbname` stays optional (a MySQL login needs no database); `port` defaults to 3306.
+ */
+export const mysqlSecretSchema = z.extend(mysqlCredentialsSchema, {
+  host: nonEmpty,
+  port: z._default(portSchema, DEFAULT_PORT),
+});
+
+/** A parsed MySQL / MariaDB secret (the one being rotated). */
+export type MysqlSecret = WithRaw<Readonly<z.output<typeof mysqlSecretSchema>>>;
+/** A parsed master secret: credentials, connection fields optional. */
+export type MysqlCredentials = WithRaw<Readonly<z.output<typeof mysqlCredentialsSchema>>>;
+
+/**
+ * Parses and validates the secret being rotated. Bad input throws a `SecretFormatError` naming the
+ * field and what was expected, never the value.
+ *
+ * @example
+ * ```ts
+ * const secret = parseMysqlSecret('{"engine":"mysql","host":"db","username":"app","password":"…"}');
+ * secret.port; // 3306
+ * ```
+ */
+export function parseMysqlSecret(value: string): MysqlSecret {
+  return parseSecretJson(mysqlSecretSchema, value);
+}
+
+/** Parses a master secret: the same fields, but only `username` and `password` are required. */
+export function parseMysqlCredentials(value: string): MysqlCredentials {
+  return parseSecretJson(mysqlCredentialsSchema, value);
+}
+
+const KNOWN_FIELDS = [
+  'engine',
+  'host',
+  'port',
+  'username',
+  'password',
+  'dbname',
+  'masterarn',
+  'dbInstanceIdentifier',
+  'dbClusterIdentifier',
+] as const;
+
+/**
+ * Serialises a secret for PutSecretValue: the original JSON object with the known fields written
+ * back. A field whose value did not change keeps its original form (a port written as `"3306"`
+ * stays a string), a defaulted `port` is not added, and unknown fields are preserved.
+ */
+export function serializeMysqlSecret(value: MysqlSecret | MysqlCredentials): string {
+  return serializeSecretJson<MysqlSecret | MysqlCredentials>(value, KNOWN_FIELDS, { port: DEFAULT_PORT });
+}
+
+/** Throws unless the clone name of `username` fits the longest user name any server accepts. */
+export function assertClonable(username: string, limit = MAX_USERNAME_LENGTH): void {
+  const clone = cloneUsername(username);
+  if (clone.length > limit) {
+    throw new SecretFormatError(
+      'username',
+      `secret field "username" is too long for alternating users: the clone name "${clone}" (username + ` +
+        `"${CLONE_SUFFIX}") must be at most ${limit} characters, got ${clone.length}`,
+    );
+  }
+}

@@ -1,0 +1,13 @@
+export { SHARED_KEY_ENV, sharedKeyOptionsFromEnv } from './env';
+export type { CloudWatchSend, SharedKeyStrategyOptions } from './options';
+export type { SharedKeySecret } from './schema';
+export {
+  parseSharedKeySecret,
+  secretPartOf,
+  serializeSharedKeySecret,
+  sharedKeySecretSchema,
+} from './schema';
+export { RESTORE_SEARCH_LIMIT } from './stages';
+export { createSharedKeyStrategy } from './strategy';
+export type { UsageQuery } from './usage';
+export { readPreviousKeyUsage, usagePeriodSeconds } from './usage';

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { PASSWORD_LIMITS } from '../../rotation/password';
+import { enumEnv, intEnv } from '../../shared/env';
+import { ConfigurationError } from '../../shared/errors';
+import type { RoundTripHook } from './round-trip';
+import { type DatabaseTlsOptions, DEFAULT_TLS_MODE, TLS_MODES, tlsOptionProblems } from './tls';
+
+/** Options every database credential type takes (PostgreSQL, MySQL / MariaDB). */
+export interface DatabaseStrategyOptions {
+  /**
+   * How connections are protected. A TLS failure is an error, never a reason to retry in plaintext.
+   * @default - `verify-full` against the Amazon RDS CA bundle
+   */
+  readonly tls?: DatabaseTlsOptions;
+  /**
+   * Length of generated passwords.
+   * @default 32
+   */
+  readonly passwordLength?: number;
+  /**
+   * Connection timeout (TCP, TLS and authentication), in milliseconds.
+   * @default 5000
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Longest a single statement may run, in milliseconds (an account locked by another session
+   * must not hang a rotation step until the Lambda times out).
+   * @default 30000
+   */
+  readonly statementTimeoutMs?: number;
+  /**
+   * Called on every database round trip (each connect, each statement), e.g. to report round trips
+   * per rotation in benchmarks.
+   * @default - none
+   */
+  readonly onRoundTrip?: RoundTripHook;
+}
+
+export const DATABASE_DEFAULTS = { connectTimeoutMs: 5000, statementTimeoutMs: 30_000 } as const;
+
+const isPositiveInteger = (value: number) => Number.isInteger(value) && value > 0;
+
+/** The common options with defaults applied. */
+export interface ResolvedDatabaseOptions {
+  readonly passwordLength: number;
+  readonly connectTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+}
+
+/**
+ * Validates the common options: returns every problem (messages naming the option) and the
+ * values with defaults applied. The caller adds its own problems and throws once for all of them.
+ */
+export function checkDatabaseOptions(options: DatabaseStrategyOptions): {
+  problems: string[];
+  resolved: ResolvedDatabaseOptions;
+} {
+  const problems = tlsOptionProblems(options.tls);
+  const passwordLength = options.passwordLength ?? PASSWORD_LIMITS.default;
+  if (
+    !Number.isInteger(passwordLength) ||
+    passwordLength < PASSWORD_LIMITS.min ||
+    passwordLength > PASSWORD_LIMITS.max
+  ) {
+    problems.push(
+      `passwordLength must be an integer from ${PASSWORD_LIMITS.min} to ${PASSWORD_LIMITS.max}, got ${passwordLength}`,
+    );
+  }
+  const connectTimeoutMs = options.connectTimeoutMs ?? DATABASE_DEFAULTS.connectTimeoutMs;
+  if (!isPositiveInteger(connectTimeoutMs)) {
+    problems.push(`connectTimeoutMs must be a positive integer, got ${connectTimeoutMs}`);
+  }
+  const statementTimeoutMs = options.statementTimeoutMs ?? DATABASE_DEFAULTS.statementTimeoutMs;
+  if (!isPositiveInteger(statementTimeoutMs)) {
+    problems.push(`statementTimeoutMs must be a positive integer, got ${statementTimeoutMs}`);
+  }
+  return { problems, resolved: { passwordLength, connectTimeoutMs, statementTimeoutMs } };
+}
+
+/** Environment variables every database rotation Lambda reads (set only by the CDK constructs). */
+export const DATABASE_ENV = {
+  tlsMode: 'HANDOVER_TLS_MODE',
+  tlsCaFile: 'HANDOVER_TLS_CA_FILE',
+  passwordLength: 'HANDOVER_PASSWORD_LENGTH',
+  connectTimeoutMs: 'HANDOVER_CONNECT_TIMEOUT_MS',
+} as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The common options as read from the environment. */
+export interface DatabaseEnvOptions {
+  readonly tls: DatabaseTlsOptions;
+  readonly passwordLength: number;
+  readonly connectTimeoutMs: number;
+}
+
+/**
+ * Reads the common database options from the environment, failing fast with a
+ * `ConfigurationError` naming the variable: `HANDOVER_TLS_MODE` (default `verify-full`),
+ * `HANDOVER_TLS_CA_FILE` (a PEM file that replaces the bundled Amazon RDS CAs),
+ * `HANDOVER_PASSWORD_LENGTH` (16-128, default 32), `HANDOVER_CONNECT_TIMEOUT_MS` (100-60000,
+ * default 5000).
+ *
+ * @example
+ * ```ts
+ * const options = { mode: requireEnv('HANDOVER_MYSQL_MODE'), ...databaseOptionsFromEnv() };
+ * ```
+ */
+export function databaseOptionsFromEnv(env: Env = process.env): DatabaseEnvOptions {
+  const tlsMode = enumEnv(DATABASE_ENV.tlsMode, TLS_MODES, DEFAULT_TLS_MODE, env);
+  const caFile = env[DATABASE_ENV.tlsCaFile];
+  let ca: string | undefined;
+  if (caFile !== undefined && caFile !== '') {
+    try {
+      ca = readFileSync(caFile, 'utf8');
+    } catch (error) {
+      throw new ConfigurationError(
+        DATABASE_ENV.tlsCaFile,
+        `${DATABASE_ENV.tlsCaFile}: cannot read ${caFile}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  return {
+    tls: { mode: tlsMode, ...(ca !== undefined && { ca }) },
+    passwordLength: intEnv(DATABASE_ENV.passwordLength, PASSWORD_LIMITS.default, PASSWORD_LIMITS, env),
+    connectTimeoutMs: intEnv(
+      DATABASE_ENV.connectTimeoutMs,
+      DATABASE_DEFAULTS.connectTimeoutMs,
+      { min: 100, max: 60_000 },
+      env,
+    ),
+  };
+}

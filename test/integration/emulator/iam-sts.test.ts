@@ -1,0 +1,392 @@
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
+  GetUserCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Emulator } from '../../../local/emulator';
+import { recordSecretMaterial } from '../../support/log-scan';
+import { errorOf, startTestEmulator, uniqueName } from './harness';
+
+/** The emulator's IAM and STS through the real SDK over HTTP (Query protocol, XML). */
+let emulator: Emulator;
+let iam: IAMClient;
+
+interface Key {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+const base = () => ({ endpoint: emulator.endpoint, region: 'us-east-1', maxAttempts: 1 });
+const operator = { accessKeyId: 'test', secretAccessKey: 'test' };
+const stsWith = (key: Key, region = 'us-east-1') => new STSClient({ ...base(), region, credentials: key });
+
+beforeAll(async () => {
+  emulator = await startTestEmulator();
+  iam = new IAMClient({ ...base(), credentials: operator });
+});
+
+afterEach(() => {
+  emulator.faults.clear();
+  emulator.iam.propagationDelayMs = 0;
+});
+
+afterAll(async () => {
+  iam.destroy();
+  await emulator.close();
+});
+
+async function newUser(path?: string): Promise<string> {
+  const name = uniqueName('user').replaceAll('/', '-');
+  await iam.send(new CreateUserCommand({ UserName: name, ...(path === undefined ? {} : { Path: path }) }));
+  return name;
+}
+
+async function newKey(userName: string): Promise<Key> {
+  const out = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
+  const key = {
+    accessKeyId: out.AccessKey?.AccessKeyId ?? '',
+    secretAccessKey: out.AccessKey?.SecretAccessKey ?? '',
+  };
+  recordSecretMaterial(key.secretAccessKey, key.accessKeyId);
+  return key;
+}
+
+async function callerArn(key: Key): Promise<string | undefined> {
+  const client = stsWith(key);
+  try {
+    return (await client.send(new GetCallerIdentityCommand({}))).Arn;
+  } finally {
+    client.destroy();
+  }
+}
+
+describe('Emulator: IAM users and access keys', () => {
+  it('creates a user with a path and returns its ARN, and GetUser finds it', async () => {
+    const name = await newUser('/services/');
+
+    const { User } = await iam.send(new GetUserCommand({ UserName: name }));
+
+    expect(User).toMatchObject({
+      UserName: name,
+      Path: '/services/',
+      Arn: `arn:aws:iam::123456789012:user/services/${name}`,
+    });
+    expect(User?.UserId).toMatch(/^AIDA[A-Z2-7]{17}$/);
+    expect(User?.CreateDate).toBeInstanceOf(Date);
+  });
+
+  it('refuses a second user with the same name in another case: EntityAlreadyExists, HTTP 409', async () => {
+    const name = await newUser();
+
+    const error = await errorOf(iam.send(new CreateUserCommand({ UserName: name.toUpperCase() })));
+
+    expect(error.name).toBe('EntityAlreadyExistsException');
+    expect(error.$metadata?.httpStatusCode).toBe(409);
+  });
+
+  it('answers NoSuchEntity (HTTP 404) for an unknown user', async () => {
+    const error = await errorOf(iam.send(new GetUserCommand({ UserName: 'nobody-here' })));
+
+    expect(error.name).toBe('NoSuchEntityException');
+    expect(error.message).toBe('The user with name nobody-here cannot be found.');
+    expect(error.$metadata?.httpStatusCode).toBe(404);
+  });
+
+  it('answers ValidationError (HTTP 400) for a user name IAM does not allow', async () => {
+    const error = await errorOf(iam.send(new CreateUserCommand({ UserName: 'has space' })));
+
+    expect(error.name).toBe('ValidationError');
+    expect(error.$metadata?.httpStatusCode).toBe(400);
+  });
+
+  it('creates access keys in the AWS format and lists them without their secret', async () => {
+    const name = await newUser();
+    const first = await newKey(name);
+    const second = await newKey(name);
+
+    const { AccessKeyMetadata, IsTruncated } = await iam.send(new ListAccessKeysCommand({ UserName: name }));
+
+    expect(first.accessKeyId).toMatch(/^AKIA[A-Z2-7]{16}$/);
+    expect(first.secretAccessKey).toHaveLength(40);
+    expect(IsTruncated).toBe(false);
+    expect(AccessKeyMetadata?.map((k) => [k.AccessKeyId, k.Status, k.UserName])).toEqual([
+      [first.accessKeyId, 'Active', name],
+      [second.accessKeyId, 'Active', name],
+    ]);
+    expect(JSON.stringify(AccessKeyMetadata)).not.toContain(first.secretAccessKey);
+  });
+
+  it('refuses a third access key with LimitExceeded, HTTP 409', async () => {
+    const name = await newUser();
+    await newKey(name);
+    await newKey(name);
+
+    const error = await errorOf(iam.send(new CreateAccessKeyCommand({ UserName: name })));
+
+    expect(error.name).toBe('LimitExceededException');
+    expect(error.message).toBe('Cannot exceed quota for AccessKeysPerUser: 2');
+    expect(error.$metadata?.httpStatusCode).toBe(409);
+    expect((await iam.send(new ListAccessKeysCommand({ UserName: name }))).AccessKeyMetadata).toHaveLength(2);
+  });
+
+  it('deactivates and reactivates a key: STS rejects it while Inactive', async () => {
+    const name = await newUser();
+    const key = await newKey(name);
+
+    await iam.send(
+      new UpdateAccessKeyCommand({ UserName: name, AccessKeyId: key.accessKeyId, Status: 'Inactive' }),
+    );
+    const rejected = await errorOf(callerArn(key));
+    const listed = await iam.send(new ListAccessKeysCommand({ UserName: name }));
+    await iam.send(
+      new UpdateAccessKeyCommand({ UserName: name, AccessKeyId: key.accessKeyId, Status: 'Active' }),
+    );
+
+    expect(rejected.name).toBe('InvalidClientTokenId');
+    expect(rejected.$metadata?.httpStatusCode).toBe(403);
+    expect(listed.AccessKeyMetadata?.[0]?.Status).toBe('Inactive');
+    expect(await callerArn(key)).toBe(`arn:aws:iam::123456789012:user/${name}`);
+  });
+
+  it('refuses a status other than Active or Inactive with ValidationError', async () => {
+    const name = await newUser();
+    const key = await newKey(name);
+
+    const error = await errorOf(
+      iam.send(
+        new UpdateAccessKeyCommand({ UserName: name, AccessKeyId: key.accessKeyId, Status: 'Expired' }),
+      ),
+    );
+
+    expect(error.name).toBe('ValidationError');
+  });
+
+  it('deletes a key: STS rejects it, and it is NoSuchEntity afterwards', async () => {
+    const name = await newUser();
+    const key = await newKey(name);
+
+    await iam.send(new DeleteAccessKeyCommand({ UserName: name, AccessKeyId: key.accessKeyId }));
+
+    expect((await errorOf(callerArn(key))).name).toBe('InvalidClientTokenId');
+    const again = await errorOf(
+      iam.send(new DeleteAccessKeyCommand({ UserName: name, AccessKeyId: key.accessKeyId })),
+    );
+    expect(again.name).toBe('NoSuchEntityException');
+    expect(again.$metadata?.httpStatusCode).toBe(404);
+    const lastUsed = await errorOf(
+      iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.accessKeyId })),
+    );
+    expect(lastUsed.name).toBe('NoSuchEntityException');
+    expect((await iam.send(new ListAccessKeysCommand({ UserName: name }))).AccessKeyMetadata).toEqual([]);
+  });
+
+  it("answers NoSuchEntity for another user's key", async () => {
+    const owner = await newUser();
+    const other = await newUser();
+    const key = await newKey(owner);
+
+    const error = await errorOf(
+      iam.send(
+        new UpdateAccessKeyCommand({ UserName: other, AccessKeyId: key.accessKeyId, Status: 'Inactive' }),
+      ),
+    );
+
+    expect(error.name).toBe('NoSuchEntityException');
+    expect(error.message).toBe(`The Access Key with id ${key.accessKeyId} cannot be found.`);
+  });
+
+  it('reports N/A for a key never used, then the date, service and region of its last use', async () => {
+    const name = await newUser();
+    const key = await newKey(name);
+    const before = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.accessKeyId }));
+    const start = Date.now();
+
+    const sts = stsWith(key, 'eu-west-1');
+    await sts.send(new GetCallerIdentityCommand({}));
+    sts.destroy();
+    const afterSts = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.accessKeyId }));
+    const sm = new SecretsManagerClient({ ...base(), region: 'eu-central-1', credentials: key });
+    const secret = uniqueName('iam-sts');
+    await sm.send(new CreateSecretCommand({ Name: secret, SecretString: 'value' }));
+    await sm.send(new GetSecretValueCommand({ SecretId: secret }));
+    sm.destroy();
+    const afterSm = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.accessKeyId }));
+
+    expect(before.UserName).toBe(name);
+    expect(before.AccessKeyLastUsed).toEqual({ ServiceName: 'N/A', Region: 'N/A' });
+    expect(afterSts.AccessKeyLastUsed).toMatchObject({ ServiceName: 'sts', Region: 'eu-west-1' });
+    expect(afterSts.AccessKeyLastUsed?.LastUsedDate?.getTime()).toBeGreaterThanOrEqual(start);
+    expect(afterSm.AccessKeyLastUsed).toMatchObject({
+      ServiceName: 'secretsmanager',
+      Region: 'eu-central-1',
+    });
+  });
+
+  it('defaults GetUser and CreateAccessKey to the calling user when UserName is omitted', async () => {
+    const name = await newUser();
+    const key = await newKey(name);
+    const self = new IAMClient({ ...base(), credentials: key });
+
+    const { User } = await self.send(new GetUserCommand({}));
+    const created = await self.send(new CreateAccessKeyCommand({}));
+    recordSecretMaterial(created.AccessKey?.SecretAccessKey ?? '', created.AccessKey?.AccessKeyId ?? '');
+    self.destroy();
+
+    expect(User?.UserName).toBe(name);
+    expect(created.AccessKey?.UserName).toBe(name);
+  });
+});
+
+describe('Emulator: STS GetCallerIdentity and authentication', () => {
+  it('answers with the user ARN, user id and account of the signing key', async () => {
+    const name = await newUser('/team/');
+    const key = await newKey(name);
+    const { User } = await iam.send(new GetUserCommand({ UserName: name }));
+    const sts = stsWith(key);
+
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    sts.destroy();
+
+    expect(identity).toMatchObject({
+      Arn: `arn:aws:iam::123456789012:user/team/${name}`,
+      UserId: User?.UserId,
+      Account: '123456789012',
+    });
+  });
+
+  it('rejects a key IAM never issued with InvalidClientTokenId, HTTP 403', async () => {
+    const error = await errorOf(
+      callerArn({ accessKeyId: 'AKIAUNKNOWNKEY000000', secretAccessKey: 'x'.repeat(40) }),
+    );
+
+    expect(error.name).toBe('InvalidClientTokenId');
+    expect(error.message).toBe('The security token included in the request is invalid.');
+    expect(error.$metadata?.httpStatusCode).toBe(403);
+  });
+
+  it('rejects a new key until the propagation delay has passed, in every service', async () => {
+    emulator.iam.propagationDelayMs = 400;
+    const name = await newUser();
+    const key = await newKey(name);
+    const selfIam = new IAMClient({ ...base(), credentials: key });
+
+    const early = await errorOf(callerArn(key));
+    const earlyIam = await errorOf(selfIam.send(new GetUserCommand({})));
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    const late = await callerArn(key);
+    const lateIam = await selfIam.send(new GetUserCommand({}));
+    selfIam.destroy();
+
+    expect(early.name).toBe('InvalidClientTokenId');
+    expect(earlyIam.name).toBe('InvalidClientTokenId');
+    expect(late).toBe(`arn:aws:iam::123456789012:user/${name}`);
+    expect(lateIam.User?.UserName).toBe(name);
+  });
+
+  it('rejects a deleted or Inactive key in IAM and Secrets Manager too, but accepts unknown operator keys there', async () => {
+    const name = await newUser();
+    const key = await newKey(name);
+    await iam.send(
+      new UpdateAccessKeyCommand({ UserName: name, AccessKeyId: key.accessKeyId, Status: 'Inactive' }),
+    );
+    const sm = new SecretsManagerClient({ ...base(), credentials: key });
+    const operatorSm = new SecretsManagerClient({ ...base(), credentials: operator });
+
+    const smError = await errorOf(sm.send(new GetSecretValueCommand({ SecretId: 'anything' })));
+    const operatorError = await errorOf(operatorSm.send(new GetSecretValueCommand({ SecretId: 'anything' })));
+    sm.destroy();
+    operatorSm.destroy();
+
+    expect(smError.name).toBe('InvalidClientTokenId');
+    expect(smError.$metadata?.httpStatusCode).toBe(403);
+    expect(operatorError.name).toBe('ResourceNotFoundException');
+  });
+
+  it('speaks the Query protocol: XML errors with Type, Code, Message and RequestId', async () => {
+    const response = await fetch(emulator.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=GetCallerIdentity&Version=2011-06-15',
+    });
+    const body = await response.text();
+
+    expect(response.status).toBe(403);
+    expect(response.headers.get('content-type')).toBe('text/xml');
+    expect(body).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<ErrorResponse xmlns="https:\/\/sts.amazonaws.com\/doc\/2011-06-15\/"><Error><Type>Sender<\/Type><Code>MissingAuthenticationToken<\/Code><Message>Request is missing Authentication Token<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/,
+    );
+  });
+
+  it('routes by the credential scope of the signature, and refuses an unknown action', async () => {
+    const response = await fetch(emulator.endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: 'Action=GetCallerIdentity&Version=2010-05-08',
+    });
+    const body = await response.text();
+
+    expect(response.status).toBe(400);
+    expect(body).toContain('<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">');
+    expect(body).toContain('<Code>InvalidAction</Code>');
+    expect(body).toContain('Could not find operation GetCallerIdentity for version 2010-05-08');
+  });
+});
+
+describe('Emulator: call log and faults for IAM and STS', () => {
+  it('logs IAM and STS calls with their service and the user they are about', async () => {
+    const name = await newUser();
+    emulator.resetCalls();
+    const key = await newKey(name);
+    await callerArn(key);
+
+    expect(emulator.calls).toEqual([
+      { service: 'iam', operation: 'CreateAccessKey', secretId: name },
+      { service: 'sts', operation: 'GetCallerIdentity' },
+    ]);
+  });
+
+  it('fails an IAM call with an injected error, and lets the next one through', async () => {
+    const name = await newUser();
+    const fault = emulator.faults.add({
+      service: 'iam',
+      operation: 'CreateAccessKey',
+      error: { type: 'ServiceFailure', message: 'injected', status: 500 },
+    });
+
+    const error = await errorOf(iam.send(new CreateAccessKeyCommand({ UserName: name })));
+    const key = await newKey(name);
+
+    expect(error.name).toBe('ServiceFailureException');
+    expect(error.$metadata?.httpStatusCode).toBe(500);
+    expect(fault.hits).toBe(1);
+    expect(key.accessKeyId).toMatch(/^AKIA/);
+    expect((await iam.send(new ListAccessKeysCommand({ UserName: name }))).AccessKeyMetadata).toHaveLength(1);
+  });
+
+  it('fails an STS call with an injected error', async () => {
+    const name = await newUser();
+    const key = await newKey(name);
+    emulator.faults.add({ service: 'sts', operation: 'GetCallerIdentity', error: 'throttle' });
+
+    const error = await errorOf(callerArn(key));
+
+    expect(error.name).toBe('ThrottlingException');
+    expect(await callerArn(key)).toBe(`arn:aws:iam::123456789012:user/${name}`);
+  });
+});

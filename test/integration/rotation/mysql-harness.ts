@@ -1,0 +1,200 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { createConnection } from 'mysql2/promise';
+import type { MysqlMode } from '../../../lambdas/credentials/mysql';
+import { STRATEGIES } from '../../../lambdas/credentials/registry';
+import { createRotationLambda } from '../../../lambdas/rotation/lambda';
+import { type Emulator, type RotationOutcome, startEmulator } from '../../../local/emulator';
+import { startMariaDb, type TestMariaDb } from '../../../local/mariadb';
+import { recordSecretMaterial } from '../../support/log-scan';
+
+export interface MysqlDatabaseSecret {
+  readonly engine: string;
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly password: string;
+  readonly dbname: string;
+  readonly masterarn?: string;
+}
+
+export const MYSQL_MODES_UNDER_TEST = ['single-user', 'alternating-users', 'dual-password'] as const;
+
+export const mysqlLambdaArn = (mode: MysqlMode) =>
+  `arn:aws:lambda:us-east-1:123456789012:function:handover-mysql-${mode}`;
+
+/**
+ * One test file's world: a real MariaDB with TLS, the emulator reached through the STANDARD
+ * endpoint variable (`AWS_ENDPOINT_URL_SECRETS_MANAGER`, as any SDK client in the Lambda reads it),
+ * and the real MySQL rotation Lambdas (Powertools logger and metrics included), built through the
+ * credential registry from an explicit environment per mode.
+ */
+export async function startMysqlWorld() {
+  const database = await startMariaDb();
+  try {
+    return await buildWorld(database);
+  } catch (error) {
+    await database.stop();
+    throw error;
+  }
+}
+
+async function buildWorld(database: TestMariaDb) {
+  const emulator: Emulator = await startEmulator({ rotation: { retries: 2, retryDelayMs: 0 } });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+  // No endpoint here: the client resolves it from the standard variable.
+  const sm = new SecretsManagerClient({});
+  const work = mkdtempSync(join(tmpdir(), 'handover-mysql-rotation-'));
+  const caFile = join(work, 'ca.pem');
+  writeFileSync(caFile, database.ca);
+  const handlers = new Map<MysqlMode, (event: unknown) => Promise<void>>();
+  for (const mode of MYSQL_MODES_UNDER_TEST) {
+    const handler = createRotationLambda(
+      STRATEGIES.mysql({
+        HANDOVER_MYSQL_MODE: mode,
+        HANDOVER_TLS_MODE: 'verify-full',
+        HANDOVER_TLS_CA_FILE: caFile,
+      }),
+    );
+    handlers.set(mode, handler);
+    emulator.registerRotationLambda(mysqlLambdaArn(mode), handler);
+  }
+
+  // A master user like RDS for MariaDB's: no SUPER; CREATE USER, PROCESS and ordinary privileges WITH GRANT OPTION.
+  const masterUser = { username: 'rds_master', password: `Master-${crypto.randomUUID()}` };
+  recordSecretMaterial(masterUser.password, database.rootUser.password);
+  await database.query('CREATE USER ?@? IDENTIFIED BY ?', [masterUser.username, '%', masterUser.password]);
+  await database.query(
+    `GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, PROCESS, CREATE USER, RELOAD, SHOW DATABASES
+     ON *.* TO 'rds_master'@'%' WITH GRANT OPTION`,
+  );
+  await database.query('CREATE DATABASE app');
+  await database.query('CREATE TABLE app.orders (id int)');
+  const connection = { engine: 'mariadb', host: 'localhost', port: database.port, dbname: 'app' };
+  // An RDS-managed master secret holds only username and password.
+  const master = await sm.send(
+    new CreateSecretCommand({
+      Name: `master-${crypto.randomUUID()}`,
+      SecretString: JSON.stringify(masterUser),
+    }),
+  );
+  let users = 0;
+
+  const world = {
+    database,
+    emulator,
+    sm,
+    masterUser,
+    handler(mode: MysqlMode) {
+      const handler = handlers.get(mode);
+      if (handler === undefined) throw new Error(`no handler for ${mode}`);
+      return handler;
+    },
+
+    /** Creates a user (REQUIRE SSL, SELECT on app.*) and its secret; returns the ARN and the initial value. */
+    async createApp(mode: MysqlMode, overrides: Record<string, unknown> = {}, raw?: string) {
+      users += 1;
+      const username = `app_${users}_${mode === 'single-user' ? 's' : mode === 'dual-password' ? 'd' : 'a'}`;
+      const password = `Initial-${crypto.randomUUID()}`;
+      recordSecretMaterial(password);
+      await database.query('CREATE USER ?@? IDENTIFIED BY ? REQUIRE SSL', [username, '%', password]);
+      await database.query(`GRANT SELECT, INSERT ON app.* TO '${username}'@'%'`);
+      const value: MysqlDatabaseSecret = {
+        ...connection,
+        username,
+        password,
+        ...(mode === 'alternating-users' ? { masterarn: master.ARN } : {}),
+        ...overrides,
+      };
+      const created = await sm.send(
+        new CreateSecretCommand({
+          Name: `app-${crypto.randomUUID()}`,
+          SecretString: raw ?? JSON.stringify({ ...value, proxy: 'kept-as-is' }),
+        }),
+      );
+      return { arn: created.ARN ?? '', value, username, password };
+    },
+
+    /** RotateSecret through the SDK, then wait until Secrets Manager's side of it settles. */
+    async rotate(mode: MysqlMode, arn: string, clientRequestToken?: string): Promise<RotationOutcome> {
+      await sm.send(
+        new RotateSecretCommand({
+          SecretId: arn,
+          RotationLambdaARN: mysqlLambdaArn(mode),
+          RotationRules: { AutomaticallyAfterDays: 30 },
+          ...(clientRequestToken === undefined ? {} : { ClientRequestToken: clientRequestToken }),
+        }),
+      );
+      const outcome = await emulator.secretsManager.waitForRotation(arn);
+      for (const stage of ['AWSCURRENT', 'AWSPREVIOUS', 'AWSPENDING']) {
+        const value = await world.value(arn, { VersionStage: stage }).catch(() => undefined);
+        if (typeof value?.password === 'string') recordSecretMaterial(value.password);
+      }
+      return outcome;
+    },
+
+    async value(
+      arn: string,
+      selector: { VersionStage?: string; VersionId?: string },
+    ): Promise<MysqlDatabaseSecret & Record<string, unknown>> {
+      const out = await sm.send(new GetSecretValueCommand({ SecretId: arn, ...selector }));
+      return JSON.parse(out.SecretString ?? '') as MysqlDatabaseSecret & Record<string, unknown>;
+    },
+
+    async stages(arn: string): Promise<Record<string, string[]>> {
+      return (await sm.send(new DescribeSecretCommand({ SecretId: arn }))).VersionIdsToStages ?? {};
+    },
+
+    /**
+     * Whether a user/password logs in over TLS verify-full and can read the app's table, as a
+     * consumer reading the secret would.
+     */
+    async logsIn(username: string, password: string): Promise<boolean> {
+      try {
+        const client = await createConnection({
+          host: 'localhost',
+          port: database.port,
+          user: username,
+          password,
+          database: 'app',
+          ssl: { ca: database.ca, rejectUnauthorized: true, verifyIdentity: true },
+        });
+        try {
+          await client.query('SELECT COUNT(*) AS n FROM orders');
+          return true;
+        } finally {
+          await client.end();
+        }
+      } catch {
+        return false;
+      }
+    },
+
+    async close() {
+      try {
+        await emulator.close();
+      } finally {
+        await database.stop();
+        rmSync(work, { recursive: true, force: true });
+      }
+    },
+  };
+  return world;
+}
+
+export type MysqlWorld = Awaited<ReturnType<typeof startMysqlWorld>>;
+export type { TestMariaDb };

@@ -1,0 +1,204 @@
+import {
+  EntityAlreadyExistsException,
+  IAMServiceException,
+  LimitExceededException,
+  NoSuchEntityException,
+} from '@aws-sdk/client-iam';
+import { STSServiceException } from '@aws-sdk/client-sts';
+import type {
+  AccessKeyCredentials,
+  IamSend,
+  StsClientFactory,
+} from '../../../../lambdas/credentials/iam-access-key';
+import type { StrategyContext } from '../../../../lambdas/rotation/strategy';
+import { AwsServiceError, type IamOperation, IamService, StsService } from '../../../../local/emulator';
+import { recordSecretMaterial } from '../../../support/log-scan';
+
+/** Where an injected failure hits a call: before the service applies it, or after (a lost response). */
+export type FaultTiming = 'before' | 'after';
+
+/** A controllable clock shared by the IAM model and the strategy's `sleep` / `now`. */
+export class FakeClock {
+  ms = Date.UTC(2026, 0, 1);
+  readonly sleeps: number[] = [];
+  readonly date = (): Date => new Date(this.ms);
+  readonly now = (): number => this.ms;
+  readonly sleep = async (ms: number): Promise<void> => {
+    this.sleeps.push(ms);
+    this.ms += ms;
+  };
+}
+
+function toSdkError(error: unknown, service: 'iam' | 'sts'): unknown {
+  if (!(error instanceof AwsServiceError)) return error;
+  const options = { message: error.message, $metadata: { httpStatusCode: error.status } };
+  if (service === 'iam') {
+    if (error.type === 'NoSuchEntity') return new NoSuchEntityException(options);
+    if (error.type === 'LimitExceeded') return new LimitExceededException(options);
+    if (error.type === 'EntityAlreadyExists') return new EntityAlreadyExistsException(options);
+  }
+  const Base = service === 'iam' ? IAMServiceException : STSServiceException;
+  return new Base({ ...options, name: error.type, $fault: error.status >= 500 ? 'server' : 'client' });
+}
+
+function injected(operation: string, timing: FaultTiming, service: 'iam' | 'sts'): Error {
+  const Base = service === 'iam' ? IAMServiceException : STSServiceException;
+  return new Base({
+    name: 'ServiceFailure',
+    $fault: 'server',
+    $metadata: { httpStatusCode: 500 },
+    message: `injected failure ${timing} ${operation}`,
+  });
+}
+
+/** The form of a Query request's input: every scalar a string. */
+function asQueryInput(input: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(input)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => [key, typeof value === 'number' ? String(value) : value]),
+  );
+}
+
+const signedBy = (accessKeyId: string, service: string) => ({
+  method: 'POST',
+  url: '/',
+  headers: {
+    authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+  },
+  body: Buffer.alloc(0),
+});
+
+/**
+ * SDK-shaped IAM and STS clients that call the emulator's IAM model in-process: unit tests get the
+ * real service semantics (two keys per user, NoSuchEntity, authentication of keys, last use) with no
+ * network. Every call is recorded (`iam:Operation`, `sts:Operation`) and any one can be failed,
+ * before or after it applies. Service errors become the SDK's exception classes.
+ */
+export function inProcessIam(options: { clock?: FakeClock; propagationDelayMs?: number } = {}) {
+  const clock = options.clock ?? new FakeClock();
+  const model = new IamService({ now: clock.date, propagationDelayMs: options.propagationDelayMs ?? 0 });
+  const sts = new StsService(model);
+  const calls: string[] = [];
+  let fault: { index: number; timing: FaultTiming } | undefined;
+  const faults: { operation: string; error: unknown }[] = [];
+
+  const run = async <T>(service: 'iam' | 'sts', operation: string, apply: () => T): Promise<T> => {
+    const index = calls.push(`${service}:${operation}`) - 1;
+    const scripted = faults.find((f) => f.operation === `${service}:${operation}`);
+    if (scripted !== undefined) {
+      faults.splice(faults.indexOf(scripted), 1);
+      throw scripted.error;
+    }
+    const failing = fault?.index === index ? fault : undefined;
+    if (failing?.timing === 'before') throw injected(operation, 'before', service);
+    let output: T;
+    try {
+      output = apply();
+    } catch (error) {
+      throw toSdkError(error, service);
+    }
+    if (failing?.timing === 'after') throw injected(operation, 'after', service);
+    return output;
+  };
+
+  const iam: IamSend = {
+    // biome-ignore lint/suspicious/noExplicitAny: mirrors the SDK's overloaded send signature
+    send: (async (command: { constructor: { name: string }; input: object }): Promise<any> => {
+      const operation = command.constructor.name.replace(/Command$/, '') as IamOperation;
+      return run('iam', operation, () =>
+        structuredClone(model.invoke(operation, asQueryInput(command.input))),
+      );
+    }) as IamSend['send'],
+  };
+
+  const stsFor: StsClientFactory = (credentials: AccessKeyCredentials) => ({
+    // biome-ignore lint/suspicious/noExplicitAny: mirrors the SDK's overloaded send signature
+    send: (async (command: { constructor: { name: string }; input: object }): Promise<any> => {
+      const operation = command.constructor.name.replace(/Command$/, '');
+      return run('sts', operation, () => {
+        model.authenticate(signedBy(credentials.accessKeyId, 'sts'), 'sts');
+        return sts.invoke(
+          'GetCallerIdentity',
+          {},
+          {
+            accessKeyId: credentials.accessKeyId,
+            date: '20260101',
+            region: 'us-east-1',
+            service: 'sts',
+          },
+        );
+      });
+    }) as ReturnType<StsClientFactory>['send'],
+  });
+
+  return {
+    model,
+    clock,
+    iam,
+    sts: stsFor,
+    calls,
+    /** Fails call number `index` (0-based, over every IAM and STS call) before or after it applies. */
+    failCall(index: number, timing: FaultTiming) {
+      fault = { index, timing };
+    },
+    /** Makes the next call of `operation` (`iam:CreateAccessKey`) throw `error` without applying. */
+    failNext(operation: string, error: unknown) {
+      faults.push({ operation, error });
+    },
+    /** Creates an IAM user. */
+    createUser(userName: string, path = '/') {
+      model.invoke('CreateUser', { UserName: userName, Path: path });
+    },
+    /** Creates an access key for `userName` outside the strategy; its secret is recorded for the log scan. */
+    createKey(userName: string): AccessKeyCredentials {
+      const { AccessKey } = model.invoke('CreateAccessKey', { UserName: userName }) as {
+        AccessKey: { AccessKeyId: string; SecretAccessKey: string };
+      };
+      recordSecretMaterial(AccessKey.SecretAccessKey, AccessKey.AccessKeyId);
+      return { accessKeyId: AccessKey.AccessKeyId, secretAccessKey: AccessKey.SecretAccessKey };
+    },
+    /** The keys of a user as `id:Status`, oldest first. */
+    keys(userName: string): string[] {
+      const { AccessKeyMetadata } = model.invoke('ListAccessKeys', { UserName: userName }) as {
+        AccessKeyMetadata: { AccessKeyId: string; Status: string }[];
+      };
+      return AccessKeyMetadata.map((key) => `${key.AccessKeyId}:${key.Status}`);
+    },
+    /** Whether STS accepts `accessKeyId` now (and records its use, as a real call would). */
+    authenticates(accessKeyId: string, service = 'sts'): boolean {
+      try {
+        return model.authenticate(signedBy(accessKeyId, service), service) !== undefined;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+export type InProcessIam = ReturnType<typeof inProcessIam>;
+
+/** A StrategyContext whose logger records every line and whose secret reader serves `secrets`. */
+export function fakeContext(secrets: Record<string, string> = {}) {
+  const lines: string[] = [];
+  const reads: string[] = [];
+  const record =
+    (level: string) =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+    };
+  const ctx: StrategyContext = {
+    secretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app-key-AbCdEf',
+    rotationId: '11111111-2222-3333-4444-555555555555',
+    logger: { debug: record('debug'), info: record('info'), warn: record('warn') },
+    secrets: {
+      async getSecretString(secretId) {
+        reads.push(secretId);
+        const value = secrets[secretId];
+        if (value === undefined) throw new Error(`no secret ${secretId}`);
+        return value;
+      },
+    },
+  };
+  return { ctx, lines, reads };
+}

@@ -1,0 +1,105 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HandoverFunction, HOUSE_BUNDLING } from '../../../infra/constructs';
+import { credentialHandlerEntry } from '../../../infra/paths';
+import { outdirs, testStack } from './helpers';
+
+const dirs = outdirs();
+afterEach(() => dirs.cleanup());
+
+describe('Construct: HandoverFunction', () => {
+  it('merges the caller environment over the base one, keeping source maps on', () => {
+    // GIVEN
+    const { stack } = testStack(dirs.make());
+
+    // WHEN
+    new HandoverFunction(stack, 'Fn', {
+      entry: credentialHandlerEntry('shared-key'),
+      environment: { NODE_OPTIONS: '--max-old-space-size=200', POWERTOOLS_LOG_LEVEL: 'DEBUG', EXTRA: '1' },
+    });
+
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          NODE_OPTIONS: '--max-old-space-size=200 --enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'handover',
+          POWERTOOLS_METRICS_NAMESPACE: 'Handover',
+          POWERTOOLS_LOG_LEVEL: 'DEBUG',
+          EXTRA: '1',
+        },
+      },
+    });
+  });
+
+  it('keeps a caller NODE_OPTIONS that already enables source maps as it is', () => {
+    // GIVEN
+    const { stack } = testStack(dirs.make());
+
+    // WHEN
+    new HandoverFunction(stack, 'Fn', {
+      entry: credentialHandlerEntry('shared-key'),
+      environment: { NODE_OPTIONS: '--enable-source-maps --no-warnings' },
+    });
+
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps --no-warnings' }) },
+    });
+  });
+
+  it('bundles minified CommonJS from ESM sources, with source maps and the AWS SDK inside', () => {
+    expect(HOUSE_BUNDLING).toMatchObject({
+      minify: true,
+      sourceMap: true,
+      format: 'cjs',
+      mainFields: ['module', 'main'],
+      externalModules: [],
+      bundleAwsSDK: true,
+    });
+  });
+
+  it('bundles the PostgreSQL handler with the local esbuild into a module that loads and exports handler', () => {
+    // GIVEN: an app that really bundles (no aws:cdk:bundling-stacks override)
+    const outdir = dirs.make();
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Bundled');
+
+    // WHEN
+    new HandoverFunction(stack, 'Postgres', { entry: credentialHandlerEntry('postgres') });
+    app.synth();
+
+    // THEN
+    const assets = readdirSync(outdir)
+      .map((name) => join(outdir, name))
+      .filter((path) => path.includes('asset.') && existsSync(join(path, 'index.js')));
+    expect(assets).toHaveLength(1);
+    const [asset] = assets as [string];
+    const bundle = join(asset, 'index.js');
+    expect(existsSync(join(asset, 'index.js.map'))).toBe(true);
+    const code = readFileSync(bundle, 'utf8');
+    // The SDK is inside the bundle, not required from the runtime.
+    expect(code.includes('require("@aws-sdk/client-secrets-manager")')).toBe(false);
+    expect(code.includes('"GetSecretValue"')).toBe(true);
+    expect(code.trimEnd().endsWith('//# sourceMappingURL=index.js.map')).toBe(true);
+    expect(statSync(bundle).size).toBeLessThan(900 * 1024);
+    const loaded = execFileSync(
+      process.execPath,
+      ['-e', `process.stdout.write(typeof require(${JSON.stringify(bundle)}).handler)`],
+      {
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'eu-west-1',
+          HANDOVER_POSTGRES_MODE: 'single-user',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+        encoding: 'utf8',
+      },
+    );
+    expect(loaded).toBe('function');
+  });
+});
