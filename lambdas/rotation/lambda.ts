@@ -1,5 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createLogger, createRotationMetrics } from '../shared/observability';
+import { isStrategyAction, runStrategyAction, type StrategyActionResult } from './actions';
 import { createRotationHandler } from './engine';
 import { createSecretsManagerPort, type SecretsManagerSend } from './secrets-port';
 import type { CredentialStrategy } from './strategy';
@@ -16,7 +17,9 @@ export interface RotationLambdaOptions {
 
 /**
  * Wires a strategy to the engine with production dependencies: the composition root every
- * rotation Lambda's `handler.ts` calls once, at module scope.
+ * rotation Lambda's `handler.ts` calls once, at module scope. The same function serves Secrets
+ * Manager's four steps (`{ Step, ... }`) and the rollout workflow's strategy actions
+ * (`{ Action, ... }`: describe, inUse, revoke, restore), so both run with one role and network.
  *
  * @example
  * ```ts
@@ -27,11 +30,15 @@ export interface RotationLambdaOptions {
 export function createRotationLambda<S>(
   strategy: CredentialStrategy<S>,
   options: RotationLambdaOptions = {},
-): (event: unknown) => Promise<void> {
-  return createRotationHandler({
+): (event: unknown) => Promise<void | StrategyActionResult> {
+  const secrets = createSecretsManagerPort(options.client ?? new SecretsManagerClient({}));
+  const logger = createLogger();
+  const rotate = createRotationHandler({
     strategy,
-    secrets: createSecretsManagerPort(options.client ?? new SecretsManagerClient({})),
-    logger: createLogger(),
+    secrets,
+    logger,
     metrics: createRotationMetrics(strategy.type),
   });
+  return (event) =>
+    isStrategyAction(event) ? runStrategyAction(event, { strategy, secrets, logger }) : rotate(event);
 }

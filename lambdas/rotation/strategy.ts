@@ -31,6 +31,13 @@ export const noPrevious = async (): Promise<undefined> => undefined;
 /** Answer of {@link CredentialStrategy.inUse}: is the old credential still being used? */
 export interface UsageReport {
   readonly inUse: boolean;
+  /**
+   * `false` when the target cannot tell whether the credential is used (a provider without
+   * last-used data): `inUse` is then `false` for lack of evidence, and `evidence` says so. The
+   * rollout workflow reports such a revocation as unverified instead of presenting it as safe.
+   * @default true
+   */
+  readonly observable?: boolean;
   /** Human-readable evidence, e.g. `2 sessions of app_clone from 10.0.1.7`. No secrets. */
   readonly evidence: string;
   readonly lastUsed?: Date;
@@ -45,6 +52,12 @@ export interface CredentialStrategy<S> {
   readonly type: CredentialType;
   /** Short name of the variant, e.g. `single-user`, for logs and metrics. */
   readonly variant: string;
+  /**
+   * Whether the previous credential keeps working after finishSecret, until `revoke`. This is
+   * what makes a rollout reversible: `false` for single-user database rotation (setSecret
+   * replaced the only password), `true` for alternating users, dual passwords and every key type.
+   */
+  readonly previousStaysValid: boolean;
   /** Schema-validates a secret value. Bad input throws `SecretFormatError` naming the field. */
   parse(value: string): S;
   /** Serialises a value for PutSecretValue, keeping unknown fields of the original JSON. */

@@ -72,3 +72,13 @@ export class TargetError extends HandoverError {
     this.name = 'TargetError';
   }
 }
+
+/** A consumer could not be updated or verified. `consumer` names it. */
+export class ConsumerError extends HandoverError {
+  readonly consumer: string;
+  constructor(consumer: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConsumerError';
+    this.consumer = consumer;
+  }
+}

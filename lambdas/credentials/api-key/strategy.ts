@@ -8,11 +8,11 @@ import type { ApiKeyProvider, IssuedKey } from './provider';
 import { type ApiKeySecret, parseApiKeySecret, serializeApiKeySecret } from './schema';
 
 /**
- * What `inUse` answers for an API key. `usageReported: false` means the provider does not report
+ * What `inUse` answers for an API key. `observable: false` means the provider does not report
  * key usage: `inUse` is then `false` for lack of evidence, not because the key is known to be idle.
  */
 export interface ApiKeyUsageReport extends UsageReport {
-  readonly usageReported: boolean;
+  readonly observable: boolean;
 }
 
 /** Fields for a log line about a key: its id is public; the key itself never appears. */
@@ -48,7 +48,7 @@ async function guarded<T>(secrets: readonly string[], work: () => Promise<T>): P
  *   that the pending value belongs to the same provider, settings and management secret.
  * - `test` (testSecret): proves the key works, authenticating with the key itself.
  * - `inUse`: the provider's last-used time where it reports one; otherwise
- *   `{ inUse: false, usageReported: false }` with evidence saying so.
+ *   `{ inUse: false, observable: false }` with evidence saying so.
  * - `revoke`: deletes the old key at the provider (never the current one). No `restore`: a
  *   deleted key cannot be brought back.
  *
@@ -131,6 +131,7 @@ export function createApiKeyStrategy(options: ApiKeyStrategyOptions): Credential
   return {
     type: 'api-key',
     variant: 'provider-key',
+    previousStaysValid: true,
     parse,
     serialize: serializeApiKeySecret,
     identify: (value) => value.keyId,
@@ -230,7 +231,7 @@ export function createApiKeyStrategy(options: ApiKeyStrategyOptions): Credential
       if (provider.lastUsed === undefined) {
         return {
           inUse: false,
-          usageReported: false,
+          observable: false,
           evidence: `unknown: ${provider.displayName} does not report when a key was last used, so there is no evidence either way for key ${old.keyId}`,
         };
       }
@@ -240,14 +241,14 @@ export function createApiKeyStrategy(options: ApiKeyStrategyOptions): Credential
       if (last === undefined) {
         return {
           inUse: false,
-          usageReported: true,
+          observable: true,
           evidence: `${provider.displayName} reports key ${old.keyId} never used`,
         };
       }
       const inUse = last.getTime() >= since.getTime();
       return {
         inUse,
-        usageReported: true,
+        observable: true,
         lastUsed: last,
         evidence: `${provider.displayName} reports key ${old.keyId} last used at ${last.toISOString()} (${inUse ? 'at or after' : 'before'} ${since.toISOString()})`,
       };

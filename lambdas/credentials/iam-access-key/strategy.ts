@@ -94,6 +94,7 @@ export function createIamAccessKeyStrategy(
   return {
     type: 'iam-access-key',
     variant: 'access-key',
+    previousStaysValid: true,
     parse: parseAccessKeySecret,
     serialize: serializeAccessKeySecret,
     identify: (value) => maskAccessKeyId(value.accessKeyId),

@@ -93,6 +93,7 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
   return {
     type: 'mysql',
     variant: 'alternating-users',
+    previousStaysValid: true,
     parse,
     serialize: serializeMysqlSecret,
     identify: (value) => value.username,

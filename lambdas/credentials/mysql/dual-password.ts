@@ -39,6 +39,7 @@ export function dualPasswordStrategy(options: ResolvedOptions): CredentialStrate
   return {
     type: 'mysql',
     variant: 'dual-password',
+    previousStaysValid: true,
     parse: parseMysqlSecret,
     serialize: serializeMysqlSecret,
     identify: (value) => value.username,

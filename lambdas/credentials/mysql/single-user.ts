@@ -36,6 +36,7 @@ export function singleUserStrategy(options: ResolvedOptions): CredentialStrategy
   return {
     type: 'mysql',
     variant: 'single-user',
+    previousStaysValid: false,
     parse: parseMysqlSecret,
     serialize: serializeMysqlSecret,
     identify: (value) => value.username,

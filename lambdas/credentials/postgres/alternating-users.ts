@@ -93,6 +93,7 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
   return {
     type: 'postgres',
     variant: 'alternating-users',
+    previousStaysValid: true,
     parse,
     serialize: serializePostgresSecret,
     identify: (value) => value.username,

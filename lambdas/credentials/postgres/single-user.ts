@@ -19,6 +19,7 @@ export function singleUserStrategy(options: ResolvedOptions): CredentialStrategy
   return {
     type: 'postgres',
     variant: 'single-user',
+    previousStaysValid: false,
     parse: parsePostgresSecret,
     serialize: serializePostgresSecret,
     identify: (value) => value.username,

@@ -56,6 +56,7 @@ export function createSharedKeyStrategy(
   return {
     type: 'shared-key',
     variant: 'verifier',
+    previousStaysValid: true,
     parse: parseSharedKeySecret,
     serialize: serializeSharedKeySecret,
     identify: (value) => value.keyId,

@@ -50,7 +50,7 @@ export async function startWorld() {
   const work = mkdtempSync(join(tmpdir(), 'handover-rotation-'));
   const caFile = join(work, 'ca.pem');
   writeFileSync(caFile, database.ca);
-  const handlers = new Map<PostgresMode, (event: unknown) => Promise<void>>();
+  const handlers = new Map<PostgresMode, (event: unknown) => Promise<unknown>>();
   for (const mode of ['single-user', 'alternating-users'] as const) {
     const handler = createRotationLambda(
       STRATEGIES.postgres({

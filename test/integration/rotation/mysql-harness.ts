@@ -61,7 +61,7 @@ async function buildWorld(database: TestMariaDb) {
   const work = mkdtempSync(join(tmpdir(), 'handover-mysql-rotation-'));
   const caFile = join(work, 'ca.pem');
   writeFileSync(caFile, database.ca);
-  const handlers = new Map<MysqlMode, (event: unknown) => Promise<void>>();
+  const handlers = new Map<MysqlMode, (event: unknown) => Promise<unknown>>();
   for (const mode of MYSQL_MODES_UNDER_TEST) {
     const handler = createRotationLambda(
       STRATEGIES.mysql({

@@ -283,7 +283,7 @@ describe('createApiKeyStrategy', () => {
 
       expect(report).toEqual({
         inUse: false,
-        usageReported: false,
+        observable: false,
         evidence: `unknown: SendGrid does not report when a key was last used, so there is no evidence either way for key ${w.current.keyId}`,
       });
       expect(w.fake.requests).toEqual([]);
@@ -331,7 +331,7 @@ describe('createApiKeyStrategy', () => {
 
       expect(report).toEqual({
         inUse: true,
-        usageReported: true,
+        observable: true,
         lastUsed: new Date('2026-01-01T00:05:00Z'),
         evidence: `Acme Keys (generic HTTP) reports key ${w.current.keyId} last used at 2026-01-01T00:05:00.000Z (at or after 2026-01-01T00:00:00.000Z)`,
       });
@@ -341,7 +341,7 @@ describe('createApiKeyStrategy', () => {
       const w = providerWorld('http');
       expect(await w.strategy.inUse?.(w.current, new Date(), w.context().ctx)).toMatchObject({
         inUse: false,
-        usageReported: true,
+        observable: true,
         evidence: expect.stringContaining('never used'),
       });
 
@@ -367,7 +367,7 @@ describe('createApiKeyStrategy', () => {
       );
       expect(w.names()).toContain(NAME);
       expect(await w.strategy.inUse?.(w.current, new Date(), w.context().ctx)).toMatchObject({
-        usageReported: false,
+        observable: false,
       });
     });
 
