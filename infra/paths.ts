@@ -14,3 +14,12 @@ export const LOCK_FILE = resolve(REPO_ROOT, 'package-lock.json');
 export function credentialHandlerEntry(type: CredentialType): string {
   return resolve(REPO_ROOT, 'lambdas', 'credentials', type, 'handler.ts');
 }
+
+/**
+ * Module aliases every Lambda bundle is built with. `iconv-lite` (481 KB minified, pulled in by
+ * mysql2) decodes character sets Node cannot; Handover's connections are utf8mb4, so the MySQL
+ * bundle gets a stub that fails loudly if a server ever sends another character set.
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  'iconv-lite': resolve(REPO_ROOT, 'lambdas', 'credentials', 'mysql', 'iconv-lite-stub.ts'),
+};

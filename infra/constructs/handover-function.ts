@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { LOCK_FILE, REPO_ROOT } from '../paths';
+import { BUNDLE_ALIASES, LOCK_FILE, REPO_ROOT } from '../paths';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './metrics';
 
 /** The Lambda runtime of every Handover function, pinned here (never the caller's choice, never "latest"). */
@@ -95,6 +95,9 @@ export const HOUSE_BUNDLING: BundlingOptions = {
   // Bundle the AWS SDK: a pinned, tree-shaken SDK instead of whatever the runtime ships.
   externalModules: [],
   bundleAwsSDK: true,
+  esbuildArgs: Object.fromEntries(
+    Object.entries(BUNDLE_ALIASES).map(([name, path]) => [`--alias:${name}`, path]),
+  ),
 };
 
 function mergeEnvironment(extra: Readonly<Record<string, string>> = {}): Record<string, string> {

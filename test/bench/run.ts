@@ -19,6 +19,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { build } from 'esbuild';
+import { BUNDLE_ALIASES } from '../../infra/paths';
 import { startEmulator } from '../../local/emulator';
 import { startPostgres } from '../../local/postgres';
 import { benchVerifier } from './verifier';
@@ -164,6 +165,7 @@ async function benchBundles(): Promise<string[]> {
         format: 'cjs',
         // ESM sources of the SDK and zod tree-shake; their CommonJS builds do not.
         mainFields: ['module', 'main'],
+        alias: { ...BUNDLE_ALIASES },
         outfile,
         logLevel: 'error',
       });

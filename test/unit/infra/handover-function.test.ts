@@ -102,3 +102,42 @@ describe('Construct: HandoverFunction', () => {
     expect(loaded).toBe('function');
   });
 });
+
+describe('Construct: HandoverFunction (MySQL bundle)', () => {
+  it('bundles the MySQL handler with iconv-lite replaced by the stub, into a module that loads', () => {
+    // GIVEN: an app that really bundles
+    const outdir = dirs.make();
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'BundledMysql');
+
+    // WHEN
+    new HandoverFunction(stack, 'Mysql', { entry: credentialHandlerEntry('mysql') });
+    app.synth();
+
+    // THEN
+    const [asset] = readdirSync(outdir)
+      .map((name) => join(outdir, name))
+      .filter((path) => path.includes('asset.') && existsSync(join(path, 'index.js')));
+    const code = readFileSync(join(asset ?? '', 'index.js'), 'utf8');
+    // iconv-lite's code page tables are gone; the stub's message is in.
+    expect(code.includes('windows1252')).toBe(false);
+    expect(code.includes('which the Handover rotation bundle does not decode')).toBe(true);
+    const loaded = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `process.stdout.write(typeof require(${JSON.stringify(join(asset ?? '', 'index.js'))}).handler)`,
+      ],
+      {
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'eu-west-1',
+          HANDOVER_MYSQL_MODE: 'single-user',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+        encoding: 'utf8',
+      },
+    );
+    expect(loaded).toBe('function');
+  });
+});
