@@ -10,7 +10,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
+import { ROLLOUT_METRIC } from '../../lambdas/rollout/contract';
 import type { CredentialType } from '../../lambdas/rotation/constants';
 import { CREDENTIAL_TYPE_DIMENSION, ENGINE_METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './metrics';
 import { ALARM, type AlarmId, alarmDescription, DEFAULT_RUNBOOK_URL } from './runbook';
@@ -89,6 +91,7 @@ export class RotationMonitoring extends Construct {
   /** The EventBridge rule on `RotationFailed`, when enabled. */
   public readonly rotationFailedRule: events.Rule | undefined;
   private readonly typeAlarms = new Map<CredentialType, cloudwatch.Alarm>();
+  private readonly inUseAlarms = new Map<CredentialType, cloudwatch.Alarm>();
   private readonly action: actions.SnsAction;
 
   constructor(scope: Construct, id: string, props: RotationMonitoringProps = {}) {
@@ -195,6 +198,59 @@ export class RotationMonitoring extends Construct {
   }
 
   /**
+   * The rollout workflow's execution alarms: at least one execution failed (a named failure
+   * state), timed out, or was aborted in 5 minutes. Created in `scope` as `ExecutionsFailedAlarm`,
+   * `ExecutionsTimedOutAlarm`, `ExecutionsAbortedAlarm`.
+   */
+  public alarmOnRolloutExecutions(
+    scope: Construct,
+    stateMachine: sfn.IStateMachine,
+    subject: string,
+  ): cloudwatch.Alarm[] {
+    const metrics: Array<[string, AlarmId, cloudwatch.Metric]> = [
+      ['ExecutionsFailedAlarm', ALARM.rolloutFailed, stateMachine.metricFailed()],
+      ['ExecutionsTimedOutAlarm', ALARM.rolloutTimedOut, stateMachine.metricTimedOut()],
+      ['ExecutionsAbortedAlarm', ALARM.rolloutAborted, stateMachine.metricAborted()],
+    ];
+    return metrics.map(([id, alarmId, metric]) => {
+      const alarm = new cloudwatch.Alarm(scope, id, {
+        alarmDescription: alarmDescription(alarmId, subject, this.runbookUrl),
+        metric: metric.with({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(this.action);
+      return alarm;
+    });
+  }
+
+  /**
+   * The rollout function's `OldCredentialStillInUse` metric of a credential type: the usage gate
+   * gave up without revoking (one alarm per type and stack).
+   */
+  public alarmOnOldCredentialStillInUse(type: CredentialType): cloudwatch.Alarm {
+    const existing = this.inUseAlarms.get(type);
+    if (existing !== undefined) return existing;
+    const alarm = new cloudwatch.Alarm(this, `OldCredentialStillInUse-${type}`, {
+      alarmDescription: alarmDescription(
+        ALARM.oldCredentialStillInUse,
+        `credential type ${type}`,
+        this.runbookUrl,
+      ),
+      metric: RotationMonitoring.oldCredentialStillInUseMetric(type),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(this.action);
+    this.inUseAlarms.set(type, alarm);
+    return alarm;
+  }
+
+  /**
    * AWS Config rules for one secret (opt-in: they need an AWS Config recorder in the account):
    * `secretsmanager-scheduled-rotation-success-check` (a scheduled rotation did not complete, e.g.
    * `AWSPENDING` stuck on a version that is not `AWSCURRENT`) and, with `maxAge`,
@@ -248,6 +304,17 @@ export class RotationMonitoring extends Construct {
       });
     }
     return rules.map(([, , rule]) => rule);
+  }
+
+  /** The rollout function's `OldCredentialStillInUse` metric of a credential type. */
+  public static oldCredentialStillInUseMetric(type: CredentialType): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: ROLLOUT_METRIC.oldCredentialStillInUse,
+      dimensionsMap: { service: SERVICE_NAME, [CREDENTIAL_TYPE_DIMENSION]: type },
+      period: Duration.minutes(5),
+      statistic: cloudwatch.Stats.SUM,
+    });
   }
 
   /** The engine's `RotationFailed` metric of a credential type, with the dimensions Powertools emits. */

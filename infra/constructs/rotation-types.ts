@@ -1,4 +1,4 @@
-import { Duration, type Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, type Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -274,9 +274,59 @@ function databaseSpec(
       }),
     }),
     grantTarget: (target, ctx) => {
-      if (target.masterSecret !== undefined) grantSecretReadOnly(target.masterSecret, ctx);
+      if (target.masterSecret === undefined) return;
+      grantSecretReadOnly(target.masterSecret, ctx);
+      // The tags of an RDS-managed master secret (aws:rds:primaryDBInstanceArn / ...ClusterArn) name
+      // the instance or cluster its user belongs to, when the secret holds no host.
+      iam.Grant.addToPrincipal({
+        grantee: ctx.grantee,
+        actions: ['secretsmanager:DescribeSecret'],
+        resourceArns: [secretArnForPolicies(target.masterSecret)],
+      });
     },
+    grantFunction: (ctx) => grantRdsDescribe(type, ctx),
   };
+}
+
+/**
+ * `rds:DescribeDBInstances` and `rds:DescribeDBClusters`, read-only, on this account's and region's
+ * instances and clusters: secrets may name `dbInstanceIdentifier` / `dbClusterIdentifier` instead of
+ * a host, and a secret on a read replica needs its writer. The identifiers live in the secret values,
+ * unknown at synth time, so the resource is `db:*` / `cluster:*` of this account and region (RDS
+ * supports no narrower scope for an identifier it does not know), acknowledged for cdk-nag.
+ */
+function grantRdsDescribe(type: 'postgres' | 'mysql', ctx: GrantContext): void {
+  const arn = (resource: 'db' | 'cluster') =>
+    ctx.stack.formatArn({
+      service: 'rds',
+      resource,
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  iam.Grant.addToPrincipal({
+    grantee: ctx.grantee,
+    actions: ['rds:DescribeDBInstances'],
+    resourceArns: [arn('db')],
+  });
+  iam.Grant.addToPrincipal({
+    grantee: ctx.grantee,
+    actions: ['rds:DescribeDBClusters'],
+    resourceArns: [arn('cluster')],
+  });
+  for (const resource of ['db', 'cluster'] as const) {
+    Validations.of(ctx.acknowledgeOn).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${rdsWildcardForNag(ctx.stack, resource)}]`,
+      reason:
+        `${type}: rds:DescribeDBInstances / rds:DescribeDBClusters on every ${resource === 'db' ? 'DB instance' : 'DB cluster'} ` +
+        "of this account and region, read-only: the rotation function reads the endpoint of the instance or cluster a secret names (dbInstanceIdentifier / dbClusterIdentifier, or an RDS-managed master secret's tag) and the writer of a read replica; the identifiers are in the secret values, not known at synth time, so no narrower resource exists.",
+    });
+  }
+}
+
+/** How cdk-nag writes the wildcard resource of {@link grantRdsDescribe} in a finding id. */
+function rdsWildcardForNag(stack: Stack, resource: 'db' | 'cluster'): string {
+  const part = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+  return `arn:<AWS::Partition>:rds:${part(stack.region, 'AWS::Region')}:${part(stack.account, 'AWS::AccountId')}:${resource}:*`;
 }
 
 // ---------------------------------------------------------------------------------------------

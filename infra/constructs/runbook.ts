@@ -9,6 +9,10 @@ export const ALARM = {
   rotationFailedEvent: 'rotation-failed-event',
   secretOlderThanPolicy: 'secret-older-than-policy',
   rotationOverdue: 'rotation-overdue',
+  rolloutFailed: 'rollout-failed',
+  rolloutTimedOut: 'rollout-timed-out',
+  rolloutAborted: 'rollout-aborted',
+  oldCredentialStillInUse: 'old-credential-still-in-use',
 } as const;
 export type AlarmId = (typeof ALARM)[keyof typeof ALARM];
 
@@ -54,6 +58,30 @@ export const RUNBOOK: Readonly<Record<AlarmId, RunbookEntry>> = {
     happened:
       'AWS Config found a secret whose scheduled rotation did not complete: typically AWSPENDING is stuck on a version that is not AWSCURRENT, so every new rotation is refused.',
     todo: 'list the secret versions (list-secret-version-ids --include-deprecated); if AWSPENDING sits on a non-current version, find why the last rotation failed in the function logs, remove the stuck label, and rotate again.',
+  },
+  [ALARM.rolloutFailed]: {
+    title: 'Rollout failed',
+    happened:
+      'a rollout execution ended in one of its named failure states (Handover.RotationFailed, ConsumerUpdateFailed, OldCredentialStillInUse, RevokeFailed, RollbackRefused, ...). Its SNS summary names the secret, the versions, the consumers done and failed, and the failure.',
+    todo: 'open the failed execution in the Step Functions console (or read the summary), look up its error in the README runbook (#runbook-rollout-<error>) and follow it. The workflow never revokes a credential it could not prove unused, and rolls back where the credential type allows it.',
+  },
+  [ALARM.rolloutTimedOut]: {
+    title: 'Rollout timed out',
+    happened:
+      'a rollout execution ran longer than the state machine timeout (grace window plus every usage re-check) and was stopped by Step Functions. No cleanup state ran: its lock is taken over by the next rollout of the secret.',
+    todo: "open the execution to see the last state it reached (usually an event consumer that never acknowledged). Check the secret's versions, move any consumer still on the old version, and revoke the old credential with the rotation function's revoke action (README) once it is unused.",
+  },
+  [ALARM.rolloutAborted]: {
+    title: 'Rollout aborted',
+    happened:
+      'someone stopped a rollout execution. No cleanup state ran: consumers may be split between versions and the old credential may be unrevoked. Its lock is taken over by the next rollout of the secret.',
+    todo: 'if it was stopped on purpose (e.g. to start an emergency rotation), nothing to do. Otherwise open the execution, check which consumers moved, and finish by hand or start a new rollout.',
+  },
+  [ALARM.oldCredentialStillInUse]: {
+    title: 'Old credential still in use at the end of grace',
+    happened:
+      'after the grace window and every re-check, the strategy still saw the old credential in use (database sessions of the old user, IAM last use, verifier accepts of the previous key). It was NOT revoked.',
+    todo: "read the rollout summary: its evidence names who still uses it. Move that client to the new version and add it to the consumers in the policy, then revoke with the rotation function's revoke action (the summary prints the exact command).",
   },
 };
 

@@ -10,6 +10,7 @@ export type {
   NetworkPolicy,
   NewSecretPolicy,
   PostgresSecretPolicy,
+  RolloutPolicy,
   RotationPolicy,
   SchedulePolicy,
   SecretPolicy,
@@ -17,6 +18,7 @@ export type {
   SecretReference,
   SecretSource,
   SharedKeySecretPolicy,
+  UsageGatePolicy,
 } from './types';
 export { definePolicy } from './types';
 export {
@@ -25,8 +27,11 @@ export {
   POLICY_DEFAULTS,
   type PolicyProblem,
   PolicyValidationError,
+  type ResolvedConsumer,
   type ResolvedNetwork,
   type ResolvedPolicy,
+  type ResolvedRollout,
   type ResolvedSecret,
+  ROLLOUT_DEFAULTS,
   validatePolicy,
 } from './validate';

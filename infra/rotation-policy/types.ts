@@ -44,6 +44,11 @@ export interface RotationPolicy {
    * @default - none
    */
   readonly networks?: Readonly<Record<string, NetworkPolicy>>;
+  /**
+   * The rollout workflow that carries each new credential to its consumers.
+   * @default - on, milestone events on the default bus
+   */
+  readonly rollout?: RolloutPolicy;
   /** The secrets to rotate. */
   readonly secrets: readonly SecretPolicy[];
 }
@@ -199,21 +204,110 @@ export interface SchedulePolicy {
   readonly window?: Duration;
 }
 
-/** Who holds the credential; the rollout workflow (a later issue) updates and verifies them. */
+/**
+ * Who holds the credential: the rollout workflow points each consumer at the new version and
+ * verifies it before the old credential is revoked.
+ */
 export type ConsumerPolicy = (
-  | { readonly kind: 'lambda'; readonly functionName: string }
+  | {
+      readonly kind: 'lambda';
+      /** The function's name or ARN. */
+      readonly functionName: string;
+      /**
+       * The environment variable set to the new version id (new environments read the new value).
+       * @default 'HANDOVER_SECRET_VERSION'
+       */
+      readonly environmentVariable?: string;
+    }
   | { readonly kind: 'ecs-service'; readonly cluster: string; readonly service: string }
-  | { readonly kind: 'ssm-parameter'; readonly parameterName: string }
-  | { readonly kind: 'event'; readonly name: string }
-  | { readonly kind: 'webhook'; readonly url: string }
+  | {
+      readonly kind: 'ssm-parameter';
+      /** The SecureString parameter mirroring the secret value. */
+      readonly parameterName: string;
+      /**
+       * The customer-managed KMS key (key ARN) encrypting the parameter.
+       * @default - the AWS managed key `alias/aws/ssm`
+       */
+      readonly kmsKeyArn?: string;
+    }
+  | {
+      readonly kind: 'event';
+      readonly name: string;
+      /**
+       * The bus the event goes to (name).
+       * @default 'default'
+       */
+      readonly eventBusName?: string;
+      /**
+       * How long the consumer has to acknowledge (SendTaskSuccess), 1 second to 7 days.
+       * @default Duration.hours(1)
+       */
+      readonly timeout?: Duration;
+    }
+  | {
+      readonly kind: 'webhook';
+      /** An https:// URL. */
+      readonly url: string;
+      /**
+       * The secret whose value is the HMAC signing key (32 characters at least). The receiver
+       * verifies every request with it.
+       * @default - a secret the stack creates with a random 64-character key (`handover/webhook-signing/<entry id>/<consumer name>`)
+       */
+      readonly signingSecret?: SecretReference;
+      /**
+       * The deadline for a 2xx answer, 100 ms to 60 seconds.
+       * @default Duration.seconds(10)
+       */
+      readonly timeout?: Duration;
+    }
 ) & {
   /**
    * Part of the canary wave (updated and verified before the others).
    * @default false
    */
   readonly canary?: boolean;
+  /**
+   * The consumer's name in logs, metrics, events and notifications (unique per secret; 1 to 128 of
+   * A-Z a-z 0-9 . _ -). Event consumers must name themselves.
+   * @default - from the target: the function name, the service name, the parameter name with "/" as
+   * ".", the webhook's host name
+   */
+  readonly name?: string;
 };
 export type ConsumerKind = ConsumerPolicy['kind'];
+
+/**
+ * The usage gate of the rollout workflow: after the grace window the strategy checks whether the
+ * old credential is still used; while it is, the workflow waits `recheck` and checks again, and
+ * after `maxChecks` checks it alarms and stops WITHOUT revoking.
+ */
+export interface UsageGatePolicy {
+  /**
+   * Time between checks (1 minute to 7 days).
+   * @default Duration.hours(1)
+   */
+  readonly recheck?: Duration;
+  /**
+   * Checks before giving up (1 to 1000).
+   * @default 24
+   */
+  readonly maxChecks?: number;
+}
+
+/** The rollout workflow (Step Functions) of the whole deployment. */
+export interface RolloutPolicy {
+  /**
+   * Build the rollout workflow: the state machine, its trigger on Secrets Manager's
+   * RotationSucceeded event, the per-secret configuration parameters, and its alarms.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * The EventBridge bus the workflow's milestone events go to (name).
+   * @default 'default'
+   */
+  readonly eventBusName?: string;
+}
 
 /** Fields every secret entry has. */
 export interface SecretPolicyBase {
@@ -248,6 +342,16 @@ export interface SecretPolicyBase {
    * @default - none
    */
   readonly consumers?: readonly ConsumerPolicy[];
+  /**
+   * How the rollout workflow proves the old credential unused before revoking it.
+   * @default - re-check every hour, 24 times at most
+   */
+  readonly usageGate?: UsageGatePolicy;
+  /**
+   * Consumers updated at once in the main wave (1 to 40).
+   * @default 4
+   */
+  readonly consumerConcurrency?: number;
   /**
    * Network placement: a name from `networks`, or one inline.
    * @default - not in a VPC (database types require one)

@@ -69,6 +69,35 @@ export interface ResolvedNetwork {
   readonly placement: NetworkPolicy;
 }
 
+/** A consumer after validation: its name is always set. */
+export type ResolvedConsumer = ConsumerPolicy & { readonly name: string };
+
+/** A secret's rollout settings after validation, with every default applied. */
+export interface ResolvedRollout {
+  readonly consumers: readonly ResolvedConsumer[];
+  readonly usageRecheck: Duration;
+  readonly usageMaxChecks: number;
+  readonly maxConcurrency: number;
+}
+
+/** Defaults and bounds of the rollout settings, documented in the README policy reference. */
+export const ROLLOUT_DEFAULTS = {
+  usageRecheck: Duration.hours(1),
+  minUsageRecheck: Duration.minutes(1),
+  maxUsageRecheck: Duration.days(7),
+  usageMaxChecks: 24,
+  maxUsageChecks: 1000,
+  consumerConcurrency: 4,
+  maxConsumerConcurrency: 40,
+  maxConsumers: 100,
+  ackTimeout: Duration.hours(1),
+  maxAckTimeout: Duration.days(7),
+  webhookTimeout: Duration.seconds(10),
+  eventBusName: 'default',
+  /** Grace plus every usage re-check, so a rollout fits a Standard execution (one year). */
+  maxRollout: Duration.days(300),
+} as const;
+
 /** One secret after validation, with every default applied. */
 export interface ResolvedSecret {
   readonly id: string;
@@ -79,6 +108,8 @@ export interface ResolvedSecret {
   readonly schedule: RotationSchedule;
   readonly grace: Duration;
   readonly consumers: readonly ConsumerPolicy[];
+  /** What the rollout workflow needs: named consumers, the usage gate and the wave concurrency. */
+  readonly rollout: ResolvedRollout;
   readonly network: ResolvedNetwork | undefined;
   readonly masterSecret: SecretReference | undefined;
   readonly managementSecret: SecretReference | undefined;
@@ -109,6 +140,7 @@ export interface ResolvedPolicy {
     readonly permissionsBoundaryArn: string | undefined;
     readonly roleArn: string | undefined;
   };
+  readonly rollout: { readonly enabled: boolean; readonly eventBusName: string };
   readonly secrets: readonly ResolvedSecret[];
 }
 
@@ -171,6 +203,8 @@ const BASE_KEYS = [
   'paused',
   'grace',
   'consumers',
+  'usageGate',
+  'consumerConcurrency',
   'network',
   'memorySize',
   'timeout',
@@ -473,13 +507,48 @@ function validateNetwork(
   return problems.list.length === before;
 }
 
-function validateConsumers(problems: Problems, secret: string, value: unknown): readonly ConsumerPolicy[] {
+/** The consumer's name when the policy gives none: derived from its target. */
+function derivedConsumerName(consumer: Record<string, unknown>): string | undefined {
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  switch (consumer.kind) {
+    case 'lambda': {
+      const fn = text(consumer.functionName);
+      return fn?.replace(/^arn:[^:]+:lambda:[^:]+:\d+:function:/, '').replace(/:/g, '.');
+    }
+    case 'ecs-service':
+      return text(consumer.service)?.split('/').pop();
+    case 'ssm-parameter':
+      return text(consumer.parameterName)?.replace(/^\/+/, '').replace(/\//g, '.').slice(0, 128);
+    case 'webhook': {
+      const url = text(consumer.url);
+      try {
+        return url === undefined ? undefined : new URL(url).hostname;
+      } catch {
+        return undefined;
+      }
+    }
+    default:
+      return text(consumer.name);
+  }
+}
+
+function validateConsumers(problems: Problems, secret: string, value: unknown): readonly ResolvedConsumer[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     problems.add(secret, 'consumers', value, 'a list of consumers');
     return [];
   }
+  if (value.length > ROLLOUT_DEFAULTS.maxConsumers) {
+    problems.add(
+      secret,
+      'consumers',
+      `${value.length} consumers`,
+      `at most ${ROLLOUT_DEFAULTS.maxConsumers}`,
+    );
+  }
   const seen = new Set<string>();
+  const names = new Map<string, number>();
+  const resolved: ResolvedConsumer[] = [];
   value.forEach((consumer: unknown, index) => {
     const at = `consumers[${index}]`;
     if (!isRecord(consumer)) {
@@ -505,20 +574,169 @@ function validateConsumers(problems: Problems, secret: string, value: unknown): 
         ],
       ],
     };
+    const optional: Record<ConsumerKind, readonly string[]> = {
+      lambda: ['environmentVariable'],
+      'ecs-service': [],
+      'ssm-parameter': ['kmsKeyArn'],
+      event: ['eventBusName', 'timeout'],
+      webhook: ['signingSecret', 'timeout'],
+    };
     if (!CONSUMER_KINDS.includes(kind)) {
       problems.add(secret, `${at}.kind`, consumer.kind, `one of ${CONSUMER_KINDS.join(', ')}`);
       return;
     }
+    const before = problems.list.length;
     const expected = fields[kind];
-    problems.unknownKeys(secret, `${at}.`, consumer, ['kind', 'canary', ...expected.map(([name]) => name)]);
+    problems.unknownKeys(secret, `${at}.`, consumer, [
+      'kind',
+      'canary',
+      'name',
+      ...expected.map(([name]) => name),
+      ...optional[kind],
+    ]);
     for (const [name, pattern, allowed] of expected)
       problems.format(secret, `${at}.${name}`, consumer[name], pattern, allowed);
     problems.boolean(secret, `${at}.canary`, consumer.canary);
+    problems.format(
+      secret,
+      `${at}.environmentVariable`,
+      consumer.environmentVariable,
+      /^[A-Za-z][A-Za-z0-9_]{0,127}$/,
+      'an environment variable name',
+      true,
+    );
+    problems.format(
+      secret,
+      `${at}.kmsKeyArn`,
+      consumer.kmsKeyArn,
+      PATTERN.kmsKeyArn,
+      'a KMS key ARN, not an alias',
+      true,
+    );
+    problems.format(
+      secret,
+      `${at}.eventBusName`,
+      consumer.eventBusName,
+      /^[A-Za-z0-9._-]{1,256}$/,
+      'an event bus name',
+      true,
+    );
+    if (consumer.signingSecret !== undefined) {
+      validateReference(problems, secret, `${at}.signingSecret`, consumer.signingSecret, undefined);
+    }
+    if (consumer.timeout !== undefined && problems.duration(secret, `${at}.timeout`, consumer.timeout)) {
+      const ms = consumer.timeout.toMilliseconds();
+      const [min, max, allowed] =
+        kind === 'event'
+          ? [1000, ROLLOUT_DEFAULTS.maxAckTimeout.toMilliseconds(), '1 second to 7 days, in whole seconds']
+          : [100, 60_000, '100 ms to 60 seconds'];
+      if (ms < min || ms > max || (kind === 'event' && ms % 1000 !== 0)) {
+        problems.add(secret, `${at}.timeout`, consumer.timeout, allowed);
+      }
+    }
     const identity = `${kind}:${expected.map(([name]) => String(consumer[name])).join('/')}`;
-    if (seen.has(identity)) problems.add(secret, at, consumer, 'each consumer once');
+    const duplicate = seen.has(identity);
+    if (duplicate) problems.add(secret, at, consumer, 'each consumer once');
     seen.add(identity);
+
+    const name = consumer.name ?? derivedConsumerName(consumer);
+    if (consumer.name !== undefined || kind !== 'event') {
+      const ok = problems.format(
+        secret,
+        `${at}.name`,
+        name,
+        PATTERN.consumerName,
+        consumer.name === undefined
+          ? 'a name: the one derived from the target does not fit 1 to 128 of A-Z a-z 0-9 ._-, so set name'
+          : 'a consumer name: 1 to 128 of A-Z a-z 0-9 ._-',
+      );
+      if (!ok) return;
+    }
+    if (typeof name !== 'string') return;
+    const other = names.get(name);
+    if (other !== undefined && !duplicate) {
+      problems.add(
+        secret,
+        `${at}.name`,
+        name,
+        `a name no other consumer of this secret has (consumers[${other}] is "${name}"): set name`,
+      );
+    }
+    names.set(name, index);
+    if (problems.list.length === before) resolved.push({ ...(consumer as ConsumerPolicy), name });
   });
-  return value as ConsumerPolicy[];
+  return resolved;
+}
+
+function validateRollout(
+  problems: Problems,
+  secret: string,
+  entry: Record<string, unknown>,
+  consumers: readonly ResolvedConsumer[],
+): ResolvedRollout {
+  let usageRecheck: Duration = ROLLOUT_DEFAULTS.usageRecheck;
+  let usageMaxChecks: number = ROLLOUT_DEFAULTS.usageMaxChecks;
+  const gate = entry.usageGate;
+  if (gate !== undefined) {
+    if (!isRecord(gate)) problems.add(secret, 'usageGate', gate, '{ recheck?, maxChecks? }');
+    else {
+      problems.unknownKeys(secret, 'usageGate.', gate, ['recheck', 'maxChecks']);
+      if (gate.recheck !== undefined && problems.duration(secret, 'usageGate.recheck', gate.recheck)) {
+        const seconds = gate.recheck.toSeconds({ integral: false });
+        if (
+          !Number.isInteger(seconds) ||
+          seconds < ROLLOUT_DEFAULTS.minUsageRecheck.toSeconds() ||
+          seconds > ROLLOUT_DEFAULTS.maxUsageRecheck.toSeconds()
+        ) {
+          problems.add(secret, 'usageGate.recheck', gate.recheck, '1 minute to 7 days, in whole seconds');
+        } else usageRecheck = gate.recheck;
+      }
+      if (gate.maxChecks !== undefined) {
+        const max = gate.maxChecks;
+        if (
+          typeof max !== 'number' ||
+          !Number.isInteger(max) ||
+          max < 1 ||
+          max > ROLLOUT_DEFAULTS.maxUsageChecks
+        ) {
+          problems.add(
+            secret,
+            'usageGate.maxChecks',
+            max,
+            `an integer from 1 to ${ROLLOUT_DEFAULTS.maxUsageChecks}`,
+          );
+        } else usageMaxChecks = max;
+      }
+    }
+  }
+  let maxConcurrency: number = ROLLOUT_DEFAULTS.consumerConcurrency;
+  const concurrency = entry.consumerConcurrency;
+  if (concurrency !== undefined) {
+    if (
+      typeof concurrency !== 'number' ||
+      !Number.isInteger(concurrency) ||
+      concurrency < 1 ||
+      concurrency > ROLLOUT_DEFAULTS.maxConsumerConcurrency
+    ) {
+      problems.add(
+        secret,
+        'consumerConcurrency',
+        concurrency,
+        `an integer from 1 to ${ROLLOUT_DEFAULTS.maxConsumerConcurrency}`,
+      );
+    } else maxConcurrency = concurrency;
+  }
+  const grace = entry.grace instanceof Duration ? entry.grace.toSeconds({ integral: false }) : 0;
+  const longest = grace + usageRecheck.toSeconds() * usageMaxChecks;
+  if (longest > ROLLOUT_DEFAULTS.maxRollout.toSeconds()) {
+    problems.add(
+      secret,
+      'usageGate',
+      `grace plus ${usageMaxChecks} re-checks every ${usageRecheck.toHumanString()} (${Math.round(longest / 86_400)} days)`,
+      `at most ${ROLLOUT_DEFAULTS.maxRollout.toHumanString()} in all: a Standard Step Functions execution lasts one year at most`,
+    );
+  }
+  return { consumers, usageRecheck, usageMaxChecks, maxConcurrency };
 }
 
 function sourceIdentity(source: SecretSource | undefined): string | undefined {
@@ -550,6 +768,7 @@ export function validatePolicy(policy: RotationPolicy): ResolvedPolicy {
     'alarms',
     'functions',
     'networks',
+    'rollout',
     'secrets',
   ]);
 
@@ -696,6 +915,24 @@ export function validatePolicy(policy: RotationPolicy): ResolvedPolicy {
     }
   }
 
+  const rolloutPolicy = policy.rollout ?? {};
+  if (!isRecord(rolloutPolicy as unknown)) problems.add(undefined, 'rollout', rolloutPolicy, 'an object');
+  else {
+    problems.unknownKeys(undefined, 'rollout.', rolloutPolicy as Record<string, unknown>, [
+      'enabled',
+      'eventBusName',
+    ]);
+    problems.boolean(undefined, 'rollout.enabled', rolloutPolicy.enabled);
+    problems.format(
+      undefined,
+      'rollout.eventBusName',
+      rolloutPolicy.eventBusName,
+      /^[A-Za-z0-9._-]{1,256}$/,
+      'an event bus name',
+      true,
+    );
+  }
+
   const networks = policy.networks ?? {};
   const validNetworks = new Set<string>();
   if (!isRecord(networks))
@@ -823,6 +1060,7 @@ export function validatePolicy(policy: RotationPolicy): ResolvedPolicy {
     problems.boolean(id, 'rotateImmediately', entry.rotateImmediately);
     problems.boolean(id, 'paused', entry.paused);
     const consumers = validateConsumers(problems, id, entry.consumers);
+    const rollout = validateRollout(problems, id, entry, consumers);
 
     // Network.
     let network: ResolvedNetwork | undefined;
@@ -951,6 +1189,7 @@ export function validatePolicy(policy: RotationPolicy): ResolvedPolicy {
         schedule,
         grace,
         consumers,
+        rollout,
         network,
         masterSecret,
         managementSecret,
@@ -983,6 +1222,10 @@ export function validatePolicy(policy: RotationPolicy): ResolvedPolicy {
       logRetentionDays: functionPolicy.logRetentionDays ?? POLICY_DEFAULTS.logRetentionDays,
       permissionsBoundaryArn: functionPolicy.permissionsBoundaryArn,
       roleArn: functionPolicy.roleArn,
+    },
+    rollout: {
+      enabled: policy.rollout?.enabled ?? true,
+      eventBusName: policy.rollout?.eventBusName ?? ROLLOUT_DEFAULTS.eventBusName,
     },
     secrets: resolved,
   };

@@ -15,6 +15,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { type RolloutConsumer, type RolloutSecret, RolloutWorkflow } from '../constructs/rollout-workflow';
 import { Rotation } from '../constructs/rotation';
 import type { RotationNetwork } from '../constructs/rotation-function';
 import { RotationMonitoring } from '../constructs/rotation-monitoring';
@@ -22,6 +23,7 @@ import type { RotationTarget } from '../constructs/rotation-types';
 import { SecretRotation } from '../constructs/secret-rotation';
 import type { RotationPolicy, SecretReference, SecretSource } from '../rotation-policy/types';
 import {
+  type ResolvedConsumer,
   type ResolvedNetwork,
   type ResolvedPolicy,
   type ResolvedSecret,
@@ -60,6 +62,8 @@ export class HandoverStack extends Stack {
   public readonly monitoring: RotationMonitoring | undefined;
   /** What each policy entry became, by entry id. */
   public readonly entries: Readonly<Record<string, PolicyEntryResources>>;
+  /** The rollout workflow, unless the policy turns it off. */
+  public readonly rollout: RolloutWorkflow | undefined;
   private readonly networks = new Map<string, RotationNetwork>();
 
   constructor(scope: Construct, id: string, props: HandoverStackProps) {
@@ -114,6 +118,137 @@ export class HandoverStack extends Stack {
       });
     }
     this.entries = entries;
+
+    const rolledOut = Object.values(entries).some((built) => built.rotation !== undefined);
+    this.rollout =
+      resolved.rollout.enabled && rolledOut
+        ? this.buildRollout(resolved, entries, {
+            role,
+            permissionsBoundary,
+            logRetention: resolved.functions.logRetentionDays as logs.RetentionDays,
+          })
+        : undefined;
+  }
+
+  /** The rollout workflow over every entry that rotates (paused entries have no rotation to roll out). */
+  private buildRollout(
+    resolved: ResolvedPolicy,
+    entries: Readonly<Record<string, PolicyEntryResources>>,
+    functions: {
+      role?: iam.IRole;
+      permissionsBoundary?: iam.IManagedPolicy;
+      logRetention: logs.RetentionDays;
+    },
+  ): RolloutWorkflow {
+    const scope = new Construct(this, 'RolloutSecrets');
+    const secrets: RolloutSecret[] = [];
+    for (const entry of resolved.secrets) {
+      const built = entries[entry.id];
+      if (built?.rotation === undefined) continue;
+      const consumers = entry.rollout.consumers.map((consumer) =>
+        this.rolloutConsumerOf(scope, entry.id, consumer),
+      );
+      const source = entry.source;
+      const secretName =
+        'create' in source ? source.create.name : source.name !== undefined ? source.name : undefined;
+      secrets.push({
+        id: entry.id,
+        secret: built.secret,
+        ...(secretName === undefined ? {} : { secretName }),
+        credentialType: entry.type,
+        rotationFunction: built.rotation.rotationFunction.function,
+        grace: entry.grace,
+        usageRecheck: entry.rollout.usageRecheck,
+        usageMaxChecks: entry.rollout.usageMaxChecks,
+        maxConcurrency: entry.rollout.maxConcurrency,
+        consumers,
+      });
+    }
+    const rollout = new RolloutWorkflow(this, 'Rollout', {
+      secrets,
+      monitoring: this.monitoring,
+      eventBusName: resolved.rollout.eventBusName,
+      stateMachineName: `${resolved.stackName}-rollout`,
+      logRetention: functions.logRetention,
+      role: functions.role,
+      permissionsBoundary: functions.permissionsBoundary,
+      runbookUrl: resolved.alarms.runbookUrl,
+    });
+    new CfnOutput(this, 'RolloutStateMachineArn', {
+      value: rollout.stateMachine.stateMachineArn,
+      description:
+        'Emergency rotation: Step Functions console > this state machine > Start execution, input {"secretId": "<name or ARN>", "mode": "emergency", "reason": "<why>"}',
+    });
+    return rollout;
+  }
+
+  /** A policy consumer as the workflow takes it: CDK references for its key or signing secret. */
+  private rolloutConsumerOf(scope: Construct, entryId: string, consumer: ResolvedConsumer): RolloutConsumer {
+    const common = {
+      name: consumer.name,
+      ...(consumer.canary === undefined ? {} : { canary: consumer.canary }),
+    };
+    switch (consumer.kind) {
+      case 'lambda':
+        return {
+          ...common,
+          kind: 'lambda',
+          functionName: consumer.functionName,
+          ...(consumer.environmentVariable === undefined
+            ? {}
+            : { environmentVariable: consumer.environmentVariable }),
+        };
+      case 'ecs-service':
+        return { ...common, kind: 'ecs-service', cluster: consumer.cluster, service: consumer.service };
+      case 'ssm-parameter':
+        return {
+          ...common,
+          kind: 'ssm-parameter',
+          parameterName: consumer.parameterName,
+          ...(consumer.kmsKeyArn === undefined
+            ? {}
+            : {
+                kmsKey: kms.Key.fromKeyArn(scope, `${entryId}-${consumer.name}-Key`, consumer.kmsKeyArn),
+              }),
+        };
+      case 'event':
+        return {
+          ...common,
+          kind: 'event',
+          ...(consumer.eventBusName === undefined ? {} : { eventBusName: consumer.eventBusName }),
+          ...(consumer.timeout === undefined ? {} : { timeoutSeconds: consumer.timeout.toSeconds() }),
+        };
+      case 'webhook':
+        return {
+          ...common,
+          kind: 'webhook',
+          url: consumer.url,
+          signingSecret:
+            consumer.signingSecret === undefined
+              ? this.webhookSigningSecret(scope, entryId, consumer.name)
+              : this.secretOf(
+                  scope,
+                  `${entryId}-${consumer.name}-SigningSecret`,
+                  consumer.signingSecret,
+                  entryId,
+                ),
+          ...(consumer.timeout === undefined ? {} : { timeoutMs: consumer.timeout.toMilliseconds() }),
+        };
+    }
+  }
+
+  /** A webhook consumer's signing key, when the policy names none: a random 64-character key. */
+  private webhookSigningSecret(scope: Construct, entryId: string, consumer: string): secretsmanager.ISecret {
+    const secret = new secretsmanager.Secret(scope, `${entryId}-${consumer}-SigningSecret`, {
+      secretName: `handover/webhook-signing/${entryId}/${consumer}`,
+      description: `Handover: HMAC key signing the rollout webhooks of ${entryId} to ${consumer} (the receiver verifies with it)`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: `The HMAC key signing rollout webhooks to consumer "${consumer}" of "${entryId}": the receiver holds a copy to verify signatures, so rotating it is a coordinated change with that receiver (give the consumer a signingSecret the receiver manages, e.g. a Handover shared-key secret, to rotate it).`,
+    });
+    return secret;
   }
 
   private buildEntry(

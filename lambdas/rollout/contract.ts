@@ -123,6 +123,15 @@ export interface ConsumerUpdate {
   readonly mode: RolloutMode;
   /** For `event` consumers: the Step Functions task token the acknowledgement must carry. */
   readonly taskToken?: string;
+  /**
+   * When the rollout started (ISO 8601, e.g. the plan's start time set by preflight), no earlier
+   * than the moment the new version became AWSCURRENT. `ecs-service` uses it for idempotency: a
+   * PRIMARY deployment created after it already launches tasks that read the new version, so no
+   * second deployment is forced, and only deployments and service events after it count when
+   * verifying.
+   * @default - unknown: `ecs-service` forces a new deployment on every update
+   */
+  readonly startedAt?: string;
 }
 
 /** The outcome of one consumer operation, as the workflow records and reports it. */
@@ -147,4 +156,109 @@ export const ROLLOUT_ERRORS = {
   rollbackFailed: 'Handover.RollbackFailed',
   rollbackRefused: 'Handover.RollbackRefused',
   invalidInput: 'Handover.InvalidInput',
+  /** Preflight could not read the secret, its rollout configuration or its strategy (not a bad input). */
+  preflightFailed: 'Handover.PreflightFailed',
+  /** The usage gate could not tell whether the old credential is still used: it is not revoked. */
+  usageCheckFailed: 'Handover.UsageCheckFailed',
 } as const;
+/** One named failure of the workflow. */
+export type RolloutErrorCode = (typeof ROLLOUT_ERRORS)[keyof typeof ROLLOUT_ERRORS];
+
+// ---------------------------------------------------------------------------------------------
+// The workflow's wiring: task names, milestones, metrics, the lock, environment variables. The
+// state machine construct and the task handlers both build on these, so they cannot drift apart.
+// ---------------------------------------------------------------------------------------------
+
+/** The `Task` field of every payload the state machine sends the rollout function. */
+export const ROLLOUT_TASKS = [
+  'preflight',
+  'start-rotation',
+  'check-rotation',
+  'update-consumer',
+  'publish-consumer-event',
+  'check-wave',
+  'consumers-updated',
+  'emergency-revoked',
+  'rollback',
+  'finish',
+] as const;
+export type RolloutTaskName = (typeof ROLLOUT_TASKS)[number];
+
+/**
+ * Milestones the workflow publishes as EventBridge events (source {@link ROLLOUT_EVENT_SOURCE},
+ * detail-type `Handover Rollout <milestone>`), so other systems can follow a rollout.
+ * `Succeeded` closes every successful rollout (also when there was nothing to revoke).
+ */
+export const ROLLOUT_MILESTONES = [
+  'Started',
+  'ConsumersUpdated',
+  'Revoked',
+  'Succeeded',
+  'Failed',
+  'RolledBack',
+] as const;
+export type RolloutMilestone = (typeof ROLLOUT_MILESTONES)[number];
+
+/** The `source` of every milestone event. */
+export const ROLLOUT_EVENT_SOURCE = 'handover.rollout';
+
+/** `Handover Rollout Started`: the `detail-type` of a milestone event. */
+export function milestoneDetailType(milestone: RolloutMilestone): string {
+  return `Handover Rollout ${milestone}`;
+}
+
+/** Metric names of the rollout function (namespace and `service` as every Handover metric; dimension `credential_type`). */
+export const ROLLOUT_METRIC = {
+  consumerUpdateFailed: 'ConsumerUpdateFailed',
+  oldCredentialStillInUse: 'OldCredentialStillInUse',
+  rolloutSucceeded: 'RolloutSucceeded',
+  rolloutFailed: 'RolloutFailed',
+} as const;
+
+/**
+ * Tags on the secret: the per-secret rollout lock (holder, lease expiry, the version it carries)
+ * and the last version a rollout completed. Visible in the console; removing the three lock tags
+ * by hand releases a lock.
+ */
+export const ROLLOUT_TAG = {
+  /** The execution ARN holding the lock. */
+  holder: 'handover:rollout',
+  /** ISO 8601: after this instant the lock is stale and the next rollout takes it over. */
+  lease: 'handover:rollout-lease',
+  /** The version id the holder rolls out (once known). */
+  version: 'handover:rollout-version',
+  /** The last version id a rollout completed. */
+  done: 'handover:rolled-out',
+} as const;
+
+/** Environment variables of the rollout function (set by the `RolloutWorkflow` construct only). */
+export const ROLLOUT_ENV = {
+  /** SNS topic for the human summaries. Unset: no SNS message. */
+  topicArn: 'HANDOVER_ROLLOUT_TOPIC_ARN',
+  /** EventBridge bus of the milestone events. @default 'default' */
+  eventBusName: 'HANDOVER_ROLLOUT_EVENT_BUS',
+  /** Seconds a lock stays valid: the state machine's timeout. @default 2764800 (32 days) */
+  leaseSeconds: 'HANDOVER_ROLLOUT_LEASE_SECONDS',
+  /** Seconds a manual rotation may take before it counts as failed. @default 900 */
+  rotationTimeoutSeconds: 'HANDOVER_ROLLOUT_ROTATION_TIMEOUT_SECONDS',
+  /** Where notifications link the runbook (`<url>#runbook-rollout-...`). @default 'README.md' */
+  runbookUrl: 'HANDOVER_RUNBOOK_URL',
+} as const;
+
+/** Characters a secret name may hold that an SSM parameter name may not, and their replacement. */
+const SSM_NAME_ESCAPES: Readonly<Record<string, string>> = { '+': '_2B', '=': '_3D', '@': '_40' };
+
+/**
+ * The SSM parameter holding a secret's {@link RolloutConfig}: `/handover/rollout/<secret name>`,
+ * with the three characters a secret name allows and a parameter name does not (`+ = @`) written
+ * as `_2B _3D _40`.
+ *
+ * @example
+ * ```ts
+ * rolloutConfigParameterName('orders/db/app'); // '/handover/rollout/orders/db/app'
+ * ```
+ */
+export function rolloutConfigParameterName(secretName: string): string {
+  const escaped = secretName.replace(/[+=@]/g, (char) => SSM_NAME_ESCAPES[char] ?? char);
+  return `${ROLLOUT_CONFIG_PREFIX}${escaped.replace(/^\/+/, '')}`;
+}

@@ -30,7 +30,7 @@ export interface RotationLambdaOptions {
 export function createRotationLambda<S>(
   strategy: CredentialStrategy<S>,
   options: RotationLambdaOptions = {},
-): (event: unknown) => Promise<void | StrategyActionResult> {
+): (event: unknown) => Promise<StrategyActionResult | undefined> {
   const secrets = createSecretsManagerPort(options.client ?? new SecretsManagerClient({}));
   const logger = createLogger();
   const rotate = createRotationHandler({
@@ -40,5 +40,7 @@ export function createRotationLambda<S>(
     metrics: createRotationMetrics(strategy.type),
   });
   return (event) =>
-    isStrategyAction(event) ? runStrategyAction(event, { strategy, secrets, logger }) : rotate(event);
+    isStrategyAction(event)
+      ? runStrategyAction(event, { strategy, secrets, logger })
+      : rotate(event).then(() => undefined);
 }

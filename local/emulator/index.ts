@@ -18,6 +18,19 @@ export {
   resourceNotFound,
   throttling,
 } from './errors';
+export type {
+  DeliveredEvent,
+  EventBridgeOperation,
+  EventBridgeOptions,
+  EventFilter,
+  EventListener,
+} from './eventbridge';
+export {
+  createEventBridgeHandler,
+  EVENTBRIDGE_OPERATIONS,
+  EVENTBRIDGE_TARGET_PREFIX,
+  EventBridgeService,
+} from './eventbridge';
 export type { FaultError, FaultHandle, FaultOptions } from './faults';
 export { FaultInjector } from './faults';
 export type { AccessKeyUse, IamIdentity, IamOperation, IamOptions } from './iam';
@@ -30,6 +43,14 @@ export {
   IamService,
 } from './iam';
 export type { OperationInput } from './input';
+export type { LambdaFunctionOptions, LambdaOperation, LambdaOptions, LambdaUpdateFailure } from './lambda';
+export {
+  createLambdaHandler,
+  LAMBDA_ERROR,
+  LAMBDA_OPERATIONS,
+  LAMBDA_PATH_PREFIX,
+  LambdaService,
+} from './lambda';
 export type { DecodedCall, HttpRequest, HttpResponse, ProtocolHandler } from './protocol';
 export type { QueryErrorKind, QueryServiceOptions, SigV4Credential } from './query-protocol';
 export {
@@ -42,6 +63,26 @@ export {
 } from './query-protocol';
 export type { RandomPasswordOptions } from './random-password';
 export { generateRandomPassword } from './random-password';
+export type {
+  RdsClusterMemberOptions,
+  RdsClusterOptions,
+  RdsErrorKind,
+  RdsInstanceOptions,
+  RdsOperation,
+  RdsOptions,
+} from './rds';
+export {
+  createRdsHandler,
+  RDS_ERROR,
+  RDS_OPERATIONS,
+  RDS_VERSION,
+  RDS_XMLNS,
+  RdsService,
+  rdsError,
+  toRdsXml,
+} from './rds';
+export type { RestJsonRoute, RestJsonServiceOptions } from './rest-json-protocol';
+export { createRestJsonHandler } from './rest-json-protocol';
 export type {
   RotationLambdaEvent,
   RotationLambdaHandler,
@@ -58,5 +99,19 @@ export type {
 export { SECRETS_MANAGER_OPERATIONS, SecretsManagerService, STAGE } from './secrets-manager';
 export type { CallRecord, Emulator, EmulatorLogEntry, EmulatorOptions } from './server';
 export { startEmulator } from './server';
+export type { SfnOperation, TaskTokenStatus, WaitForTaskTokenOptions } from './sfn';
+export {
+  createStepFunctionsHandler,
+  SFN_ERROR,
+  SFN_OPERATIONS,
+  SFN_TARGET_PREFIX,
+  StepFunctionsService,
+  TASK_FAILURE,
+  TaskFailedError,
+} from './sfn';
+export type { PublishedMessage, SnsOperation, SnsOptions } from './sns';
+export { createSnsHandler, SNS_ERROR, SNS_OPERATIONS, SNS_VERSION, SNS_XMLNS, SnsService } from './sns';
+export type { ParameterSnapshot, SsmOperation, SsmOptions } from './ssm';
+export { createSsmHandler, SSM_ERROR, SSM_OPERATIONS, SSM_TARGET_PREFIX, SsmService } from './ssm';
 export type { StsOperation } from './sts';
 export { createStsHandler, STS_OPERATIONS, STS_VERSION, STS_XMLNS, StsService } from './sts';

@@ -4,11 +4,17 @@ import type { AddressInfo } from 'node:net';
 import { createAwsJsonHandler } from './aws-json-protocol';
 import { CloudWatchService, createCloudWatchHandler } from './cloudwatch';
 import { AwsServiceError, ERROR_TYPE, internalServiceError } from './errors';
+import { createEventBridgeHandler, EventBridgeService } from './eventbridge';
 import { FaultInjector } from './faults';
 import { createIamHandler, type IamOptions, IamService } from './iam';
+import { createLambdaHandler, type LambdaOptions, LambdaService } from './lambda';
 import type { DecodedCall, HttpRequest, HttpResponse, ProtocolHandler } from './protocol';
+import { createRdsHandler, RdsService } from './rds';
 import type { RotationLambdaHandler, RotationRetryOptions } from './rotation-driver';
 import { SecretsManagerService } from './secrets-manager';
+import { createStepFunctionsHandler, StepFunctionsService } from './sfn';
+import { createSnsHandler, SnsService } from './sns';
+import { createSsmHandler, SsmService } from './ssm';
 import { createStsHandler, StsService } from './sts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -19,7 +25,7 @@ export interface CallRecord {
   readonly service: string;
   /** The operation, e.g. `PutSecretValue`. */
   readonly operation: string;
-  /** The SecretId (or Name for CreateSecret; UserName for IAM) the call was about, when it had one. */
+  /** The SecretId (or Name for CreateSecret; UserName for IAM; the instance or cluster identifier for RDS) the call was about, when it had one. */
   readonly secretId?: string;
 }
 
@@ -45,6 +51,17 @@ export interface EmulatorOptions {
   readonly log?: (entry: EmulatorLogEntry) => void;
   /** IAM settings, e.g. the access key propagation delay. @default - keys work at once */
   readonly iam?: Omit<IamOptions, 'accountId'>;
+  /** Lambda settings, e.g. how long updates stay `InProgress`. @default - updates complete on the next read */
+  readonly lambda?: Pick<LambdaOptions, 'updateDelayMs'>;
+}
+
+/** The services the rollout workflow talks to. */
+interface RolloutServices {
+  readonly lambda: LambdaService;
+  readonly ssm: SsmService;
+  readonly eventBridge: EventBridgeService;
+  readonly stepFunctions: StepFunctionsService;
+  readonly sns: SnsService;
 }
 
 /** A running emulator. */
@@ -59,6 +76,18 @@ export interface Emulator {
   readonly cloudWatch: CloudWatchService;
   /** The IAM model (users, access keys, last use) that also authenticates every call's signer. */
   readonly iam: IamService;
+  /** The RDS model: register DB instances and clusters whose endpoints point at local servers. */
+  readonly rds: RdsService;
+  /** The Lambda model: register functions, read their configuration, schedule failed updates. */
+  readonly lambda: LambdaService;
+  /** The SSM Parameter Store model. */
+  readonly ssm: SsmService;
+  /** The EventBridge model: recorded events, and listeners standing in for rules and targets. */
+  readonly eventBridge: EventBridgeService;
+  /** Step Functions task tokens: `createTaskToken`, `waitForTaskToken`. */
+  readonly stepFunctions: StepFunctionsService;
+  /** The SNS model: topics and the messages published to them. */
+  readonly sns: SnsService;
   /** Fault injection: make chosen calls fail. */
   readonly faults: FaultInjector;
   /** Every call received since start or the last `resetCalls()`, oldest first (a copy). */
@@ -98,6 +127,12 @@ class RunningEmulator implements Emulator {
   readonly faults: FaultInjector;
   readonly iam: IamService;
   readonly cloudWatch: CloudWatchService;
+  readonly rds: RdsService;
+  readonly lambda: LambdaService;
+  readonly ssm: SsmService;
+  readonly eventBridge: EventBridgeService;
+  readonly stepFunctions: StepFunctionsService;
+  readonly sns: SnsService;
   readonly #server: Server;
   readonly #calls: CallRecord[];
 
@@ -110,6 +145,8 @@ class RunningEmulator implements Emulator {
     calls: CallRecord[],
     iam: IamService,
     cloudWatch: CloudWatchService,
+    rds: RdsService,
+    rollout: RolloutServices,
   ) {
     this.#server = server;
     this.port = port;
@@ -119,6 +156,12 @@ class RunningEmulator implements Emulator {
     this.#calls = calls;
     this.iam = iam;
     this.cloudWatch = cloudWatch;
+    this.rds = rds;
+    this.lambda = rollout.lambda;
+    this.ssm = rollout.ssm;
+    this.eventBridge = rollout.eventBridge;
+    this.stepFunctions = rollout.stepFunctions;
+    this.sns = rollout.sns;
   }
 
   get calls(): readonly CallRecord[] {
@@ -141,6 +184,7 @@ class RunningEmulator implements Emulator {
 
   close(): Promise<void> {
     this.secretsManager.dispose();
+    this.stepFunctions.dispose();
     return new Promise((resolve, reject) => {
       this.#server.close((error) => (error ? reject(error) : resolve()));
       this.#server.closeAllConnections();
@@ -150,8 +194,9 @@ class RunningEmulator implements Emulator {
 
 /**
  * Starts the in-process AWS API emulator: an HTTP server speaking the real wire protocols of
- * Secrets Manager (AWS JSON 1.1), IAM and STS (Query), which the unchanged AWS SDK v3 reaches
- * through the standard endpoint settings. Signatures are not checked; any credentials work, except
+ * Secrets Manager (AWS JSON 1.1), IAM, STS and RDS (Query), CloudWatch (AWS JSON 1.0), which the unchanged AWS SDK v3 reaches
+ * through the standard endpoint settings; for the rollout workflow also Lambda (REST-JSON), SSM and
+ * EventBridge (AWS JSON 1.1), Step Functions task tokens (AWS JSON 1.0) and SNS (Query). Signatures are not checked; any credentials work, except
  * access keys the emulated IAM issued, which work only while they exist, are Active and have
  * propagated (see {@link IamService.authenticate}).
  *
@@ -184,6 +229,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...(options.accountId !== undefined && { accountId: options.accountId }),
   });
   const cloudWatch = new CloudWatchService();
+  const rds = new RdsService({
+    ...(options.region !== undefined && { region: options.region }),
+    ...(options.accountId !== undefined && { accountId: options.accountId }),
+  });
+  const where = {
+    ...(options.region !== undefined && { region: options.region }),
+    ...(options.accountId !== undefined && { accountId: options.accountId }),
+  };
+  const rollout: RolloutServices = {
+    lambda: new LambdaService({ ...where, ...options.lambda }),
+    ssm: new SsmService(where),
+    eventBridge: new EventBridgeService(where),
+    stepFunctions: new StepFunctionsService(),
+    sns: new SnsService(where),
+  };
   const faults = new FaultInjector();
   const calls: CallRecord[] = [];
   const handlers: readonly ProtocolHandler[] = [
@@ -206,6 +266,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     createIamHandler(iam),
     createStsHandler(new StsService(iam)),
     createCloudWatchHandler(cloudWatch),
+    createRdsHandler(rds),
+    createLambdaHandler(rollout.lambda),
+    createSsmHandler(rollout.ssm),
+    createEventBridgeHandler(rollout.eventBridge),
+    createStepFunctionsHandler(rollout.stepFunctions),
+    createSnsHandler(rollout.sns),
   ];
 
   const handle = async (request: HttpRequest): Promise<HttpResponse> => {
@@ -260,5 +326,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   });
   const { port } = server.address() as AddressInfo;
-  return new RunningEmulator(server, port, host, secretsManager, faults, calls, iam, cloudWatch);
+  return new RunningEmulator(
+    server,
+    port,
+    host,
+    secretsManager,
+    faults,
+    calls,
+    iam,
+    cloudWatch,
+    rds,
+    rollout,
+  );
 }

@@ -3,7 +3,16 @@ import type { CredentialStrategy, StrategyContext } from '../../rotation/strateg
 import { SecretFormatError, TargetError } from '../../shared/errors';
 import { redactError } from '../../shared/redaction';
 import { assertPartner } from '../shared/alternating';
-import { assertSameDatabase, countSessions, proveLogin, readCurrent, who } from './common';
+import { at, changeOnWriter, type Endpoint, type ReadOnlyServer, sameEndpoint } from '../shared/rds';
+import {
+  assertSameDatabase,
+  countSessions,
+  logsIn,
+  proveLogin,
+  readCurrent,
+  readOnlyServer,
+  who,
+} from './common';
 import { type LoginTarget, type Session, withSession } from './connection';
 import { type GrantSet, parseGrants, planGrantSync } from './grants';
 import type { ResolvedOptions } from './options';
@@ -50,6 +59,7 @@ import { type Account, account, literal, nativePasswordHash, type SqlMode } from
  */
 export function alternatingUsersStrategy(options: ResolvedOptions): CredentialStrategy<MysqlSecret> {
   const settings = options.connection;
+  const locator = options.locator;
 
   const parse = (value: string): MysqlSecret => {
     const secret = parseMysqlSecret(value);
@@ -60,8 +70,8 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
     return secret;
   };
 
-  /** The master's credentials, connecting where the current secret points unless it says otherwise. */
-  const loadMaster = async (current: MysqlSecret, ctx: StrategyContext): Promise<LoginTarget> => {
+  /** The master's credentials (its secret may or may not say where to connect). */
+  const loadMaster = async (current: MysqlSecret, ctx: StrategyContext): Promise<MysqlCredentials> => {
     if (current.masterarn === undefined) {
       throw new SecretFormatError('masterarn', 'secret field "masterarn" is required for alternating users');
     }
@@ -81,13 +91,38 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
         `the master user must not be one of the rotated users ("${base}")`,
       );
     }
-    return {
-      host: master.host ?? current.host,
-      port: master.port ?? current.port,
-      dbname: master.dbname ?? current.dbname,
-      username: master.username,
-      password: master.password,
-    };
+    return master;
+  };
+
+  /** The master's login at `endpoint`, in its own database or the rotated secret's. */
+  const masterAt = (master: MysqlCredentials, current: MysqlSecret, endpoint: Endpoint): LoginTarget => ({
+    host: endpoint.host,
+    port: endpoint.port,
+    dbname: master.dbname ?? current.dbname,
+    username: master.username,
+    password: master.password,
+  });
+
+  /**
+   * Runs `write` as the master where it changes passwords (its own location, the primary its RDS
+   * tags name, or where the secret points); on a read-only server, again on the writer. Returns
+   * where the change was made.
+   */
+  const onWriter = async (
+    current: MysqlSecret,
+    where: Endpoint,
+    master: MysqlCredentials,
+    ctx: StrategyContext,
+    write: (endpoint: Endpoint) => Promise<ReadOnlyServer | undefined>,
+  ): Promise<Endpoint> => {
+    const first = await locator.locateMaster(master, current.masterarn, where, ctx.logger);
+    return changeOnWriter(
+      locator,
+      first,
+      { secret: current, masterSecretId: current.masterarn },
+      write,
+      ctx.logger,
+    );
   };
 
   return {
@@ -110,60 +145,89 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
     async set(pending, current, _previous, ctx) {
       assertPartner(pending, current, 'pending');
       assertSameDatabase(pending, current);
+      const where = await locator.locate(current, ctx.logger);
       const master = await loadMaster(current, ctx);
       const secrets = [pending.password, current.password, master.password];
       // Confused-deputy check: whoever wrote this secret must know the current password before the
       // master changes anything on its behalf. It also tells which account (host part) to copy.
+      // (Read-only: a read replica answers it too.)
       const proven = await proveLogin(
         settings,
-        current,
+        at(current, where),
         'setSecret: proving the current credentials',
         secrets,
       );
       const hash = nativePasswordHash(pending.password);
+      let changedOn: Endpoint;
       try {
-        await withSession(
-          settings,
-          master,
-          'setSecret: logging in as the master user',
-          secrets,
-          async (session) => {
-            assertAccountLock(session.server, 'alternating-users');
-            assertUsernameFits(pending.username, session.server, 'the pending user name');
-            assertUsernameFits(cloneUsername(pending.username), session.server, 'the clone user name');
-            const state = await readState(session, proven.account, {
-              user: pending.username,
-              host: proven.account.host,
-            });
-            for (const host of state.otherHosts) {
-              ctx.logger.warn('user has another account that is not rotated', {
-                ...who('setSecret', pending.username),
-                host,
+        changedOn = await onWriter(current, where, master, ctx, (endpoint) =>
+          withSession(
+            settings,
+            masterAt(master, current, endpoint),
+            'setSecret: logging in as the master user',
+            secrets,
+            async (session) => {
+              const refused = await readOnlyServer(session, 'setSecret');
+              if (refused !== undefined) return refused;
+              assertAccountLock(session.server, 'alternating-users');
+              assertUsernameFits(pending.username, session.server, 'the pending user name');
+              assertUsernameFits(cloneUsername(pending.username), session.server, 'the clone user name');
+              const state = await readState(session, proven.account, {
+                user: pending.username,
+                host: proven.account.host,
               });
-            }
-            const statements = planSet(state, pending.password);
-            for (const [i, statement] of statements.entries()) {
-              await session.query(
-                statement,
-                `setSecret: statement ${i + 1} of ${statements.length} (${verb(statement)})`,
-              );
-            }
-            ctx.logger.info('pending user set and grants synchronised', {
-              ...who('setSecret', pending.username),
-              outcome: state.pending.row === undefined ? 'created' : 'changed',
-              account_host: proven.account.host,
-              server: state.server.variant,
-              statements: statements.length,
-            });
-          },
+              for (const host of state.otherHosts) {
+                ctx.logger.warn('user has another account that is not rotated', {
+                  ...who('setSecret', pending.username),
+                  host,
+                });
+              }
+              const statements = planSet(state, pending.password);
+              for (const [i, statement] of statements.entries()) {
+                await session.query(
+                  statement,
+                  `setSecret: statement ${i + 1} of ${statements.length} (${verb(statement)})`,
+                );
+              }
+              ctx.logger.info('pending user set and grants synchronised', {
+                ...who('setSecret', pending.username),
+                outcome: state.pending.row === undefined ? 'created' : 'changed',
+                account_host: proven.account.host,
+                server: state.server.variant,
+                statements: statements.length,
+                host: endpoint.host,
+              });
+              return undefined;
+            },
+          ),
         );
       } catch (error) {
         throw redactError(error, [hash]);
       }
+      if (!sameEndpoint(changedOn, where)) {
+        // Changed on another server than the secret's (a writer of its read replica): wait until
+        // the change arrives where consumers, and testSecret, log in.
+        await locator.waitForReplication(
+          {
+            replica: where,
+            writer: changedOn,
+            username: pending.username,
+            probe: () =>
+              logsIn(settings, at(pending, where), 'setSecret: checking the read replica', secrets),
+          },
+          ctx.logger,
+        );
+      }
     },
 
     async test(pending, ctx) {
-      await proveLogin(settings, pending, 'testSecret: logging in with the pending credentials', []);
+      const where = await locator.locate(pending, ctx.logger);
+      await proveLogin(
+        settings,
+        at(pending, where),
+        'testSecret: logging in with the pending credentials',
+        [],
+      );
       ctx.logger.info('pending credentials work', {
         ...who('testSecret', pending.username),
         outcome: 'passed',
@@ -172,10 +236,14 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
 
     /** Every live session of the old user counts (excluding this check's own), whenever it started. */
     async inUse(old, _since, ctx) {
+      // Sessions are counted where the secret points (a read replica's sessions are its own), as
+      // the master: its own location if its secret has one, never the primary its tags name.
+      const where = await locator.locate(old, ctx.logger);
       const master = await loadMaster(old, ctx);
+      const masterWhere = await locator.locateMaster(master, undefined, where, ctx.logger);
       return withSession(
         settings,
-        master,
+        masterAt(master, old, masterWhere),
         'inUse: logging in as the master user',
         [old.password],
         (session) => countSessions(session, old.username),
@@ -200,30 +268,36 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
       throw new TargetError(`${step}: refusing to lock "${old.username}": the current secret uses it`);
     }
     if (old.username !== current.username) assertPartner(old, current, step);
+    const where = await locator.locate(current, ctx.logger);
     const master = await loadMaster(current, ctx);
-    const hosts = await withSession(
-      settings,
-      master,
-      `${step}: logging in as the master user`,
-      [old.password],
-      async (session) => {
-        assertAccountLock(session.server, 'alternating-users');
-        const rows = await session.query(
-          `SELECT Host AS host FROM mysql.user WHERE User = ${session.literal(old.username)}`,
-          `${step}: reading mysql.user`,
-        );
-        const found = rows.map((row) => String(row.host));
-        if (found.length === 0) {
-          if (lock) return found;
-          throw new TargetError(`${step}: user "${old.username}" does not exist, so it cannot be unlocked`);
-        }
-        const accounts = found.map((host) => account(old.username, host, session.sqlMode)).join(', ');
-        await session.query(
-          `ALTER USER ${accounts} ACCOUNT ${lock ? 'LOCK' : 'UNLOCK'}`,
-          `${step}: ALTER USER ... ACCOUNT ${lock ? 'LOCK' : 'UNLOCK'}`,
-        );
-        return found;
-      },
+    let hosts: string[] = [];
+    await onWriter(current, where, master, ctx, (endpoint) =>
+      withSession(
+        settings,
+        masterAt(master, current, endpoint),
+        `${step}: logging in as the master user`,
+        [old.password],
+        async (session) => {
+          const refused = await readOnlyServer(session, step);
+          if (refused !== undefined) return refused;
+          assertAccountLock(session.server, 'alternating-users');
+          const rows = await session.query(
+            `SELECT Host AS host FROM mysql.user WHERE User = ${session.literal(old.username)}`,
+            `${step}: reading mysql.user`,
+          );
+          hosts = rows.map((row) => String(row.host));
+          if (hosts.length === 0) {
+            if (lock) return undefined;
+            throw new TargetError(`${step}: user "${old.username}" does not exist, so it cannot be unlocked`);
+          }
+          const accounts = hosts.map((host) => account(old.username, host, session.sqlMode)).join(', ');
+          await session.query(
+            `ALTER USER ${accounts} ACCOUNT ${lock ? 'LOCK' : 'UNLOCK'}`,
+            `${step}: ALTER USER ... ACCOUNT ${lock ? 'LOCK' : 'UNLOCK'}`,
+          );
+          return undefined;
+        },
+      ),
     );
     ctx.logger.info(
       hosts.length === 0

@@ -1,7 +1,14 @@
 import type { UsageReport } from '../../rotation/strategy';
 import { CredentialTestError, TargetError } from '../../shared/errors';
 import { redactError } from '../../shared/redaction';
-import { type ConnectionSettings, type LoginTarget, type Session, withSession } from './connection';
+import type { ReadOnlyServer } from '../shared/rds';
+import {
+  type ConnectionSettings,
+  isLoginRejected,
+  type LoginTarget,
+  type Session,
+  withSession,
+} from './connection';
 import type { ServerInfo } from './server';
 import type { Account } from './sql';
 
@@ -83,4 +90,40 @@ export async function countSessions(session: Session, username: string): Promise
       ` (${active} running a statement)`,
     lastUsed: new Date(),
   };
+}
+
+/** Whether `target` can log in (a rejected login is `false`; any other failure throws). */
+export async function logsIn(
+  settings: ConnectionSettings,
+  target: LoginTarget,
+  purpose: string,
+  secrets: readonly string[],
+): Promise<boolean> {
+  try {
+    await withSession(settings, target, purpose, secrets, async () => {});
+    return true;
+  } catch (error) {
+    if (isLoginRejected(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Aurora MySQL: the cluster's writer as the server reports it, a DB instance identifier
+ * (`information_schema.replica_host_status`, the row whose `SESSION_ID` is `MASTER_SESSION_ID`).
+ */
+export const AURORA_WRITER_SQL =
+  "SELECT SERVER_ID AS writer FROM information_schema.replica_host_status WHERE SESSION_ID = 'MASTER_SESSION_ID'";
+
+/**
+ * Why the server of `session` refuses writes, or `undefined` when it accepts them. Read at login
+ * (`@@read_only`, `@@innodb_read_only`); on a read-only Aurora MySQL reader, the writer's
+ * instance identifier is read too, so the writer can be found without RDS names in the secret.
+ */
+export async function readOnlyServer(session: Session, purpose: string): Promise<ReadOnlyServer | undefined> {
+  if (session.readOnly === undefined) return undefined;
+  if (!/mysql_aurora/i.test(session.server.version)) return { evidence: session.readOnly };
+  const [row] = await session.query(AURORA_WRITER_SQL, `${purpose}: reading the Aurora writer`);
+  const writer = typeof row?.writer === 'string' && row.writer !== '' ? row.writer : undefined;
+  return { evidence: `${session.readOnly} (an Aurora MySQL reader)`, reportedWriter: writer };
 }

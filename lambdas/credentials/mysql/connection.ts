@@ -120,9 +120,27 @@ export interface ConnectionSettings {
   readonly onRoundTrip: RoundTripHook | undefined;
 }
 
-/** The first statement of every session: who and where we are, and how to quote. */
+/**
+ * The first statement of every session: who and where we are, how to quote, and whether the
+ * server is read-only (a read replica: `read_only`; an Aurora MySQL reader: `innodb_read_only`).
+ */
 export const HELLO_SQL =
-  'SELECT VERSION() AS version, @@SESSION.sql_mode AS sql_mode, CURRENT_USER() AS account';
+  'SELECT VERSION() AS version, @@SESSION.sql_mode AS sql_mode, CURRENT_USER() AS account, ' +
+  '@@GLOBAL.read_only AS read_only, @@GLOBAL.innodb_read_only AS innodb_read_only';
+
+/**
+ * Why a server is read-only, from the hello row (`undefined` when it is writable). MySQL answers
+ * 0 / 1; newer MariaDB versions answer `read_only` as `OFF` / `ON` / `NO_LOCK` / `NO_LOCK_NO_ADMIN`.
+ */
+function readOnlyEvidence(row: Record<string, unknown> | undefined): string | undefined {
+  const on = (value: unknown) => {
+    const text = value === undefined || value === null ? '' : String(value).trim().toUpperCase();
+    return text !== '' && text !== '0' && text !== 'OFF';
+  };
+  if (on(row?.innodb_read_only)) return '@@innodb_read_only = 1';
+  if (on(row?.read_only)) return '@@read_only = 1';
+  return undefined;
+}
 
 /**
  * One authenticated connection. Opening it also reads the server version, the session's SQL mode
@@ -141,13 +159,18 @@ export class Session {
   readonly sqlMode: SqlMode;
   /** The account the login matched, from `CURRENT_USER()` (e.g. `app`@`%`). */
   readonly account: Account;
+  /**
+   * Why the server is read-only (`@@read_only = 1`: a read replica; `@@innodb_read_only = 1`: an
+   * Aurora MySQL reader), or `undefined` when it accepts writes.
+   */
+  readonly readOnly: string | undefined;
 
   private constructor(
     client: MysqlClient,
     settings: ConnectionSettings,
     target: LoginTarget,
     secrets: readonly string[],
-    hello: { server: ServerInfo; sqlMode: SqlMode; account: Account },
+    hello: { server: ServerInfo; sqlMode: SqlMode; account: Account; readOnly: string | undefined },
   ) {
     this.#client = client;
     this.#settings = settings;
@@ -156,6 +179,7 @@ export class Session {
     this.server = hello.server;
     this.sqlMode = hello.sqlMode;
     this.account = hello.account;
+    this.readOnly = hello.readOnly;
   }
 
   /**
@@ -196,6 +220,7 @@ export class Session {
         server,
         sqlMode: parseSqlMode(String(row?.sql_mode ?? '')),
         account: splitAccount(String(row?.account ?? '')),
+        readOnly: readOnlyEvidence(row),
       });
     } catch (error) {
       await client.end().catch(() => undefined);

@@ -1,7 +1,8 @@
 import { generatePassword } from '../../rotation/password';
 import type { CredentialStrategy } from '../../rotation/strategy';
 import { SecretFormatError, TargetError } from '../../shared/errors';
-import { proveLogin, readCurrent, who } from './common';
+import { at, changeOnWriter } from '../shared/rds';
+import { proveLogin, readCurrent, readOnlyServer, who } from './common';
 import { withSession } from './connection';
 import type { ResolvedOptions } from './options';
 import { setOwnPassword } from './own-password';
@@ -50,7 +51,7 @@ export function dualPasswordStrategy(options: ResolvedOptions): CredentialStrate
     },
 
     async set(pending, current, previous, ctx) {
-      await setOwnPassword(settings, pending, current, previous, ctx, async (session, next) => {
+      await setOwnPassword(options, pending, current, previous, ctx, async (session, next) => {
         assertDualPassword(session.server);
         await session.query(
           retainStatement(next.password, session.sqlMode),
@@ -60,7 +61,8 @@ export function dualPasswordStrategy(options: ResolvedOptions): CredentialStrate
     },
 
     async test(pending, ctx) {
-      await proveLogin(settings, pending, 'testSecret: logging in with the pending password', []);
+      const where = await options.locator.locate(pending, ctx.logger);
+      await proveLogin(settings, at(pending, where), 'testSecret: logging in with the pending password', []);
       ctx.logger.info('pending credentials work', {
         ...who('testSecret', pending.username),
         outcome: 'passed',
@@ -80,15 +82,27 @@ export function dualPasswordStrategy(options: ResolvedOptions): CredentialStrate
           `revoke: refusing to discard a password of "${old.username}": it is the current one`,
         );
       }
-      await withSession(
-        settings,
-        current,
-        'revoke: logging in with the current password',
-        [old.password],
-        async (session) => {
-          assertDualPassword(session.server);
-          await session.query(DISCARD_STATEMENT, 'revoke: ALTER USER ... DISCARD OLD PASSWORD');
-        },
+      // On a read replica the password is discarded on the writer (and replicates from there).
+      const where = await options.locator.locate(current, ctx.logger);
+      await changeOnWriter(
+        options.locator,
+        where,
+        { secret: current },
+        (endpoint) =>
+          withSession(
+            settings,
+            at(current, endpoint),
+            'revoke: logging in with the current password',
+            [old.password],
+            async (session) => {
+              const refused = await readOnlyServer(session, 'revoke');
+              if (refused !== undefined) return refused;
+              assertDualPassword(session.server);
+              await session.query(DISCARD_STATEMENT, 'revoke: ALTER USER ... DISCARD OLD PASSWORD');
+              return undefined;
+            },
+          ),
+        ctx.logger,
       );
       ctx.logger.info('old password discarded', { ...who('revoke', old.username), outcome: 'revoked' });
     },

@@ -1,5 +1,6 @@
 import { HandoverError } from '../../shared/errors';
 import { checkDatabaseOptions, type DatabaseStrategyOptions } from '../shared/database-options';
+import { createDatabaseLocator, type DatabaseLocator } from '../shared/rds/locator';
 import { resolveTls } from '../shared/tls';
 import { type ConnectionSettings, connectWithMysql2, type MysqlConnect } from './connection';
 import { type MysqlTlsOptions, mysqlSslConfig } from './tls';
@@ -35,6 +36,8 @@ export interface ResolvedOptions {
   readonly mode: MysqlMode;
   readonly passwordLength: number;
   readonly connection: ConnectionSettings;
+  /** Finds endpoints: the secret's own, RDS's, a master's from its tags, a replica's writer. */
+  readonly locator: DatabaseLocator;
 }
 
 /** Validates every option and reports all problems at once. */
@@ -57,5 +60,10 @@ export function resolveOptions(options: MysqlStrategyOptions): ResolvedOptions {
       statementTimeoutMs: resolved.statementTimeoutMs,
       onRoundTrip: options.onRoundTrip,
     },
+    locator: createDatabaseLocator({
+      family: 'mysql',
+      discovery: options.rds,
+      replicationWaitMs: resolved.replicationWaitMs,
+    }),
   };
 }

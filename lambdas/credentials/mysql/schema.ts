@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { SecretFormatError } from '../../shared/errors';
 import { CLONE_SUFFIX, cloneUsername } from '../shared/alternating';
+import { assertLocatable } from '../shared/rds/locator';
 import { parseSecretJson, serializeSecretJson, type WithRaw } from '../shared/secret-json';
 
 export { baseUsername, CLONE_SUFFIX, cloneUsername, toggleUsername } from '../shared/alternating';
@@ -64,12 +65,11 @@ export const mysqlCredentialsSchema = z.object({
 
 /**
  * The secret being rotated: the shape `rds.DatabaseSecret` and RDS secret attachments write.
- * `dbname` stays optional (a MySQL login needs no database); `port` defaults to 3306.
+ * `dbname` stays optional (a MySQL login needs no database). `host` is optional here only because
+ * a secret that names `dbInstanceIdentifier` or `dbClusterIdentifier` may leave it (and `port`) to
+ * RDS; {@link parseMysqlSecret} requires it otherwise, and defaults `port` to 3306 when `host` is given.
  */
-export const mysqlSecretSchema = z.extend(mysqlCredentialsSchema, {
-  host: nonEmpty,
-  port: z._default(portSchema, DEFAULT_PORT),
-});
+export const mysqlSecretSchema = mysqlCredentialsSchema;
 
 /** A parsed MySQL / MariaDB secret (the one being rotated). */
 export type MysqlSecret = WithRaw<Readonly<z.output<typeof mysqlSecretSchema>>>;
@@ -87,7 +87,11 @@ export type MysqlCredentials = WithRaw<Readonly<z.output<typeof mysqlCredentials
  * ```
  */
 export function parseMysqlSecret(value: string): MysqlSecret {
-  return parseSecretJson(mysqlSecretSchema, value);
+  const secret = parseSecretJson(mysqlSecretSchema, value);
+  assertLocatable(secret, false);
+  // A secret with a host and no port means MySQL's default port (as AWS's templates assume); one
+  // that leaves the host to RDS takes RDS's port too.
+  return secret.port === undefined && secret.host !== undefined ? { ...secret, port: DEFAULT_PORT } : secret;
 }
 
 /** Parses a master secret: the same fields, but only `username` and `password` are required. */

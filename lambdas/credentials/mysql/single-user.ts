@@ -1,5 +1,6 @@
 import { generatePassword } from '../../rotation/password';
 import type { CredentialStrategy } from '../../rotation/strategy';
+import { at } from '../shared/rds';
 import { proveLogin, who } from './common';
 import type { Session } from './connection';
 import type { ResolvedOptions } from './options';
@@ -47,14 +48,15 @@ export function singleUserStrategy(options: ResolvedOptions): CredentialStrategy
     },
 
     async set(pending, current, previous, ctx) {
-      await setOwnPassword(settings, pending, current, previous, ctx, async (session, next) => {
+      await setOwnPassword(options, pending, current, previous, ctx, async (session, next) => {
         if (session.server.variant === 'mysql') assertAlterUser(session.server, 'single-user');
         await session.query(ownPasswordStatement(session, next.password), 'setSecret: changing the password');
       });
     },
 
     async test(pending, ctx) {
-      await proveLogin(settings, pending, 'testSecret: logging in with the pending password', []);
+      const where = await options.locator.locate(pending, ctx.logger);
+      await proveLogin(settings, at(pending, where), 'testSecret: logging in with the pending password', []);
       ctx.logger.info('pending credentials work', {
         ...who('testSecret', pending.username),
         outcome: 'passed',

@@ -25,6 +25,13 @@ import { singleUserStrategy } from './single-user';
  * mysql2's `escape` for the session's SQL mode. Errors name the step, user, host and server error,
  * and never contain a password or the statement that carried one.
  *
+ * With `rds` (each `handler.ts` passes one built from module-scope SDK clients), a secret may name
+ * `dbInstanceIdentifier` / `dbClusterIdentifier` instead of `host` and `port` (looked up in RDS on
+ * every invocation, never written into the secret), an RDS-managed master secret (only `username`
+ * and `password`) is located through its RDS tags, and a secret whose host is a read replica or an
+ * Aurora reader has its password changed on the writer, then waits (`replicationWaitMs`) until the
+ * replica accepts it. See `../shared/rds`.
+ *
  * @example
  * ```ts
  * const strategy = createMysqlStrategy({ mode: 'alternating-users' });

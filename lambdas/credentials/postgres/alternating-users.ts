@@ -4,7 +4,17 @@ import type { CredentialStrategy, StrategyContext } from '../../rotation/strateg
 import { SecretFormatError, TargetError } from '../../shared/errors';
 import { redactError } from '../../shared/redaction';
 import { assertPartner } from '../shared/alternating';
-import { assertSameDatabase, countSessions, proveLogin, readCurrent, who } from './common';
+import { at, changeOnWriter, type Endpoint, type ReadOnlyServer, sameEndpoint } from '../shared/rds';
+import {
+  assertSameDatabase,
+  countSessions,
+  logsIn,
+  proveLogin,
+  readCurrent,
+  standby,
+  who,
+  writeUnlessStandby,
+} from './common';
 import { type LoginTarget, type Session, withSession } from './connection';
 import type { ResolvedOptions } from './options';
 import {
@@ -50,6 +60,7 @@ import { quoteIdent, quoteLiteral } from './sql';
  */
 export function alternatingUsersStrategy(options: ResolvedOptions): CredentialStrategy<PostgresSecret> {
   const settings = options.connection;
+  const locator = options.locator;
 
   const parse = (value: string): PostgresSecret => {
     const secret = parsePostgresSecret(value);
@@ -60,8 +71,8 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
     return secret;
   };
 
-  /** The master's credentials, connecting where the current secret points unless it says otherwise. */
-  const loadMaster = async (current: PostgresSecret, ctx: StrategyContext): Promise<LoginTarget> => {
+  /** The master's credentials (its secret may or may not say where to connect). */
+  const loadMaster = async (current: PostgresSecret, ctx: StrategyContext): Promise<PostgresCredentials> => {
     if (current.masterarn === undefined) {
       throw new SecretFormatError('masterarn', 'secret field "masterarn" is required for alternating users');
     }
@@ -81,13 +92,42 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
         `the master user must not be one of the rotated users ("${base}")`,
       );
     }
-    return {
-      host: master.host ?? current.host,
-      port: master.port ?? current.port,
-      dbname: master.dbname ?? current.dbname,
-      username: master.username,
-      password: master.password,
-    };
+    return master;
+  };
+
+  /** The master's login at `endpoint`, in its own database or the rotated secret's. */
+  const masterAt = (
+    master: PostgresCredentials,
+    current: PostgresSecret,
+    endpoint: Endpoint,
+  ): LoginTarget => ({
+    host: endpoint.host,
+    port: endpoint.port,
+    dbname: master.dbname ?? current.dbname,
+    username: master.username,
+    password: master.password,
+  });
+
+  /**
+   * Runs `write` as the master where it changes passwords (its own location, the primary its RDS
+   * tags name, or where the secret points); on a hot standby, again on the writer. Returns where
+   * the change was made.
+   */
+  const onWriter = async (
+    current: PostgresSecret,
+    where: Endpoint,
+    master: PostgresCredentials,
+    ctx: StrategyContext,
+    write: (endpoint: Endpoint) => Promise<ReadOnlyServer | undefined>,
+  ): Promise<Endpoint> => {
+    const first = await locator.locateMaster(master, current.masterarn, where, ctx.logger);
+    return changeOnWriter(
+      locator,
+      first,
+      { secret: current, masterSecretId: current.masterarn },
+      write,
+      ctx.logger,
+    );
   };
 
   return {
@@ -110,42 +150,64 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
     async set(pending, current, _previous, ctx) {
       assertPartner(pending, current, 'pending');
       assertSameDatabase(pending, current);
+      const where = await locator.locate(current, ctx.logger);
       const master = await loadMaster(current, ctx);
       const secrets = [pending.password, current.password, master.password];
       // Confused-deputy check: whoever wrote this secret must know the current password before the
-      // master changes anything on its behalf.
-      await proveLogin(settings, current, 'setSecret: proving the current credentials', secrets);
+      // master changes anything on its behalf (read-only: a read replica answers it too).
+      await proveLogin(settings, at(current, where), 'setSecret: proving the current credentials', secrets);
       // The pending password is asserted (created or set) on every run rather than probed first:
       // setting it again is harmless for anyone who already holds it, and saves a login.
       const verifier = await scramSha256Verifier(pending.password);
+      let changedOn: Endpoint;
       try {
-        await withSession(
-          settings,
-          master,
-          'setSecret: logging in as the master user',
-          secrets,
-          async (session) => {
-            const state = await readRoles(session, baseUsername(pending.username));
-            await session.query(
-              planSet(state, pending.username, verifier).join(';\n'),
-              'setSecret: updating roles',
-            );
-            ctx.logger.info('pending user set and privileges synchronised', {
-              ...who('setSecret', pending.username),
-              outcome: state.roles.has(pending.username) ? 'changed' : 'created',
-              base: state.base,
-            });
-          },
+        changedOn = await onWriter(current, where, master, ctx, (endpoint) =>
+          withSession(
+            settings,
+            masterAt(master, current, endpoint),
+            'setSecret: logging in as the master user',
+            secrets,
+            async (session) => {
+              const { state, inRecovery } = await readRoles(session, baseUsername(pending.username));
+              if (inRecovery) return standby(session, 'setSecret');
+              await session.query(
+                planSet(state, pending.username, verifier).join(';\n'),
+                'setSecret: updating roles',
+              );
+              ctx.logger.info('pending user set and privileges synchronised', {
+                ...who('setSecret', pending.username),
+                outcome: state.roles.has(pending.username) ? 'changed' : 'created',
+                base: state.base,
+                host: endpoint.host,
+              });
+              return undefined;
+            },
+          ),
         );
       } catch (error) {
         throw redactError(error, [verifier]);
       }
+      if (!sameEndpoint(changedOn, where)) {
+        // Changed on another server than the secret's (a writer of its read replica): wait until
+        // the change arrives where consumers, and testSecret, log in.
+        await locator.waitForReplication(
+          {
+            replica: where,
+            writer: changedOn,
+            username: pending.username,
+            probe: () =>
+              logsIn(settings, at(pending, where), 'setSecret: checking the read replica', secrets),
+          },
+          ctx.logger,
+        );
+      }
     },
 
     async test(pending, ctx) {
+      const where = await locator.locate(pending, ctx.logger);
       const currentUser = await proveLogin(
         settings,
-        pending,
+        at(pending, where),
         'testSecret: logging in with the pending credentials',
         [],
       );
@@ -163,10 +225,14 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
 
     /** Every live session of the old user counts (excluding this check's own), whenever it started. */
     async inUse(old, _since, ctx) {
+      // Sessions are counted where the secret points (a read replica's sessions are its own), as
+      // the master: its own location if its secret has one, never the primary its tags name.
+      const where = await locator.locate(old, ctx.logger);
       const master = await loadMaster(old, ctx);
+      const masterWhere = await locator.locateMaster(master, undefined, where, ctx.logger);
       return withSession(
         settings,
-        master,
+        masterAt(master, old, masterWhere),
         'inUse: logging in as the master user',
         [old.password],
         (session) => countSessions(session, old.username, undefined),
@@ -191,11 +257,21 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
       throw new TargetError(`${step}: refusing to disable "${old.username}": the current secret uses it`);
     }
     if (old.username !== current.username) assertPartner(old, current, step);
+    const where = await locator.locate(current, ctx.logger);
     const master = await loadMaster(current, ctx);
-    await withSession(settings, master, `${step}: logging in as the master user`, [old.password], (session) =>
-      session.query(
-        `ALTER ROLE ${quoteIdent(old.username)} WITH ${login ? 'LOGIN' : 'NOLOGIN'}`,
-        `${step}: ALTER ROLE`,
+    await onWriter(current, where, master, ctx, (endpoint) =>
+      withSession(
+        settings,
+        masterAt(master, current, endpoint),
+        `${step}: logging in as the master user`,
+        [old.password],
+        (session) =>
+          writeUnlessStandby(session, step, () =>
+            session.query(
+              `ALTER ROLE ${quoteIdent(old.username)} WITH ${login ? 'LOGIN' : 'NOLOGIN'}`,
+              `${step}: ALTER ROLE`,
+            ),
+          ),
       ),
     );
     ctx.logger.info(login ? 'old user can log in again' : 'old user can no longer log in', {
@@ -217,6 +293,7 @@ type Role = z.output<typeof roleSchema>;
 
 const stateSchema = z.object({
   server_version: z.pipe(z.coerce.number(), z.int()),
+  in_recovery: z.optional(z.boolean()),
   roles: z.nullable(z.array(roleSchema)),
 });
 
@@ -229,18 +306,23 @@ export interface RoleState {
 }
 
 const ROLES_SQL = `SELECT current_setting('server_version_num')::int AS server_version,
+  pg_is_in_recovery() AS in_recovery,
   (SELECT json_agg(json_build_object(
      'rolname', rolname, 'rolinherit', rolinherit, 'rolcreatedb', rolcreatedb, 'rolcreaterole', rolcreaterole,
      'rolconnlimit', rolconnlimit, 'rolvaliduntil', rolvaliduntil::text))
    FROM pg_roles WHERE rolname = ANY($1::text[])) AS roles`;
 
-async function readRoles(session: Session, base: string): Promise<RoleState> {
+/** The pair's roles, and whether the server is a hot standby (read in the same round trip). */
+async function readRoles(session: Session, base: string): Promise<{ state: RoleState; inRecovery: boolean }> {
   const clone = cloneUsername(base);
   const [row] = await session.query(ROLES_SQL, 'setSecret: reading roles', [[base, clone]]);
   const parsed = stateSchema.safeParse(row);
   if (!parsed.success) throw new TargetError('setSecret: unexpected answer reading pg_roles');
   const roles = new Map((parsed.data.roles ?? []).map((role) => [role.rolname, role]));
-  return { serverVersion: parsed.data.server_version, base, clone, roles };
+  return {
+    state: { serverVersion: parsed.data.server_version, base, clone, roles },
+    inRecovery: parsed.data.in_recovery === true,
+  };
 }
 
 /** A role as `CREATE ROLE` makes it. */

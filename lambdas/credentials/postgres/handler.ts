@@ -1,9 +1,21 @@
 /**
  * Composition root of the PostgreSQL rotation Lambda: configuration from the environment, SDK
  * clients at module scope (reused across invocations), everything else in the engine.
+ *
+ * The clients take region, credentials and endpoints from the environment, including the standard
+ * `AWS_ENDPOINT_URL_SECRETS_MANAGER` and `AWS_ENDPOINT_URL_RDS`. RDS is called only for secrets
+ * that need it (no `host`, an RDS-managed master secret, a read replica).
  */
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createRotationLambda } from '../../rotation/lambda';
+import { createRdsDiscovery, RDS_CLIENT_CONFIG } from '../shared/rds';
 import { postgresOptionsFromEnv } from './env';
 import { createPostgresStrategy } from './strategy';
 
-export const handler = createRotationLambda(createPostgresStrategy(postgresOptionsFromEnv()));
+const secretsManager = new SecretsManagerClient({});
+const rds = createRdsDiscovery({ rds: new RDSClient(RDS_CLIENT_CONFIG), secretsManager });
+
+export const handler = createRotationLambda(createPostgresStrategy({ ...postgresOptionsFromEnv(), rds }), {
+  client: secretsManager,
+});

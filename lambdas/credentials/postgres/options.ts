@@ -1,5 +1,6 @@
 import { HandoverError } from '../../shared/errors';
 import { checkDatabaseOptions, type DatabaseStrategyOptions } from '../shared/database-options';
+import { createDatabaseLocator, type DatabaseLocator } from '../shared/rds/locator';
 import { resolveTls } from '../shared/tls';
 import type { ConnectionSettings, PostgresConnect } from './connection';
 import { connectWithPg } from './connection';
@@ -33,6 +34,8 @@ export interface ResolvedOptions {
   readonly mode: PostgresMode;
   readonly passwordLength: number;
   readonly connection: ConnectionSettings;
+  /** Finds endpoints: the secret's own, RDS's, a master's from its tags, a replica's writer. */
+  readonly locator: DatabaseLocator;
 }
 
 /** Validates every option and reports all problems at once. */
@@ -56,5 +59,10 @@ export function resolveOptions(options: PostgresStrategyOptions): ResolvedOption
       statementTimeoutMs: resolved.statementTimeoutMs,
       onRoundTrip: options.onRoundTrip,
     },
+    locator: createDatabaseLocator({
+      family: 'postgres',
+      discovery: options.rds,
+      replicationWaitMs: resolved.replicationWaitMs,
+    }),
   };
 }

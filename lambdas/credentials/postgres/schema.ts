@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { SecretFormatError } from '../../shared/errors';
 import { CLONE_SUFFIX, cloneUsername } from '../shared/alternating';
+import { assertLocatable } from '../shared/rds/locator';
 import { parseSecretJson, serializeSecretJson, type WithRaw } from '../shared/secret-json';
 
 export { baseUsername, CLONE_SUFFIX, cloneUsername, toggleUsername } from '../shared/alternating';
@@ -55,10 +56,12 @@ export const postgresCredentialsSchema = z.object({
   dbClusterIdentifier: z.optional(nonEmpty),
 });
 
-/** The secret being rotated: the shape `rds.DatabaseSecret` and RDS secret attachments write. */
+/**
+ * The secret being rotated: the shape `rds.DatabaseSecret` and RDS secret attachments write.
+ * `host` and `port` are optional here only because a secret that names `dbInstanceIdentifier` or
+ * `dbClusterIdentifier` may leave them to RDS; {@link parsePostgresSecret} requires them otherwise.
+ */
 export const postgresSecretSchema = z.extend(postgresCredentialsSchema, {
-  host: nonEmpty,
-  port: portSchema,
   dbname: z._default(nonEmpty, DEFAULT_DBNAME),
 });
 
@@ -69,10 +72,20 @@ export type PostgresCredentials = WithRaw<Readonly<z.output<typeof postgresCrede
 
 /**
  * Parses and validates the secret being rotated. Bad input throws a `SecretFormatError` naming the
- * field and what was expected, never the value.
+ * field and what was expected, never the value. `host` and `port` are required unless the secret
+ * names an RDS instance or cluster (`dbInstanceIdentifier` / `dbClusterIdentifier`): then missing
+ * ones are looked up in RDS when connecting, and never written into the secret.
+ *
+ * @example
+ * ```ts
+ * parsePostgresSecret('{"dbInstanceIdentifier":"orders","username":"app","password":"…"}'); // host, port from RDS
+ * parsePostgresSecret('{"username":"app","password":"…"}'); // SecretFormatError: field "host"
+ * ```
  */
 export function parsePostgresSecret(value: string): PostgresSecret {
-  return parseSecretJson(postgresSecretSchema, value);
+  const secret = parseSecretJson(postgresSecretSchema, value);
+  assertLocatable(secret, true);
+  return secret;
 }
 
 /** Parses a master secret: the same fields, but only `username` and `password` are required. */

@@ -2,7 +2,23 @@ import { generatePassword } from '../../rotation/password';
 import type { CredentialStrategy, StrategyContext } from '../../rotation/strategy';
 import { CredentialTestError, SecretFormatError } from '../../shared/errors';
 import { redactError } from '../../shared/redaction';
-import { assertSameDatabase, countSessions, proveLogin, readCurrent, who } from './common';
+import {
+  at,
+  changeOnWriter,
+  describeEndpoint,
+  type Endpoint,
+  type ReadOnlyServer,
+  sameEndpoint,
+} from '../shared/rds';
+import {
+  assertSameDatabase,
+  countSessions,
+  logsIn,
+  proveLogin,
+  readCurrent,
+  who,
+  writeUnlessStandby,
+} from './common';
 import { isLoginRejected, Session, withSession } from './connection';
 import type { ResolvedOptions } from './options';
 import { type PostgresSecret, parsePostgresSecret, serializePostgresSecret } from './schema';
@@ -16,6 +32,7 @@ import { quoteIdent, quoteLiteral } from './sql';
  */
 export function singleUserStrategy(options: ResolvedOptions): CredentialStrategy<PostgresSecret> {
   const settings = options.connection;
+  const locator = options.locator;
   return {
     type: 'postgres',
     variant: 'single-user',
@@ -38,81 +55,102 @@ export function singleUserStrategy(options: ResolvedOptions): CredentialStrategy
       }
       assertSameDatabase(pending, current);
       const secrets = [pending.password, current.password];
-      // 1. Already done (a re-run after a crash after ALTER ROLE)? Then there is nothing to do.
-      try {
-        await withSession(
-          settings,
-          pending,
-          'setSecret: probing the pending password',
-          secrets,
-          async () => {},
-        );
-        ctx.logger.info('pending password already set', {
-          ...who('setSecret', pending.username),
-          outcome: 'skipped',
-        });
-        return;
-      } catch (error) {
-        if (!isLoginRejected(error)) throw error;
-      }
-      // 2. Log in with the current, else the previous password, and change it.
-      // The previous value is read only if the current password is rejected too.
-      const candidates: [string, () => Promise<PostgresSecret | undefined>][] = [
-        ['current', async () => current],
-        [
-          'previous',
-          async () => {
-            const value = await previous();
-            if (value !== undefined) secrets.push(value.password);
-            return value;
-          },
-        ],
-      ];
-      for (const [label, load] of candidates) {
-        const credentials = await load();
-        if (credentials === undefined) continue;
-        if (credentials.username !== pending.username) {
-          ctx.logger.warn('skipping credentials of another user', {
-            ...who('setSecret', credentials.username),
-            label,
+      const where = await locator.locate(current, ctx.logger);
+
+      /**
+       * Sets the pending password on the server at `endpoint`: 1. already done (a re-run after a
+       * crash after ALTER ROLE, or a change that reached this replica)? 2. Else log in with the
+       * current, else the previous password, and change it, unless the server is a hot standby.
+       */
+      const setOn = async (endpoint: Endpoint): Promise<ReadOnlyServer | undefined> => {
+        if (
+          await logsIn(settings, at(pending, endpoint), 'setSecret: probing the pending password', secrets)
+        ) {
+          ctx.logger.info('pending password already set', {
+            ...who('setSecret', pending.username),
+            host: endpoint.host,
+            outcome: 'skipped',
           });
-          continue;
+          return undefined;
         }
-        let session: Session;
-        try {
-          session = await Session.open(
-            settings,
-            credentials,
-            `setSecret: logging in with the ${label} password`,
-            secrets,
-          );
-        } catch (error) {
-          if (isLoginRejected(error)) {
-            ctx.logger.info(`${label} password rejected`, who('setSecret', credentials.username));
+        // The previous value is read only if the current password is rejected too.
+        const candidates: [string, () => Promise<PostgresSecret | undefined>][] = [
+          ['current', async () => current],
+          [
+            'previous',
+            async () => {
+              const value = await previous();
+              if (value !== undefined) secrets.push(value.password);
+              return value;
+            },
+          ],
+        ];
+        for (const [label, load] of candidates) {
+          const credentials = await load();
+          if (credentials === undefined) continue;
+          if (credentials.username !== pending.username) {
+            ctx.logger.warn('skipping credentials of another user', {
+              ...who('setSecret', credentials.username),
+              label,
+            });
             continue;
           }
-          throw error;
+          let session: Session;
+          try {
+            session = await Session.open(
+              settings,
+              at(credentials, endpoint),
+              `setSecret: logging in with the ${label} password`,
+              secrets,
+            );
+          } catch (error) {
+            if (isLoginRejected(error)) {
+              ctx.logger.info(`${label} password rejected`, who('setSecret', credentials.username));
+              continue;
+            }
+            throw error;
+          }
+          let refused: ReadOnlyServer | undefined;
+          try {
+            refused = await writeUnlessStandby(session, 'setSecret', () =>
+              changeOwnPassword(session, pending),
+            );
+          } finally {
+            await session.close();
+          }
+          if (refused !== undefined) return refused;
+          ctx.logger.info('pending password set', {
+            ...who('setSecret', pending.username),
+            via: label,
+            host: endpoint.host,
+            outcome: 'changed',
+          });
+          return undefined;
         }
-        try {
-          await changeOwnPassword(session, pending);
-        } finally {
-          await session.close();
-        }
-        ctx.logger.info('pending password set', {
-          ...who('setSecret', pending.username),
-          via: label,
-          outcome: 'changed',
-        });
-        return;
-      }
-      throw new CredentialTestError(
-        `setSecret: neither the pending, the current nor the previous password of user "${pending.username}" ` +
-          `can log in on ${pending.host}:${pending.port}`,
+        throw new CredentialTestError(
+          `setSecret: neither the pending, the current nor the previous password of user "${pending.username}" ` +
+            `can log in on ${describeEndpoint(endpoint)}`,
+        );
+      };
+
+      // On a read replica or Aurora reader, the password changes on the writer; then setSecret waits
+      // until the change reaches the secret's own host, where consumers (and testSecret) log in.
+      const changedOn = await changeOnWriter(locator, where, { secret: current }, setOn, ctx.logger);
+      if (sameEndpoint(changedOn, where)) return;
+      await locator.waitForReplication(
+        {
+          replica: where,
+          writer: changedOn,
+          username: pending.username,
+          probe: () => logsIn(settings, at(pending, where), 'setSecret: checking the read replica', secrets),
+        },
+        ctx.logger,
       );
     },
 
     async test(pending, ctx) {
-      await proveLogin(settings, pending, 'testSecret: logging in with the pending password', []);
+      const where = await locator.locate(pending, ctx.logger);
+      await proveLogin(settings, at(pending, where), 'testSecret: logging in with the pending password', []);
       ctx.logger.info('pending credentials work', {
         ...who('testSecret', pending.username),
         outcome: 'passed',
@@ -126,9 +164,10 @@ export function singleUserStrategy(options: ResolvedOptions): CredentialStrategy
      */
     async inUse(old: PostgresSecret, since: Date, ctx: StrategyContext) {
       const current = await readCurrent(ctx, parsePostgresSecret);
+      const where = await locator.locate(current, ctx.logger);
       return withSession(
         settings,
-        current,
+        at(current, where),
         'inUse: logging in with the current password',
         [old.password],
         (s) => countSessions(s, old.username, since),

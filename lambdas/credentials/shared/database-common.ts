@@ -7,16 +7,20 @@ export function who(step: string, username: string): Record<string, unknown> {
   return { step, username, key_fingerprint: fingerprint(username) };
 }
 
-/** Where a database secret points. */
+/** Where a database secret points: its own host and port, or an RDS instance or cluster. */
 export interface DatabaseLocation {
-  readonly host: string;
-  readonly port: number;
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
   readonly dbname?: string | undefined;
+  readonly dbInstanceIdentifier?: string | undefined;
+  readonly dbClusterIdentifier?: string | undefined;
 }
+
+const LOCATION_FIELDS = ['host', 'port', 'dbname', 'dbInstanceIdentifier', 'dbClusterIdentifier'] as const;
 
 /** Refuses a pending value that does not point at the same database as the current one. */
 export function assertSameDatabase(pending: DatabaseLocation, current: DatabaseLocation): void {
-  for (const field of ['host', 'port', 'dbname'] as const) {
+  for (const field of LOCATION_FIELDS) {
     if (pending[field] !== current[field]) {
       throw new SecretFormatError(
         field,

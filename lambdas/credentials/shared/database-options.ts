@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { PASSWORD_LIMITS } from '../../rotation/password';
 import { enumEnv, intEnv } from '../../shared/env';
 import { ConfigurationError } from '../../shared/errors';
+import type { RdsDiscovery } from './rds/discovery';
 import type { RoundTripHook } from './round-trip';
 import { type DatabaseTlsOptions, DEFAULT_TLS_MODE, TLS_MODES, tlsOptionProblems } from './tls';
 
@@ -34,9 +35,30 @@ export interface DatabaseStrategyOptions {
    * @default - none
    */
   readonly onRoundTrip?: RoundTripHook;
+  /**
+   * RDS look-ups (DescribeDBInstances, DescribeDBClusters, and DescribeSecret for the tags of an
+   * RDS-managed master secret), for secrets that name `dbInstanceIdentifier` /
+   * `dbClusterIdentifier` without `host` or `port`, master secrets holding only `username` and
+   * `password`, and finding the writer when the secret's host is a read replica. Each `handler.ts`
+   * builds it from module-scope SDK clients with `createRdsDiscovery` (`./rds`).
+   * @default - none: a secret without `host` fails with a `SecretFormatError` naming it, a master
+   * secret without `host` connects where the rotated secret points, and a secret whose host is a
+   * read replica fails with a `ReadReplicaError`
+   */
+  readonly rds?: RdsDiscovery;
+  /**
+   * How long setSecret waits, after changing a password on the writer, until the secret's own host
+   * (a read replica or Aurora reader) accepts it, in milliseconds.
+   * @default 30000
+   */
+  readonly replicationWaitMs?: number;
 }
 
-export const DATABASE_DEFAULTS = { connectTimeoutMs: 5000, statementTimeoutMs: 30_000 } as const;
+export const DATABASE_DEFAULTS = {
+  connectTimeoutMs: 5000,
+  statementTimeoutMs: 30_000,
+  replicationWaitMs: 30_000,
+} as const;
 
 const isPositiveInteger = (value: number) => Number.isInteger(value) && value > 0;
 
@@ -45,6 +67,7 @@ export interface ResolvedDatabaseOptions {
   readonly passwordLength: number;
   readonly connectTimeoutMs: number;
   readonly statementTimeoutMs: number;
+  readonly replicationWaitMs: number;
 }
 
 /**
@@ -74,7 +97,11 @@ export function checkDatabaseOptions(options: DatabaseStrategyOptions): {
   if (!isPositiveInteger(statementTimeoutMs)) {
     problems.push(`statementTimeoutMs must be a positive integer, got ${statementTimeoutMs}`);
   }
-  return { problems, resolved: { passwordLength, connectTimeoutMs, statementTimeoutMs } };
+  const replicationWaitMs = options.replicationWaitMs ?? DATABASE_DEFAULTS.replicationWaitMs;
+  if (!Number.isInteger(replicationWaitMs) || replicationWaitMs < 0 || replicationWaitMs > 600_000) {
+    problems.push(`replicationWaitMs must be an integer from 0 to 600000, got ${replicationWaitMs}`);
+  }
+  return { problems, resolved: { passwordLength, connectTimeoutMs, statementTimeoutMs, replicationWaitMs } };
 }
 
 /** Environment variables every database rotation Lambda reads (set only by the CDK constructs). */

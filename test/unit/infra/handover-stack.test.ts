@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Validations } from 'aws-cdk-lib';
+import { type CfnElement, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
@@ -70,18 +70,23 @@ describe('Stack: HandoverStack', () => {
     );
     expect(counts).toEqual({
       // postgres alternating-users, postgres single-user, mysql dual-password, IAM, API key, shared key
-      'AWS::Lambda::Function': 6,
+      // + the rollout function
+      'AWS::Lambda::Function': 7,
       // every entry but the paused one
       'AWS::SecretsManager::RotationSchedule': 6,
       'AWS::Lambda::Permission': 6,
-      // 6 function error alarms + RotationFailed for each of the 5 credential types
-      'AWS::CloudWatch::Alarm': 11,
+      // 6 function error alarms + RotationFailed for each of the 5 credential types; rollout: its
+      // function's errors, executions failed / timed out / aborted, OldCredentialStillInUse per type
+      'AWS::CloudWatch::Alarm': 20,
       'AWS::SNS::Topic': 1,
-      'AWS::Events::Rule': 1,
-      // the paused, stack-created webhook signing key
-      'AWS::SecretsManager::Secret': 1,
-      'AWS::IAM::Role': 6,
-      'AWS::IAM::Policy': 6,
+      // RotationFailed, and the rollout trigger on RotationSucceeded
+      'AWS::Events::Rule': 2,
+      // the paused, stack-created webhook signing key; the signing key of the partner webhook consumer
+      'AWS::SecretsManager::Secret': 2,
+      // + the rollout function, its state machine, and the rule's target role
+      'AWS::IAM::Role': 9,
+      // + the rollout tasks' own policy
+      'AWS::IAM::Policy': 10,
     });
     template.hasOutput('AlarmTopicArn', {});
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -91,7 +96,7 @@ describe('Stack: HandoverStack', () => {
 
   it('gives every acknowledgement a specific written reason', () => {
     // GIVEN
-    const { app } = createHandoverApp({
+    const { app, stack } = createHandoverApp({
       policy: examplePolicy,
       outdir: dirs.make(),
       bundling: false,
@@ -105,8 +110,16 @@ describe('Stack: HandoverStack', () => {
     expect(new Set(acks.map(([, id]) => id))).toEqual(
       new Set([
         'Annotation::AwsSolutions-IAM5[Resource::*]',
+        'Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:db:*]',
+        'Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:cluster:*]',
         'Annotation::AwsSolutions-SMG4',
         'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
+        // The rollout: the state machine invokes its function (and versions), and the lock reads
+        // the state machine's own executions.
+        `Annotation::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(
+          stack.rollout?.function.node.defaultChild as CfnElement,
+        )}.Arn>:*]`,
+        'Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:Handover-rollout:*]',
       ]),
     );
     for (const [path, id, reason] of acks) {
@@ -118,6 +131,13 @@ describe('Stack: HandoverStack', () => {
     expect(
       iam5.some((reason) =>
         reason.startsWith('shared-key: cloudwatch:GetMetricData supports no resource-level'),
+      ),
+    ).toBe(true);
+    const rds = acks.filter(([, id]) => id.includes(':rds:')).map(([, , reason]) => reason);
+    expect(rds.length).toBeGreaterThan(0);
+    expect(
+      rds.every((reason) =>
+        /^(postgres|mysql): rds:DescribeDBInstances \/ rds:DescribeDBClusters/.test(reason),
       ),
     ).toBe(true);
   });
@@ -160,8 +180,13 @@ describe('Stack: HandoverStack', () => {
     // THEN
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
     template.resourceCountIs('AWS::SNS::Topic', 0);
-    template.resourceCountIs('AWS::Events::Rule', 0);
-    expect(Object.keys(template.findOutputs('*'))).toEqual([]);
+    // The rollout trigger is the only rule: no RotationFailed rule, no alarm topic.
+    template.resourcePropertiesCountIs(
+      'AWS::Events::Rule',
+      { EventPattern: Match.objectLike({ detail: Match.objectLike({ eventName: ['RotationFailed'] }) }) },
+      0,
+    );
+    expect(Object.keys(template.findOutputs('*'))).toEqual(['RolloutStateMachineArn']);
   });
 
   it('imports VPC, subnets, endpoint and database security groups by id, and shares one function per type and network', () => {
@@ -175,8 +200,8 @@ describe('Stack: HandoverStack', () => {
       }),
     );
 
-    // THEN
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    // THEN: one MySQL function (and the rollout function)
+    template.resourceCountIs('AWS::Lambda::Function', 2);
     template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);
     template.hasResourceProperties('AWS::Lambda::Function', {
       VpcConfig: { SubnetIds: ['subnet-0a1b2c3d', 'subnet-0b1c2d3e'] },
@@ -301,7 +326,19 @@ describe('Stack: HandoverStack', () => {
     ).template;
 
     // THEN
-    withRole.resourceCountIs('AWS::IAM::Role', 0);
+    // Every function runs with the role; only the service roles of the rollout state machine and
+    // of its EventBridge trigger are created (a Lambda role cannot be assumed by those services).
+    expect(
+      Object.values(withRole.findResources('AWS::IAM::Role')).map(
+        (role) =>
+          (role as { Properties: { AssumeRolePolicyDocument: { Statement: Array<{ Principal: unknown }> } } })
+            .Properties.AssumeRolePolicyDocument.Statement[0]?.Principal,
+      ),
+    ).toEqual([{ Service: 'states.amazonaws.com' }, { Service: 'events.amazonaws.com' }]);
+    expect(Object.keys(withRole.findResources('AWS::Lambda::Function')).length).toBe(2);
+    withRole.allResourcesProperties('AWS::Lambda::Function', {
+      Role: `arn:aws:iam::${ACCOUNT}:role/rotation`,
+    });
     withRole.hasResourceProperties('AWS::Lambda::Function', {
       Role: `arn:aws:iam::${ACCOUNT}:role/rotation`,
       MemorySize: 512,

@@ -1,9 +1,12 @@
-import { Duration, type Stack } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, type Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Rotation,
@@ -34,6 +37,15 @@ function statements(template: Template): unknown[] {
 
 /** `kms:ViaService` as the template holds it (the URL suffix differs per partition). */
 const VIA_SECRETS_MANAGER = { 'Fn::Join': ['', [`secretsmanager.${REGION}.`, { Ref: 'AWS::URLSuffix' }]] };
+
+/** The RDS endpoint look-ups every database rotation function gets: this account's and region's instances and clusters. */
+const RDS_DESCRIBE = (['db', 'cluster'] as const).map((resource) => ({
+  Action: resource === 'db' ? 'rds:DescribeDBInstances' : 'rds:DescribeDBClusters',
+  Effect: 'Allow',
+  Resource: {
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:rds:${REGION}:${ACCOUNT}:${resource}:*`]],
+  },
+}));
 
 const PROTOCOL_ACTIONS = [
   'secretsmanager:DescribeSecret',
@@ -193,7 +205,7 @@ describe('Construct: SecretRotation', () => {
 
   it.each([
     [
-      'postgres alternating-users: the master secret read-only, its key through Secrets Manager',
+      'postgres alternating-users: the master secret read-only (and its tags), its key through Secrets Manager',
       (stack: Stack) =>
         Rotation.postgresAlternatingUsers({
           masterSecret: importSecret(
@@ -208,6 +220,7 @@ describe('Construct: SecretRotation', () => {
           ),
         }),
       [
+        ...RDS_DESCRIBE,
         { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: secretArn('db/master') },
         {
           Action: 'kms:Decrypt',
@@ -215,15 +228,28 @@ describe('Construct: SecretRotation', () => {
           Resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/00000000-0000-0000-0000-000000000001`,
           Condition: { StringEquals: { 'kms:ViaService': VIA_SECRETS_MANAGER } },
         },
+        { Action: 'secretsmanager:DescribeSecret', Effect: 'Allow', Resource: secretArn('db/master') },
       ],
     ],
-    ['postgres single-user: nothing beyond the secret', () => Rotation.postgresSingleUser(), []],
-    ['mysql dual-password: nothing beyond the secret', () => Rotation.mysqlDualPassword(), []],
     [
-      'mysql alternating-users: the master secret read-only',
+      'postgres single-user: RDS endpoint look-ups, nothing else beyond the secret',
+      () => Rotation.postgresSingleUser(),
+      RDS_DESCRIBE,
+    ],
+    [
+      'mysql dual-password: RDS endpoint look-ups, nothing else beyond the secret',
+      () => Rotation.mysqlDualPassword(),
+      RDS_DESCRIBE,
+    ],
+    [
+      'mysql alternating-users: the master secret read-only, and its tags (an RDS-managed master secret names its database)',
       (stack: Stack) =>
         Rotation.mysqlAlternatingUsers({ masterSecret: importSecret(stack, 'Master', 'db/master') }),
-      [{ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: secretArn('db/master') }],
+      [
+        ...RDS_DESCRIBE,
+        { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: secretArn('db/master') },
+        { Action: 'secretsmanager:DescribeSecret', Effect: 'Allow', Resource: secretArn('db/master') },
+      ],
     ],
     [
       "iam-access-key: the named user's keys, and no other user",
@@ -280,6 +306,49 @@ describe('Construct: SecretRotation', () => {
     });
     expect(rest).toEqual(expected);
   });
+
+  it.each([
+    ['in a fixed environment', true],
+    ['environment-agnostic', false],
+  ])(
+    'acknowledges the RDS look-up wildcard with a written reason, so cdk-nag passes a database rotation (%s)',
+    (_name, env) => {
+      // GIVEN
+      const outdir = dirs.make();
+      const { app, stack } = testStack(outdir, env);
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+      // WHEN
+      new SecretRotation(stack, 'Orders', {
+        secret: importSecret(stack, 'Secret', 'orders/app'),
+        rotation: Rotation.postgresAlternatingUsers({
+          masterSecret: importSecret(stack, 'Master', 'orders/master'),
+        }),
+        network: testNetwork(stack),
+      });
+      app.synth();
+
+      // THEN
+      const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+        pluginReports: Array<{ conclusion: string; violations?: unknown[] }>;
+      };
+      expect(report.pluginReports).toEqual([]);
+      const reasons = stack.node
+        .findAll()
+        .flatMap((construct) => construct.node.metadata)
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+        .filter(([id]) => id.includes(':rds:'));
+      expect(reasons.map(([id]) => id).sort()).toEqual(
+        (['cluster', 'db'] as const).map(
+          (resource) =>
+            `Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${env ? REGION : '<AWS::Region>'}:${env ? ACCOUNT : '<AWS::AccountId>'}:${resource}:*]`,
+        ),
+      );
+      for (const [, reason] of reasons)
+        expect(reason).toMatch(/^postgres: rds:DescribeDBInstances \/ rds:DescribeDBClusters/);
+    },
+  );
 
   it('sets the type environment from the settings', () => {
     // GIVEN

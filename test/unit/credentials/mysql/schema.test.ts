@@ -85,7 +85,7 @@ describe('Function: parseMysqlSecret with bad input', () => {
     ['a JSON string', '"app"', '$'],
     ['no username', json({}, ['username']), 'username'],
     ['no password', json({}, ['password']), 'password'],
-    ['no host', json({}, ['host']), 'host'],
+    ['no host (and no RDS instance or cluster)', json({}, ['host', 'dbInstanceIdentifier']), 'host'],
     ['an empty password', json({ password: '' }), 'password'],
     ['an empty host', json({ host: '' }), 'host'],
     ['a numeric username', json({ username: 42 }), 'username'],

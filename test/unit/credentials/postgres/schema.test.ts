@@ -110,8 +110,8 @@ const badInputs: [string, string, string][] = [
   ['a JSON array', JSON.stringify([valid]), '$'],
   ['a JSON string', JSON.stringify(PASSWORD), '$'],
   ['null', 'null', '$'],
-  ['missing host', json({}, ['host']), 'host'],
-  ['missing port', json({}, ['port']), 'port'],
+  ['missing host (and no RDS instance or cluster)', json({}, ['host', 'dbInstanceIdentifier']), 'host'],
+  ['missing port (and no RDS instance or cluster)', json({}, ['port', 'dbInstanceIdentifier']), 'port'],
   ['missing username', json({}, ['username']), 'username'],
   ['missing password', json({}, ['password']), 'password'],
   ['empty password', json({ password: '' }), 'password'],
@@ -152,9 +152,9 @@ describe('Function: parsePostgresSecret (bad input)', () => {
   });
 
   it('says what was expected', () => {
-    expect(formatError(() => parsePostgresSecret(json({}, ['host']))).message).toBe(
-      'secret field "host" is required',
-    );
+    expect(
+      formatError(() => parsePostgresSecret(json({}, ['host', 'dbInstanceIdentifier']))).message,
+    ).toMatch(/^secret field "host" is required unless the secret names an RDS instance or cluster/);
     expect(formatError(() => parsePostgresSecret(json({ username: 'a'.repeat(64) }))).message).toMatch(
       /at most 63 bytes/,
     );

@@ -1,0 +1,24 @@
+export type { DbClusterInfo, DbInstanceInfo, Endpoint, RdsDiscovery, RdsDiscoveryClients } from './discovery';
+export { createRdsDiscovery, RDS_CLIENT_CONFIG } from './discovery';
+export type {
+  DatabaseLocator,
+  DatabaseLocatorOptions,
+  EngineFamily,
+  RdsNames,
+  ReadOnlyServer,
+  ReplicationWait,
+  SecretLocation,
+  WriterRequest,
+} from './locator';
+export {
+  assertLocatable,
+  at,
+  changeOnWriter,
+  createDatabaseLocator,
+  describeEndpoint,
+  namesRdsDatabase,
+  RDS_ENGINES,
+  RDS_MASTER_SECRET_TAGS,
+  ReadReplicaError,
+  sameEndpoint,
+} from './locator';

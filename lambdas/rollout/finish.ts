@@ -1,0 +1,180 @@
+import { milestoneBase, usageDetail } from './consumer-tasks';
+import { ROLLOUT_ERRORS } from './contract';
+import type { RolloutDeps } from './deps';
+import { causeMessage } from './errors';
+import { parseRolloutInput } from './input';
+import { releaseLock } from './lock';
+import { consumerReport, summarize } from './notify';
+import type { WorkflowState } from './plan';
+import { describeSecret } from './secret-state';
+
+/** How a rollout ended, as the finish task is told. */
+export type FinishOutcome = 'succeeded' | 'failed' | 'rolled-back';
+
+/** The finish task's input: the whole state document. */
+export interface FinishTask {
+  readonly Task: 'finish';
+  readonly outcome: FinishOutcome;
+  readonly state: WorkflowState;
+  readonly executionArn: string;
+  readonly executionName: string;
+}
+
+/** What finish returns; the Fail states read `Cause`. */
+export interface FinishResult {
+  readonly Error?: string;
+  readonly Cause: string;
+}
+
+/**
+ * Closes a rollout on every terminal path: metrics (`RolloutSucceeded` / `RolloutFailed`,
+ * `OldCredentialStillInUse`), milestone events (`Revoked`, `Succeeded`, `Failed`, `RolledBack`),
+ * the SNS summary, and the lock (released only when this execution holds it; on success the
+ * version is recorded as rolled out). Notification and release failures are logged, never thrown:
+ * a rollout's outcome does not depend on them, and a lock left behind is taken over once this
+ * execution has ended.
+ */
+export async function finish(deps: RolloutDeps, task: FinishTask): Promise<FinishResult> {
+  const state = task.state ?? {};
+  const plan = state.rollout;
+  const secretId = plan?.secretArn ?? requestedSecret(state) ?? 'unknown secret';
+  // Without a plan (refused, invalid input), name the secret as people know it, when it exists.
+  const secretName = plan?.secretName ?? (await secretNameOf(deps, secretId));
+  const credentialType = plan?.credentialType ?? 'unknown';
+  const failure = state.failure;
+  const succeeded = task.outcome === 'succeeded';
+  const error = succeeded ? undefined : (failure?.error ?? ROLLOUT_ERRORS.preflightFailed);
+  const cause = succeeded
+    ? 'every consumer is on the new version'
+    : [
+        causeMessage(failure?.cause ?? 'no cause recorded'),
+        failure?.original === undefined
+          ? ''
+          : ` (while answering ${failure.original.error}: ${causeMessage(failure.original.cause ?? '', 500)})`,
+      ].join('');
+  const fields = {
+    step: 'finish',
+    secret_id: secretId,
+    rotation_id: task.executionName,
+    credential_type: credentialType,
+  };
+
+  deps.metrics.rollout(credentialType, succeeded ? 'success' : 'failure');
+  if (error === ROLLOUT_ERRORS.stillInUse) deps.metrics.oldCredentialStillInUse(credentialType);
+
+  if (plan !== undefined) {
+    const report = consumerReport(state);
+    const base = {
+      ...milestoneBase(plan, state.rotation),
+      consumers: { updated: report.updated, failed: report.failed.map((failed) => failed.name) },
+      ...usageDetail(state.usage?.last),
+    };
+    if (succeeded) {
+      if (state.revocation?.done === true && plan.mode === 'scheduled') {
+        await deps.notifier.milestone('Revoked', base);
+      }
+      await deps.notifier.milestone('Succeeded', { ...base, revoked: state.revocation?.done === true });
+    } else {
+      if (task.outcome === 'rolled-back') {
+        await deps.notifier.milestone('RolledBack', { ...base, rolledBack: report.rolledBack, error, cause });
+      }
+      await deps.notifier.milestone('Failed', { ...base, error, cause });
+    }
+  }
+  const message = summarize(
+    state,
+    succeeded
+      ? { kind: 'succeeded' }
+      : { kind: 'failed', error: error ?? '', cause, rolledBack: task.outcome === 'rolled-back' },
+    { executionArn: task.executionArn, runbookUrl: deps.notifier.runbookUrl, secretId: secretName },
+  );
+  await deps.notifier.summary(message, fields);
+
+  if (plan !== undefined) {
+    try {
+      const doneVersion = succeeded ? state.rotation?.versions?.newVersionId : undefined;
+      await releaseLock(deps.secretsManager, plan.secretArn, task.executionArn, doneVersion);
+    } catch (releaseError) {
+      deps.logger.warn('rollout lock not released', {
+        ...fields,
+        outcome: 'failure',
+        reason:
+          releaseError instanceof Error
+            ? `${releaseError.name}: ${releaseError.message}`
+            : String(releaseError),
+      });
+    }
+  }
+  const outcomeFields = {
+    ...fields,
+    outcome: task.outcome,
+    ...(error === undefined ? {} : { error }),
+    reason: cause,
+    revoked: state.revocation?.done === true,
+    ...(plan === undefined ? {} : { duration_ms: Date.now() - Date.parse(plan.startedAt) }),
+  };
+  if (succeeded) deps.logger.info('rollout succeeded', outcomeFields);
+  else deps.logger.error('rollout failed', outcomeFields);
+  return { ...(error === undefined ? {} : { Error: error }), Cause: cause };
+}
+
+/** Emergency mode, right after revoking: the `Revoked` milestone and the "what will break" summary. */
+export async function emergencyRevoked(
+  deps: RolloutDeps,
+  task: { readonly state: WorkflowState; readonly executionArn: string },
+): Promise<{ notified: boolean }> {
+  const state = task.state;
+  const plan = state.rollout;
+  if (plan === undefined) return { notified: false };
+  const consumers = [...plan.waves.canary, ...plan.waves.main];
+  await deps.notifier.milestone('Revoked', {
+    ...milestoneBase(plan, state.rotation),
+    revoked: state.revocation?.done === true,
+    ...(state.revocation?.reason === undefined ? {} : { revokeNote: state.revocation.reason }),
+    consumersThatWillBreak: consumers.map((consumer) => consumer.name),
+    ...usageDetail(state.precheck),
+  });
+  const notified = await deps.notifier.summary(
+    summarize(
+      state,
+      { kind: 'emergency-revoked' },
+      {
+        executionArn: task.executionArn,
+        runbookUrl: deps.notifier.runbookUrl,
+        secretId: plan.secretArn,
+      },
+    ),
+    { step: 'emergency-revoked', secret_id: plan.secretArn, rotation_id: plan.rolloutId },
+  );
+  deps.logger.warn('emergency: old credential revoked before consumers moved', {
+    step: 'emergency-revoked',
+    outcome: state.revocation?.done === true ? 'revoked' : 'not-revoked',
+    secret_id: plan.secretArn,
+    rotation_id: plan.rolloutId,
+    credential_type: plan.credentialType,
+    consumers_that_will_break: consumers.map((consumer) => consumer.name),
+    ...(state.precheck === undefined
+      ? {}
+      : { in_use: state.precheck.inUse, reason: state.precheck.evidence }),
+  });
+  return { notified };
+}
+
+/** The secret an execution's input names, when preflight failed before planning. */
+function requestedSecret(state: WorkflowState): string | undefined {
+  const { caught: _caught, failure: _failure, report: _report, ...input } = state;
+  try {
+    return parseRolloutInput(input).secretId;
+  } catch {
+    return typeof state.secretId === 'string' && state.secretId !== '' ? state.secretId : undefined;
+  }
+}
+
+/** The secret's name (DescribeSecret), or the id as given when it cannot be read. */
+async function secretNameOf(deps: RolloutDeps, secretId: string): Promise<string> {
+  try {
+    return (await describeSecret(deps.secretsManager, secretId)).name;
+  } catch {
+    return secretId;
+  }
+}

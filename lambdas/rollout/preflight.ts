@@ -1,0 +1,207 @@
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { STAGE } from '../rotation/constants';
+import { parseRolloutConfig, withWorkflowDefaults } from './config';
+import { ROLLOUT_ERRORS, type RolloutConfig, rolloutConfigParameterName } from './contract';
+import type { RolloutDeps } from './deps';
+import { RolloutError } from './errors';
+import { parseRolloutInput, type RolloutRequest } from './input';
+import { holderStatus, lockOf, staleReason, takeLock } from './lock';
+import type { RolloutPlan, RotationProgress } from './plan';
+import { currentVersion, describeSecret, type SecretState, shortVersion, versionWith } from './secret-state';
+import { planWaves } from './waves';
+
+/** What preflight sends the state machine: `$` after the Preflight state. */
+export type PreflightResult =
+  | { readonly action: 'rollout'; readonly rollout: RolloutPlan; readonly rotation: RotationProgress }
+  | { readonly action: 'skip'; readonly skipReason: string; readonly rollout: RolloutPlan };
+
+/** The preflight task's input. */
+export interface PreflightTask {
+  readonly Task: 'preflight';
+  /** The execution's input, as given. */
+  readonly input: unknown;
+  readonly executionArn: string;
+  readonly executionName: string;
+}
+
+const errorName = (error: unknown) => (error instanceof Error ? error.name : 'Error');
+const errorText = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+async function readSecret(deps: RolloutDeps, request: RolloutRequest): Promise<SecretState> {
+  try {
+    return await describeSecret(deps.secretsManager, request.secretId);
+  } catch (error) {
+    if (errorName(error) === 'ResourceNotFoundException') {
+      throw new RolloutError(
+        ROLLOUT_ERRORS.invalidInput,
+        `secret ${request.secretId} does not exist in this account and region (secretId takes the secret's name or ARN)`,
+      );
+    }
+    throw new RolloutError(
+      ROLLOUT_ERRORS.preflightFailed,
+      `cannot describe secret ${request.secretId}: ${errorText(error)}`,
+    );
+  }
+}
+
+async function readConfig(deps: RolloutDeps, secret: SecretState): Promise<RolloutConfig> {
+  const parameter = rolloutConfigParameterName(secret.name);
+  let value: string | undefined;
+  try {
+    const out = await deps.ssm.send(new GetParameterCommand({ Name: parameter }));
+    value = out.Parameter?.Value;
+  } catch (error) {
+    if (errorName(error) === 'ParameterNotFound') {
+      throw new RolloutError(
+        ROLLOUT_ERRORS.invalidInput,
+        `secret ${secret.name} has no rollout configuration (SSM parameter ${parameter}): it is not in the Handover policy, or its entry is paused. Add it to infra/policy.ts and cdk deploy.`,
+      );
+    }
+    throw new RolloutError(
+      ROLLOUT_ERRORS.preflightFailed,
+      `cannot read the rollout configuration ${parameter}: ${errorText(error)}`,
+    );
+  }
+  const config = parseRolloutConfig(value ?? '', parameter);
+  // The policy may name a secret by partial ARN (no 6-character suffix).
+  if (config.secretArn !== secret.arn && !secret.arn.startsWith(`${config.secretArn}-`)) {
+    throw new RolloutError(
+      ROLLOUT_ERRORS.invalidInput,
+      `rollout configuration ${parameter} is for ${config.secretArn}, not for ${secret.arn}`,
+    );
+  }
+  return config;
+}
+
+/**
+ * Preflight: normalises the input, describes the secret, reads and validates its rollout
+ * configuration, takes the per-secret lock (refusing a second concurrent rollout with the reason
+ * and the holder; taking over a stale lock) and plans the waves. Idempotent: a re-run by the same
+ * execution finds its own lock and plans again. Nothing is changed when it fails, except a lock it
+ * took (released by the workflow's failure path).
+ */
+export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise<PreflightResult> {
+  const now = (deps.now ?? (() => new Date()))();
+  const request = parseRolloutInput(task.input);
+  const secret = await readSecret(deps, request);
+  const config = await readConfig(deps, secret);
+  const current = currentVersion(secret);
+  const previous = versionWith(secret, STAGE.previous);
+
+  const waves = planWaves(config.consumers.map(withWorkflowDefaults), request.mode);
+  const plan: RolloutPlan = {
+    rolloutId: task.executionName,
+    executionArn: task.executionArn,
+    secretArn: secret.arn,
+    secretName: secret.name,
+    credentialType: config.credentialType,
+    rotationFunctionArn: config.rotationFunctionArn,
+    mode: request.mode,
+    trigger: request.trigger,
+    reason: request.reason,
+    startedAt: now.toISOString(),
+    graceSeconds: request.mode === 'emergency' ? 0 : config.graceSeconds,
+    usageRecheckSeconds: config.usageRecheckSeconds,
+    usageMaxChecks: config.usageMaxChecks,
+    maxConcurrency: config.maxConcurrency,
+    waves,
+  };
+
+  // The lock.
+  const lock = lockOf(secret);
+  if (lock.holder !== undefined && lock.holder !== task.executionArn) {
+    const status = await holderStatus(deps.sfn, lock.holder);
+    const stale = staleReason(lock, status, now);
+    if (stale === undefined) {
+      if (request.trigger === 'event' && lock.version !== undefined && lock.version === current) {
+        return {
+          action: 'skip',
+          skipReason: `rollout ${lock.holder} already carries version ${current} of ${secret.name} (it started this rotation)`,
+          rollout: plan,
+        };
+      }
+      throw new RolloutError(
+        ROLLOUT_ERRORS.refused,
+        `another rollout of ${secret.name} is running: ${lock.holder}${lock.leaseUntil === undefined ? '' : ` (lock held until ${lock.leaseUntil})`}${status === 'unknown' ? '; its status could not be read, so its lock is respected' : ''}. Only one rollout per secret runs at a time: wait for it to finish, or stop it in the Step Functions console and start again.`,
+      );
+    }
+    deps.logger.warn('taking over a stale rollout lock', {
+      step: 'preflight',
+      secret_id: secret.arn,
+      rotation_id: task.executionName,
+      credential_type: config.credentialType,
+      previous_holder: lock.holder,
+      reason: stale,
+    });
+  } else if (
+    request.trigger === 'event' &&
+    lock.holder === undefined &&
+    lock.done !== undefined &&
+    lock.done === current
+  ) {
+    return {
+      action: 'skip',
+      skipReason: `version ${current} of ${secret.name} was already rolled out`,
+      rollout: plan,
+    };
+  }
+
+  if (request.trigger === 'event' && (current === undefined || previous === undefined)) {
+    throw new RolloutError(
+      ROLLOUT_ERRORS.invalidInput,
+      `secret ${secret.name} has no ${current === undefined ? 'AWSCURRENT' : 'AWSPREVIOUS'} version: there is no rotation to roll out`,
+    );
+  }
+  await takeLock(deps.secretsManager, secret.arn, {
+    holder: task.executionArn,
+    leaseUntil: new Date(now.getTime() + deps.settings.leaseSeconds * 1000),
+    ...(request.trigger === 'event' && current !== undefined ? { version: current } : {}),
+  });
+  // TagResource is not a compare-and-set: read back, and give way if a concurrent start won.
+  const after = lockOf(await describeSecret(deps.secretsManager, secret.arn));
+  if (after.holder !== task.executionArn) {
+    throw new RolloutError(
+      ROLLOUT_ERRORS.refused,
+      `another rollout of ${secret.name} started at the same moment and holds the lock: ${after.holder ?? 'unknown'}. Wait for it to finish.`,
+    );
+  }
+
+  const rotation: RotationProgress =
+    request.trigger === 'event' && current !== undefined && previous !== undefined
+      ? {
+          status: 'succeeded',
+          checks: 0,
+          versionId: current,
+          previousVersionId: previous,
+          versions: { newVersionId: current, oldVersionId: previous },
+          completedAt: request.rotatedAt ?? now.toISOString(),
+        }
+      : { status: 'running', checks: 0 };
+  deps.logger.info('preflight passed', {
+    step: 'preflight',
+    outcome: 'success',
+    secret_id: secret.arn,
+    rotation_id: task.executionName,
+    credential_type: config.credentialType,
+    mode: request.mode,
+    trigger: request.trigger,
+    canary: waves.canary.length,
+    consumers: waves.canary.length + waves.main.length,
+    ...(current === undefined ? {} : { current_version: shortVersion(current) }),
+  });
+  await deps.notifier.milestone('Started', {
+    secretArn: secret.arn,
+    secretName: secret.name,
+    credentialType: config.credentialType,
+    rolloutId: task.executionName,
+    executionArn: task.executionArn,
+    mode: request.mode,
+    trigger: request.trigger,
+    reason: request.reason,
+    ...(rotation.versions === undefined
+      ? {}
+      : { newVersionId: rotation.versions.newVersionId, oldVersionId: rotation.versions.oldVersionId }),
+  });
+  return { action: 'rollout', rollout: plan, rotation };
+}

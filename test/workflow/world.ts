@@ -1,0 +1,403 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import pg from 'pg';
+import { quoteIdent, quoteLiteral } from '../../lambdas/credentials/postgres/sql';
+import { STRATEGIES } from '../../lambdas/credentials/registry';
+import { createConsumerAdapters } from '../../lambdas/rollout/consumers';
+import {
+  type ConsumerConfig,
+  type RolloutConfig,
+  rolloutConfigParameterName,
+} from '../../lambdas/rollout/contract';
+import type { RolloutMetrics } from '../../lambdas/rollout/metrics';
+import { createRolloutMetrics } from '../../lambdas/rollout/metrics';
+import { createNotifier } from '../../lambdas/rollout/notify';
+import { createRolloutHandler } from '../../lambdas/rollout/rollout-handler';
+import { verifyWebhookSignature } from '../../lambdas/rollout/webhook-signature';
+import { createRotationLambda } from '../../lambdas/rotation/lambda';
+import { createLogger } from '../../lambdas/shared/observability';
+import { type Emulator, startEmulator } from '../../local/emulator';
+import { startPostgres } from '../../local/postgres';
+import { recordSecretMaterial } from '../support/log-scan';
+import { synthesizedDefinition } from './definition';
+import { type LocalFunction, LocalStepFunctions } from './local-step-functions';
+
+export const ROTATION_FUNCTION_ARN =
+  'arn:aws:lambda:us-east-1:123456789012:function:handover-postgres-alternating';
+export const WEBHOOK_SIGNING_KEY = `whsec-${'k'.repeat(40)}`;
+
+/** One webhook delivery the receiver accepted or refused. */
+export interface WebhookDelivery {
+  readonly consumer: string;
+  readonly phase: string;
+  readonly versionId: string;
+  readonly signature: 'valid' | string;
+  readonly status: number;
+}
+
+/** One metric the rollout function recorded (the real metrics run too). */
+export type RecordedMetric = readonly [name: string, credentialType: string];
+
+/**
+ * The workflow tests' world: real PostgreSQL with TLS, the AWS emulator over HTTP (every SDK client
+ * reaches it through AWS_ENDPOINT_URL), the real alternating-users rotation function registered
+ * with it, the real rollout function, a signed-webhook receiver, an event consumer that
+ * acknowledges with SendTaskSuccess over HTTP, and the SYNTHESIZED state machine executed locally.
+ */
+export async function startRolloutWorld() {
+  const database = await startPostgres();
+  const emulator: Emulator = await startEmulator({
+    rotation: { retries: 1, retryDelayMs: 0 },
+    lambda: { updateDelayMs: 0 },
+  });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: emulator.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+  const work = mkdtempSync(join(tmpdir(), 'handover-workflow-'));
+  const caFile = join(work, 'ca.pem');
+  writeFileSync(caFile, database.ca);
+
+  // Clients without endpoints: they read AWS_ENDPOINT_URL, as the Lambda code does.
+  const sm = new SecretsManagerClient({});
+  const ssm = new SSMClient({});
+  const eventBridge = new EventBridgeClient({});
+  const sfnClient = new SFNClient({});
+
+  // The real rotation function (four steps for Secrets Manager, strategy actions for the workflow).
+  const rotation = createRotationLambda(
+    STRATEGIES.postgres({
+      HANDOVER_POSTGRES_MODE: 'alternating-users',
+      HANDOVER_TLS_MODE: 'verify-full',
+      HANDOVER_TLS_CA_FILE: caFile,
+    }),
+  );
+  emulator.registerRotationLambda(ROTATION_FUNCTION_ARN, rotation);
+
+  const connection = { engine: 'postgres', host: 'localhost', port: database.port, dbname: 'postgres' };
+  const master = await sm.send(
+    new CreateSecretCommand({
+      Name: `master-${crypto.randomUUID()}`,
+      SecretString: JSON.stringify({ ...connection, ...database.superuser }),
+    }),
+  );
+  recordSecretMaterial(database.superuser.password);
+  const signing = await sm.send(
+    new CreateSecretCommand({
+      Name: `webhook-signing-${crypto.randomUUID()}`,
+      SecretString: WEBHOOK_SIGNING_KEY,
+    }),
+  );
+  recordSecretMaterial(WEBHOOK_SIGNING_KEY);
+  const topicArn = emulator.sns.createTopic('handover-alarms');
+
+  // A signed-webhook receiver: verifies every request, answers 2xx (or what a test asks for).
+  const deliveries: WebhookDelivery[] = [];
+  const webhookStatus = new Map<string, number>();
+  const receiver: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const verdict = verifyWebhookSignature({
+        header: request.headers['handover-signature'] as string | undefined,
+        body,
+        keys: [WEBHOOK_SIGNING_KEY],
+      });
+      const payload = JSON.parse(body.toString('utf8')) as {
+        consumer: string;
+        phase: string;
+        versionId: string;
+      };
+      const status = verdict.valid ? (webhookStatus.get(payload.consumer) ?? 200) : 401;
+      deliveries.push({
+        consumer: payload.consumer,
+        phase: payload.phase,
+        versionId: payload.versionId,
+        signature: verdict.valid ? 'valid' : verdict.reason,
+        status,
+      });
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(status < 300 ? JSON.stringify({ versionId: payload.versionId }) : '{}');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/handover`;
+
+  // An event consumer (a CI pipeline, say): acknowledges with SendTaskSuccess over HTTP, unless a
+  // test holds it back.
+  const acknowledgements: Array<{ consumer: string; versionId: string }> = [];
+  let holdAcks: Promise<void> | undefined;
+  const unsubscribe = emulator.eventBridge.subscribe(
+    { source: 'handover', detailType: 'Handover Credential Rotated' },
+    async (event) => {
+      const detail = event.detail as { consumer: string; versionId: string; taskToken: string };
+      if (holdAcks !== undefined) await holdAcks;
+      await sfnClient.send(
+        new SendTaskSuccessCommand({
+          taskToken: detail.taskToken,
+          output: JSON.stringify({ running: detail.versionId }),
+        }),
+      );
+      acknowledgements.push({ consumer: detail.consumer, versionId: detail.versionId });
+    },
+  );
+
+  // The rollout function: the real handler, real SDK clients, real adapters.
+  const metricsRecorded: RecordedMetric[] = [];
+  const real = createRolloutMetrics();
+  const metrics: RolloutMetrics = {
+    consumerUpdateFailed: (type) => {
+      metricsRecorded.push(['ConsumerUpdateFailed', type]);
+      real.consumerUpdateFailed(type);
+    },
+    oldCredentialStillInUse: (type) => {
+      metricsRecorded.push(['OldCredentialStillInUse', type]);
+      real.oldCredentialStillInUse(type);
+    },
+    rollout: (type, outcome) => {
+      metricsRecorded.push([outcome === 'success' ? 'RolloutSucceeded' : 'RolloutFailed', type]);
+      real.rollout(type, outcome);
+    },
+  };
+  const { definition, rolloutFunctionArn } = synthesizedDefinition();
+  const functions = new Map<string, LocalFunction>();
+  const local = new LocalStepFunctions(definition, {
+    functions,
+    tokens: emulator.stepFunctions,
+    waitMs: { 'Wait for rotation': 50 },
+  });
+  const logger = createLogger();
+  const settings = { leaseSeconds: 3600, rotationTimeoutSeconds: 5 };
+  const rollout = createRolloutHandler({
+    secretsManager: sm,
+    ssm,
+    sfn: local.sfn,
+    adapters: createConsumerAdapters({
+      lambda: new LambdaClient({}),
+      ecs: new ECSClient({}),
+      ssm,
+      eventBridge,
+      secretsManager: sm,
+      logger,
+      options: { lambda: { pollIntervalMs: 10 }, webhook: { retryBaseMs: 10 } },
+    }),
+    notifier: createNotifier({ sns: new SNSClient({}), eventBridge, topicArn, logger }),
+    metrics,
+    logger,
+    settings,
+  });
+  functions.set(rolloutFunctionArn, rollout as LocalFunction);
+  functions.set(ROTATION_FUNCTION_ARN, rotation as LocalFunction);
+
+  let users = 0;
+  const world = {
+    database,
+    emulator,
+    sm,
+    local,
+    topicArn,
+    webhookUrl,
+    deliveries,
+    webhookStatus,
+    acknowledgements,
+    metrics: metricsRecorded,
+    settings,
+    master: master.ARN ?? '',
+    signingSecretArn: signing.ARN ?? '',
+
+    /** Holds every event acknowledgement until the returned function is called. */
+    holdAcknowledgements(): () => void {
+      let release: () => void = () => {};
+      holdAcks = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return () => {
+        holdAcks = undefined;
+        release();
+      };
+    },
+
+    /**
+     * A login role with an alternating-users secret (rotation configured to the real function) and
+     * its rollout configuration parameter.
+     */
+    async createSecret(options: {
+      consumers: readonly ConsumerConfig[];
+      masterArn?: string;
+      usageMaxChecks?: number;
+      graceSeconds?: number;
+    }) {
+      users += 1;
+      const username = `wf_${users}_${Math.random().toString(36).slice(2, 8)}`;
+      const password = `Initial-${crypto.randomUUID()}`;
+      recordSecretMaterial(password);
+      await database.query(`CREATE ROLE ${quoteIdent(username)} LOGIN PASSWORD ${quoteLiteral(password)}`);
+      const name = `orders/db/${username}`;
+      const created = await sm.send(
+        new CreateSecretCommand({
+          Name: name,
+          SecretString: JSON.stringify({
+            ...connection,
+            username,
+            password,
+            masterarn: options.masterArn ?? master.ARN,
+          }),
+        }),
+      );
+      const arn = created.ARN ?? '';
+      emulator.secretsManager.configureRotation(arn, ROTATION_FUNCTION_ARN);
+      const config: RolloutConfig = {
+        secretArn: arn,
+        credentialType: 'postgres',
+        rotationFunctionArn: ROTATION_FUNCTION_ARN,
+        graceSeconds: options.graceSeconds ?? 3600,
+        usageRecheckSeconds: 600,
+        usageMaxChecks: options.usageMaxChecks ?? 3,
+        maxConcurrency: 4,
+        consumers: options.consumers,
+      };
+      await ssm.send(
+        new PutParameterCommand({
+          Name: rolloutConfigParameterName(name),
+          Value: JSON.stringify(config),
+          Type: 'String',
+        }),
+      );
+      return { arn, name, username, password };
+    },
+
+    /** RotateSecret through the SDK, as the schedule would, and the event Secrets Manager then sends. */
+    async rotateAndReport(arn: string) {
+      await sm.send(new RotateSecretCommand({ SecretId: arn }));
+      const outcome = await emulator.secretsManager.waitForRotation(arn);
+      if (outcome.status !== 'succeeded') throw new Error(`rotation failed: ${outcome.error}`);
+      await world.recordValues(arn);
+      return rotationSucceededEvent(arn);
+    },
+
+    /** Records the passwords of AWSCURRENT and AWSPREVIOUS for the log scan. */
+    async recordValues(arn: string) {
+      for (const stage of ['AWSCURRENT', 'AWSPREVIOUS']) {
+        const value = await world.value(arn, { VersionStage: stage }).catch(() => undefined);
+        if (typeof value?.password === 'string') recordSecretMaterial(value.password);
+      }
+    },
+
+    async value(arn: string, selector: { VersionStage?: string; VersionId?: string }) {
+      const out = await sm.send(new GetSecretValueCommand({ SecretId: arn, ...selector }));
+      return JSON.parse(out.SecretString ?? '{}') as { username: string; password: string };
+    },
+
+    async describe(arn: string) {
+      const out = await sm.send(new DescribeSecretCommand({ SecretId: arn }));
+      const tags = Object.fromEntries((out.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+      const stages = out.VersionIdsToStages ?? {};
+      const holder = (stage: string) => Object.keys(stages).find((id) => stages[id]?.includes(stage));
+      return { stages, tags, current: holder('AWSCURRENT'), previous: holder('AWSPREVIOUS') };
+    },
+
+    /** Whether a user/password logs in over TLS verify-full, as a consumer would. */
+    async logsIn(username: string, password: string): Promise<boolean> {
+      const client = new pg.Client({
+        host: 'localhost',
+        port: database.port,
+        database: 'postgres',
+        user: username,
+        password,
+        ssl: { ca: database.ca, rejectUnauthorized: true },
+      });
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+
+    /** Opens and keeps a session as a user (a client still on the old credential). */
+    async holdSession(username: string, password: string): Promise<pg.Client> {
+      const client = new pg.Client({
+        host: 'localhost',
+        port: database.port,
+        database: 'postgres',
+        user: username,
+        password,
+        ssl: { ca: database.ca, rejectUnauthorized: true },
+      });
+      await client.connect();
+      return client;
+    },
+
+    /** The milestone events of a rollout, by detail-type. */
+    milestones(secretArn: string): string[] {
+      return emulator.eventBridge
+        .events({ source: 'handover.rollout' })
+        .filter((event) => (event.detail as { secretArn?: string }).secretArn === secretArn)
+        .map((event) => event['detail-type']);
+    },
+
+    /** The SNS summaries about a secret. */
+    summaries(secretName: string) {
+      return emulator.sns.messages(topicArn).filter((message) => message.message.includes(secretName));
+    },
+
+    async close() {
+      unsubscribe();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+      receiver.closeAllConnections();
+      await emulator.close();
+      await database.stop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+export type RolloutWorld = Awaited<ReturnType<typeof startRolloutWorld>>;
+
+/** Secrets Manager's RotationSucceeded event, as EventBridge delivers it (CloudTrail service event). */
+export function rotationSucceededEvent(secretArn: string) {
+  return {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': 'AWS Service Event via CloudTrail',
+    source: 'aws.secretsmanager',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    detail: {
+      eventVersion: '1.08',
+      eventSource: 'secretsmanager.amazonaws.com',
+      eventName: 'RotationSucceeded',
+      awsRegion: 'us-east-1',
+      requestParameters: null,
+      responseElements: null,
+      additionalEventData: { SecretId: secretArn },
+      eventType: 'AwsServiceEvent',
+    },
+  };
+}
