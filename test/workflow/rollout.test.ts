@@ -1,8 +1,8 @@
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsumerConfig } from '../../lambdas/rollout/contract';
+import type { ExecutionRecord } from '../../local/workflow/local-step-functions';
 import { recordSecretMaterial } from '../support/log-scan';
-import type { ExecutionRecord } from './local-step-functions';
 import { type RolloutWorld, startRolloutWorld } from './world';
 
 let world: RolloutWorld;

@@ -34,9 +34,10 @@ import { createRotationLambda } from '../../lambdas/rotation/lambda';
 import { createLogger } from '../../lambdas/shared/observability';
 import { type Emulator, startEmulator } from '../../local/emulator';
 import { startPostgres } from '../../local/postgres';
+import { synthesizedDefinition } from '../../local/workflow/definition';
+import { rotationSucceededEvent } from '../../local/workflow/events';
+import { type LocalFunction, LocalStepFunctions } from '../../local/workflow/local-step-functions';
 import { recordSecretMaterial } from '../support/log-scan';
-import { synthesizedDefinition } from './definition';
-import { type LocalFunction, LocalStepFunctions } from './local-step-functions';
 
 export const ROTATION_FUNCTION_ARN =
   'arn:aws:lambda:us-east-1:123456789012:function:handover-postgres-alternating';
@@ -378,26 +379,4 @@ export async function startRolloutWorld() {
 
 export type RolloutWorld = Awaited<ReturnType<typeof startRolloutWorld>>;
 
-/** Secrets Manager's RotationSucceeded event, as EventBridge delivers it (CloudTrail service event). */
-export function rotationSucceededEvent(secretArn: string) {
-  return {
-    version: '0',
-    id: crypto.randomUUID(),
-    'detail-type': 'AWS Service Event via CloudTrail',
-    source: 'aws.secretsmanager',
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: 'us-east-1',
-    resources: [],
-    detail: {
-      eventVersion: '1.08',
-      eventSource: 'secretsmanager.amazonaws.com',
-      eventName: 'RotationSucceeded',
-      awsRegion: 'us-east-1',
-      requestParameters: null,
-      responseElements: null,
-      additionalEventData: { SecretId: secretArn },
-      eventType: 'AwsServiceEvent',
-    },
-  };
-}
+export { rotationSucceededEvent };

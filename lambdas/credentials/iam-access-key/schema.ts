@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { SecretFormatError } from '../../shared/errors';
+import { parseJsonObject } from '../shared/secret-json';
 
 /**
  * The fields of an access key secret and the spellings each is accepted under: camelCase (the
@@ -57,20 +58,6 @@ export interface AccessKeySecret {
    * fields Handover does not know survive rotation. It holds the secret: never log it.
    */
   readonly raw: Readonly<Record<string, unknown>>;
-}
-
-function parseJsonObject(value: string): Record<string, unknown> {
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch {
-    // The SyntaxError's message quotes the input: do not keep it, not even as a cause.
-    throw new SecretFormatError('$', 'secret value is not valid JSON: expected a JSON object');
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new SecretFormatError('$', 'secret value must be a JSON object');
-  }
-  return json as Record<string, unknown>;
 }
 
 /** Picks each field from whichever spelling the secret uses; both spellings must then agree. */

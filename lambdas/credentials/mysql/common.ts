@@ -1,12 +1,12 @@
 import type { UsageReport } from '../../rotation/strategy';
 import { CredentialTestError, TargetError } from '../../shared/errors';
-import { redactError } from '../../shared/redaction';
+import { asCredentialTestError, logsInWith } from '../shared/database-session';
 import type { ReadOnlyServer } from '../shared/rds';
 import {
   type ConnectionSettings,
   isLoginRejected,
   type LoginTarget,
-  type Session,
+  Session,
   withSession,
 } from './connection';
 import type { ServerInfo } from './server';
@@ -40,9 +40,7 @@ export async function proveLogin(
       return { account: session.account, server: session.server };
     });
   } catch (error) {
-    if (error instanceof CredentialTestError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw redactError(new CredentialTestError(message, { cause: error }), [target.password, ...secrets]);
+    throw asCredentialTestError(error, [target.password, ...secrets]);
   }
 }
 
@@ -99,13 +97,7 @@ export async function logsIn(
   purpose: string,
   secrets: readonly string[],
 ): Promise<boolean> {
-  try {
-    await withSession(settings, target, purpose, secrets, async () => {});
-    return true;
-  } catch (error) {
-    if (isLoginRejected(error)) return false;
-    throw error;
-  }
+  return logsInWith(() => Session.open(settings, target, purpose, secrets), isLoginRejected);
 }
 
 /**

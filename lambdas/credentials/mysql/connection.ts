@@ -1,6 +1,7 @@
 import { createConnection } from 'mysql2/promise';
 import { TargetError } from '../../shared/errors';
 import { redactError } from '../../shared/redaction';
+import { connectionFailureMessage, usingSession } from '../shared/database-session';
 import type { RoundTripHook } from '../shared/round-trip';
 import type { TlsMode } from '../shared/tls';
 import { parseServerVersion, type ServerInfo } from './server';
@@ -267,12 +268,7 @@ export async function withSession<T>(
   secrets: readonly string[],
   work: (session: Session) => Promise<T>,
 ): Promise<T> {
-  const session = await Session.open(settings, target, purpose, secrets);
-  try {
-    return await work(session);
-  } finally {
-    await session.close();
-  }
+  return usingSession(() => Session.open(settings, target, purpose, secrets), work);
 }
 
 function field<T>(error: unknown, name: string, type: 'string' | 'number'): T | undefined {
@@ -306,7 +302,6 @@ function describeFailure(
   if (errno === OPTION_PREVENTS_STATEMENT && /strict.password.validation/i.test(reason)) {
     reason += ' (MariaDB refuses a password given as a hash while a password validation plugin is active)';
   }
-  const where = `user "${target.username}" on ${target.host}:${target.port}`;
   const details = [
     code,
     errno === undefined ? undefined : `errno ${errno}`,
@@ -314,9 +309,7 @@ function describeFailure(
   ]
     .filter((part) => part !== undefined)
     .join(', ');
-  const message = tls
-    ? `${what}: TLS failed in mode ${tlsMode} for ${where}; not retrying without TLS: ${reason}`
-    : `${what}: ${where} failed${details === '' ? '' : ` (${details})`}: ${reason}`;
+  const message = connectionFailureMessage(what, target, tlsMode, tls, reason, details);
   return redactError(
     new ConnectionError(message, { code, errno, sqlState, tls }),
     secrets,

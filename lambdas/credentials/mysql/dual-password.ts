@@ -1,12 +1,11 @@
-import { generatePassword } from '../../rotation/password';
 import type { CredentialStrategy } from '../../rotation/strategy';
 import { SecretFormatError, TargetError } from '../../shared/errors';
 import { at, changeOnWriter } from '../shared/rds';
-import { proveLogin, readCurrent, readOnlyServer, who } from './common';
+import { readCurrent, readOnlyServer, who } from './common';
 import { withSession } from './connection';
 import type { ResolvedOptions } from './options';
-import { setOwnPassword } from './own-password';
-import { type MysqlSecret, parseMysqlSecret, serializeMysqlSecret } from './schema';
+import { ownPasswordMembers, setOwnPassword } from './own-password';
+import { type MysqlSecret, parseMysqlSecret } from './schema';
 import { assertDualPassword } from './server';
 import type { SqlMode } from './sql';
 import { literal } from './sql';
@@ -41,14 +40,7 @@ export function dualPasswordStrategy(options: ResolvedOptions): CredentialStrate
     type: 'mysql',
     variant: 'dual-password',
     previousStaysValid: true,
-    parse: parseMysqlSecret,
-    serialize: serializeMysqlSecret,
-    identify: (value) => value.username,
-    secretsOf: (value) => [value.password],
-
-    async create(current) {
-      return { ...current, password: generatePassword({ length: options.passwordLength }) };
-    },
+    ...ownPasswordMembers(options),
 
     async set(pending, current, previous, ctx) {
       await setOwnPassword(options, pending, current, previous, ctx, async (session, next) => {
@@ -57,15 +49,6 @@ export function dualPasswordStrategy(options: ResolvedOptions): CredentialStrate
           retainStatement(next.password, session.sqlMode),
           'setSecret: ALTER USER ... RETAIN CURRENT PASSWORD',
         );
-      });
-    },
-
-    async test(pending, ctx) {
-      const where = await options.locator.locate(pending, ctx.logger);
-      await proveLogin(settings, at(pending, where), 'testSecret: logging in with the pending password', []);
-      ctx.logger.info('pending credentials work', {
-        ...who('testSecret', pending.username),
-        outcome: 'passed',
       });
     },
 

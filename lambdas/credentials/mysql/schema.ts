@@ -1,6 +1,11 @@
 import * as z from 'zod/mini';
 import { SecretFormatError } from '../../shared/errors';
 import { CLONE_SUFFIX, cloneUsername } from '../shared/alternating';
+import {
+  DATABASE_SECRET_FIELDS,
+  databaseCredentialsSchema,
+  plainUsernameSchema,
+} from '../shared/database-schema';
 import { assertLocatable } from '../shared/rds/locator';
 import { parseSecretJson, serializeSecretJson, type WithRaw } from '../shared/secret-json';
 
@@ -19,49 +24,20 @@ export const DEFAULT_PORT = 3306;
  * from this field.
  */
 export const MYSQL_ENGINES = ['mysql', 'mariadb', 'aurora-mysql'] as const;
-/** Plain identifiers only: nothing that needs quoting, so nothing to smuggle through a quote. */
-const USERNAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
-
 /** A username that is safe everywhere: a plain identifier of at most 80 characters. */
-export const usernameSchema = z.string({ error: 'expected a string' }).check(
-  z.minLength(1, { error: 'expected a non-empty string' }),
-  z.refine((value: string) => value.length <= MAX_USERNAME_LENGTH, {
-    error: `expected at most ${MAX_USERNAME_LENGTH} characters (the longest user name MariaDB accepts; MySQL 5.7+ accepts 32)`,
-    abort: true,
-  }),
-  z.refine((value: string) => USERNAME_PATTERN.test(value), {
-    error: 'expected a plain identifier matching ^[A-Za-z_][A-Za-z0-9_$]*$',
-  }),
+export const usernameSchema = plainUsernameSchema(
+  (value) => value.length <= MAX_USERNAME_LENGTH,
+  `expected at most ${MAX_USERNAME_LENGTH} characters (the longest user name MariaDB accepts; MySQL 5.7+ accepts 32)`,
 );
-
-const portNumber = () => z.int().check(z.gte(1), z.lte(65535));
-const portSchema = z.union(
-  [
-    portNumber(),
-    z.pipe(z.string().check(z.regex(/^[0-9]{1,5}$/)), z.pipe(z.transform(Number), portNumber())),
-  ],
-  { error: 'expected a port number from 1 to 65535 (a number or a numeric string)' },
-);
-
-const nonEmpty = z
-  .string({ error: 'expected a string' })
-  .check(z.minLength(1, { error: 'expected a non-empty string' }));
 
 /**
  * The credentials every MySQL / MariaDB secret carries. This is all an RDS-managed master secret
  * (`manageMasterUserPassword`) holds; the connection fields are optional here.
  */
-export const mysqlCredentialsSchema = z.object({
-  engine: z.optional(z.enum(MYSQL_ENGINES, { error: `expected one of ${MYSQL_ENGINES.join(', ')}` })),
-  host: z.optional(nonEmpty),
-  port: z.optional(portSchema),
-  username: usernameSchema,
-  password: nonEmpty,
-  dbname: z.optional(nonEmpty),
-  masterarn: z.optional(nonEmpty),
-  dbInstanceIdentifier: z.optional(nonEmpty),
-  dbClusterIdentifier: z.optional(nonEmpty),
-});
+export const mysqlCredentialsSchema = databaseCredentialsSchema(
+  z.enum(MYSQL_ENGINES, { error: `expected one of ${MYSQL_ENGINES.join(', ')}` }),
+  usernameSchema,
+);
 
 /**
  * The secret being rotated: the shape `rds.DatabaseSecret` and RDS secret attachments write.
@@ -99,25 +75,15 @@ export function parseMysqlCredentials(value: string): MysqlCredentials {
   return parseSecretJson(mysqlCredentialsSchema, value);
 }
 
-const KNOWN_FIELDS = [
-  'engine',
-  'host',
-  'port',
-  'username',
-  'password',
-  'dbname',
-  'masterarn',
-  'dbInstanceIdentifier',
-  'dbClusterIdentifier',
-] as const;
-
 /**
  * Serialises a secret for PutSecretValue: the original JSON object with the known fields written
  * back. A field whose value did not change keeps its original form (a port written as `"3306"`
  * stays a string), a defaulted `port` is not added, and unknown fields are preserved.
  */
 export function serializeMysqlSecret(value: MysqlSecret | MysqlCredentials): string {
-  return serializeSecretJson<MysqlSecret | MysqlCredentials>(value, KNOWN_FIELDS, { port: DEFAULT_PORT });
+  return serializeSecretJson<MysqlSecret | MysqlCredentials>(value, DATABASE_SECRET_FIELDS, {
+    port: DEFAULT_PORT,
+  });
 }
 
 /** Throws unless the clone name of `username` fits the longest user name any server accepts. */

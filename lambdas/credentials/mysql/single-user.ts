@@ -1,11 +1,8 @@
-import { generatePassword } from '../../rotation/password';
 import type { CredentialStrategy } from '../../rotation/strategy';
-import { at } from '../shared/rds';
-import { proveLogin, who } from './common';
 import type { Session } from './connection';
 import type { ResolvedOptions } from './options';
-import { setOwnPassword } from './own-password';
-import { type MysqlSecret, parseMysqlSecret, serializeMysqlSecret } from './schema';
+import { ownPasswordMembers, setOwnPassword } from './own-password';
+import type { MysqlSecret } from './schema';
 import { assertAlterUser } from './server';
 import { nativePasswordHash } from './sql';
 
@@ -33,33 +30,16 @@ export function ownPasswordStatement(session: Pick<Session, 'server' | 'literal'
  * username, and MySQL does not record which password or when a session logged in.
  */
 export function singleUserStrategy(options: ResolvedOptions): CredentialStrategy<MysqlSecret> {
-  const settings = options.connection;
   return {
     type: 'mysql',
     variant: 'single-user',
     previousStaysValid: false,
-    parse: parseMysqlSecret,
-    serialize: serializeMysqlSecret,
-    identify: (value) => value.username,
-    secretsOf: (value) => [value.password],
-
-    async create(current) {
-      return { ...current, password: generatePassword({ length: options.passwordLength }) };
-    },
+    ...ownPasswordMembers(options),
 
     async set(pending, current, previous, ctx) {
       await setOwnPassword(options, pending, current, previous, ctx, async (session, next) => {
         if (session.server.variant === 'mysql') assertAlterUser(session.server, 'single-user');
         await session.query(ownPasswordStatement(session, next.password), 'setSecret: changing the password');
-      });
-    },
-
-    async test(pending, ctx) {
-      const where = await options.locator.locate(pending, ctx.logger);
-      await proveLogin(settings, at(pending, where), 'testSecret: logging in with the pending password', []);
-      ctx.logger.info('pending credentials work', {
-        ...who('testSecret', pending.username),
-        outcome: 'passed',
       });
     },
   };

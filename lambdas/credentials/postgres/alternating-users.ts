@@ -1,32 +1,37 @@
 import * as z from 'zod/mini';
-import { generatePassword } from '../../rotation/password';
 import type { CredentialStrategy, StrategyContext } from '../../rotation/strategy';
-import { SecretFormatError, TargetError } from '../../shared/errors';
+import { TargetError } from '../../shared/errors';
 import { redactError } from '../../shared/redaction';
 import { assertPartner } from '../shared/alternating';
-import { at, changeOnWriter, type Endpoint, type ReadOnlyServer, sameEndpoint } from '../shared/rds';
+import {
+  alternatingMembers,
+  alternatingParse,
+  currentForRevoke,
+  locateWithMaster,
+  masterLogin,
+  masterLoginForSessions,
+  onMasterWriter,
+} from '../shared/alternating-master';
+import { at, awaitReplica, type Endpoint } from '../shared/rds';
 import {
   assertSameDatabase,
   countSessions,
   logsIn,
   proveLogin,
-  readCurrent,
   standby,
   who,
   writeUnlessStandby,
 } from './common';
-import { type LoginTarget, type Session, withSession } from './connection';
+import { type Session, withSession } from './connection';
 import type { ResolvedOptions } from './options';
 import {
   assertClonable,
   baseUsername,
   cloneUsername,
-  type PostgresCredentials,
   type PostgresSecret,
   parsePostgresCredentials,
   parsePostgresSecret,
   serializePostgresSecret,
-  toggleUsername,
 } from './schema';
 import { scramSha256Verifier } from './scram';
 import { quoteIdent, quoteLiteral } from './sql';
@@ -62,96 +67,17 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
   const settings = options.connection;
   const locator = options.locator;
 
-  const parse = (value: string): PostgresSecret => {
-    const secret = parsePostgresSecret(value);
-    assertClonable(secret.username);
-    if (secret.masterarn === undefined) {
-      throw new SecretFormatError('masterarn', 'secret field "masterarn" is required for alternating users');
-    }
-    return secret;
-  };
-
-  /** The master's credentials (its secret may or may not say where to connect). */
-  const loadMaster = async (current: PostgresSecret, ctx: StrategyContext): Promise<PostgresCredentials> => {
-    if (current.masterarn === undefined) {
-      throw new SecretFormatError('masterarn', 'secret field "masterarn" is required for alternating users');
-    }
-    let master: PostgresCredentials;
-    try {
-      master = parsePostgresCredentials(await ctx.secrets.getSecretString(current.masterarn));
-    } catch (error) {
-      if (error instanceof SecretFormatError) {
-        throw new SecretFormatError(error.field, `master secret: ${error.message}`, { cause: error });
-      }
-      throw error;
-    }
-    const base = baseUsername(current.username);
-    if (master.username === base || master.username === cloneUsername(base)) {
-      throw new SecretFormatError(
-        'username',
-        `the master user must not be one of the rotated users ("${base}")`,
-      );
-    }
-    return master;
-  };
-
-  /** The master's login at `endpoint`, in its own database or the rotated secret's. */
-  const masterAt = (
-    master: PostgresCredentials,
-    current: PostgresSecret,
-    endpoint: Endpoint,
-  ): LoginTarget => ({
-    host: endpoint.host,
-    port: endpoint.port,
-    dbname: master.dbname ?? current.dbname,
-    username: master.username,
-    password: master.password,
-  });
-
-  /**
-   * Runs `write` as the master where it changes passwords (its own location, the primary its RDS
-   * tags name, or where the secret points); on a hot standby, again on the writer. Returns where
-   * the change was made.
-   */
-  const onWriter = async (
-    current: PostgresSecret,
-    where: Endpoint,
-    master: PostgresCredentials,
-    ctx: StrategyContext,
-    write: (endpoint: Endpoint) => Promise<ReadOnlyServer | undefined>,
-  ): Promise<Endpoint> => {
-    const first = await locator.locateMaster(master, current.masterarn, where, ctx.logger);
-    return changeOnWriter(
-      locator,
-      first,
-      { secret: current, masterSecretId: current.masterarn },
-      write,
-      ctx.logger,
-    );
-  };
+  const parse = alternatingParse(parsePostgresSecret, assertClonable);
 
   return {
     type: 'postgres',
     variant: 'alternating-users',
-    previousStaysValid: true,
-    parse,
-    serialize: serializePostgresSecret,
-    identify: (value) => value.username,
-    secretsOf: (value) => [value.password],
-
-    async create(current) {
-      return {
-        ...current,
-        username: toggleUsername(current.username),
-        password: generatePassword({ length: options.passwordLength }),
-      };
-    },
+    ...alternatingMembers(parse, serializePostgresSecret, options.passwordLength),
 
     async set(pending, current, _previous, ctx) {
       assertPartner(pending, current, 'pending');
       assertSameDatabase(pending, current);
-      const where = await locator.locate(current, ctx.logger);
-      const master = await loadMaster(current, ctx);
+      const { where, master } = await locateWithMaster(locator, current, ctx, parsePostgresCredentials);
       const secrets = [pending.password, current.password, master.password];
       // Confused-deputy check: whoever wrote this secret must know the current password before the
       // master changes anything on its behalf (read-only: a read replica answers it too).
@@ -161,10 +87,10 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
       const verifier = await scramSha256Verifier(pending.password);
       let changedOn: Endpoint;
       try {
-        changedOn = await onWriter(current, where, master, ctx, (endpoint) =>
+        changedOn = await onMasterWriter(locator, current, where, master, ctx, (endpoint) =>
           withSession(
             settings,
-            masterAt(master, current, endpoint),
+            masterLogin(master, current, endpoint),
             'setSecret: logging in as the master user',
             secrets,
             async (session) => {
@@ -187,20 +113,14 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
       } catch (error) {
         throw redactError(error, [verifier]);
       }
-      if (!sameEndpoint(changedOn, where)) {
-        // Changed on another server than the secret's (a writer of its read replica): wait until
-        // the change arrives where consumers, and testSecret, log in.
-        await locator.waitForReplication(
-          {
-            replica: where,
-            writer: changedOn,
-            username: pending.username,
-            probe: () =>
-              logsIn(settings, at(pending, where), 'setSecret: checking the read replica', secrets),
-          },
-          ctx.logger,
-        );
-      }
+      await awaitReplica(
+        locator,
+        changedOn,
+        where,
+        pending.username,
+        () => logsIn(settings, at(pending, where), 'setSecret: checking the read replica', secrets),
+        ctx.logger,
+      );
     },
 
     async test(pending, ctx) {
@@ -225,14 +145,9 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
 
     /** Every live session of the old user counts (excluding this check's own), whenever it started. */
     async inUse(old, _since, ctx) {
-      // Sessions are counted where the secret points (a read replica's sessions are its own), as
-      // the master: its own location if its secret has one, never the primary its tags name.
-      const where = await locator.locate(old, ctx.logger);
-      const master = await loadMaster(old, ctx);
-      const masterWhere = await locator.locateMaster(master, undefined, where, ctx.logger);
       return withSession(
         settings,
-        masterAt(master, old, masterWhere),
+        await masterLoginForSessions(locator, old, ctx, parsePostgresCredentials),
         'inUse: logging in as the master user',
         [old.password],
         (session) => countSessions(session, old.username, undefined),
@@ -252,17 +167,12 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
 
   async function setLogin(old: PostgresSecret, login: boolean, ctx: StrategyContext): Promise<void> {
     const step = login ? 'restore' : 'revoke';
-    const current = await readCurrent(ctx, parse);
-    if (login === false && old.username === current.username) {
-      throw new TargetError(`${step}: refusing to disable "${old.username}": the current secret uses it`);
-    }
-    if (old.username !== current.username) assertPartner(old, current, step);
-    const where = await locator.locate(current, ctx.logger);
-    const master = await loadMaster(current, ctx);
-    await onWriter(current, where, master, ctx, (endpoint) =>
+    const current = await currentForRevoke(ctx, parse, old, step, login ? undefined : 'disable');
+    const { where, master } = await locateWithMaster(locator, current, ctx, parsePostgresCredentials);
+    await onMasterWriter(locator, current, where, master, ctx, (endpoint) =>
       withSession(
         settings,
-        masterAt(master, current, endpoint),
+        masterLogin(master, current, endpoint),
         `${step}: logging in as the master user`,
         [old.password],
         (session) =>

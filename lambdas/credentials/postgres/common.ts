@@ -1,13 +1,13 @@
 import type { UsageReport } from '../../rotation/strategy';
 import { CredentialTestError } from '../../shared/errors';
-import { redactError } from '../../shared/redaction';
+import { asCredentialTestError, logsInWith } from '../shared/database-session';
 import type { ReadOnlyServer } from '../shared/rds';
 import {
   ConnectionError,
   type ConnectionSettings,
   isLoginRejected,
   type LoginTarget,
-  type Session,
+  Session,
   withSession,
 } from './connection';
 
@@ -37,9 +37,7 @@ export async function proveLogin(
       return String(row.current_user);
     });
   } catch (error) {
-    if (error instanceof CredentialTestError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw redactError(new CredentialTestError(message, { cause: error }), [target.password, ...secrets]);
+    throw asCredentialTestError(error, [target.password, ...secrets]);
   }
 }
 
@@ -142,11 +140,5 @@ export async function logsIn(
   purpose: string,
   secrets: readonly string[],
 ): Promise<boolean> {
-  try {
-    await withSession(settings, target, purpose, secrets, async () => {});
-    return true;
-  } catch (error) {
-    if (isLoginRejected(error)) return false;
-    throw error;
-  }
+  return logsInWith(() => Session.open(settings, target, purpose, secrets), isLoginRejected);
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { TargetError } from '../../shared/errors';
 import { redactError } from '../../shared/redaction';
+import { connectionFailureMessage, usingSession } from '../shared/database-session';
 import type { RoundTripHook } from '../shared/round-trip';
 import { isTlsError, type PgSslConfig, type TlsMode } from './tls';
 
@@ -169,12 +170,7 @@ export async function withSession<T>(
   secrets: readonly string[],
   work: (session: Session) => Promise<T>,
 ): Promise<T> {
-  const session = await Session.open(settings, target, purpose, secrets);
-  try {
-    return await work(session);
-  } finally {
-    await session.close();
-  }
+  return usingSession(() => Session.open(settings, target, purpose, secrets), work);
 }
 
 function describeFailure(
@@ -188,11 +184,8 @@ function describeFailure(
   const sqlState = sqlStateOf(error);
   const tls = sqlState === undefined && isTlsError(error);
   const reason = error instanceof Error ? error.message : String(error);
-  const where = `user "${target.username}" on ${target.host}:${target.port}`;
-  const state = sqlState === undefined ? '' : ` (SQLSTATE ${sqlState})`;
-  const message = tls
-    ? `${what}: TLS failed in mode ${tlsMode} for ${where}; not retrying without TLS: ${reason}`
-    : `${what}: ${where} failed${state}: ${reason}`;
+  const state = sqlState === undefined ? '' : `SQLSTATE ${sqlState}`;
+  const message = connectionFailureMessage(what, target, tlsMode, tls, reason, state);
   return redactError(
     new ConnectionError(message, sqlState, tls, { cause: error }),
     secrets,

@@ -1,6 +1,12 @@
 import * as z from 'zod/mini';
 import { SecretFormatError } from '../../shared/errors';
 import { CLONE_SUFFIX, cloneUsername } from '../shared/alternating';
+import {
+  DATABASE_SECRET_FIELDS,
+  databaseCredentialsSchema,
+  nonEmpty,
+  plainUsernameSchema,
+} from '../shared/database-schema';
 import { assertLocatable } from '../shared/rds/locator';
 import { parseSecretJson, serializeSecretJson, type WithRaw } from '../shared/secret-json';
 
@@ -10,51 +16,22 @@ export { baseUsername, CLONE_SUFFIX, cloneUsername, toggleUsername } from '../sh
 export const MAX_IDENTIFIER_BYTES = 63;
 /** The database a secret without `dbname` connects to. */
 export const DEFAULT_DBNAME = 'postgres';
-/** Plain SQL identifiers only: nothing that needs quoting, so nothing to smuggle through a quote. */
-const USERNAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
-
 const byteLength = (value: string) => Buffer.byteLength(value, 'utf8');
 
 /** A username that is safe everywhere: a plain identifier of at most 63 bytes. */
-export const usernameSchema = z.string({ error: 'expected a string' }).check(
-  z.minLength(1, { error: 'expected a non-empty string' }),
-  z.refine((value: string) => byteLength(value) <= MAX_IDENTIFIER_BYTES, {
-    error: `expected at most ${MAX_IDENTIFIER_BYTES} bytes (PostgreSQL identifier limit)`,
-    abort: true,
-  }),
-  z.refine((value: string) => USERNAME_PATTERN.test(value), {
-    error: 'expected a plain identifier matching ^[A-Za-z_][A-Za-z0-9_$]*$',
-  }),
+export const usernameSchema = plainUsernameSchema(
+  (value) => byteLength(value) <= MAX_IDENTIFIER_BYTES,
+  `expected at most ${MAX_IDENTIFIER_BYTES} bytes (PostgreSQL identifier limit)`,
 );
-
-const portNumber = () => z.int().check(z.gte(1), z.lte(65535));
-const portSchema = z.union(
-  [
-    portNumber(),
-    z.pipe(z.string().check(z.regex(/^[0-9]{1,5}$/)), z.pipe(z.transform(Number), portNumber())),
-  ],
-  { error: 'expected a port number from 1 to 65535 (a number or a numeric string)' },
-);
-
-const nonEmpty = z
-  .string({ error: 'expected a string' })
-  .check(z.minLength(1, { error: 'expected a non-empty string' }));
 
 /**
  * The credentials every PostgreSQL secret carries. This is all an RDS-managed master secret
  * (`manageMasterUserPassword`) holds; the connection fields are optional here.
  */
-export const postgresCredentialsSchema = z.object({
-  engine: z.optional(z.literal('postgres', { error: 'expected "postgres"' })),
-  host: z.optional(nonEmpty),
-  port: z.optional(portSchema),
-  username: usernameSchema,
-  password: nonEmpty,
-  dbname: z.optional(nonEmpty),
-  masterarn: z.optional(nonEmpty),
-  dbInstanceIdentifier: z.optional(nonEmpty),
-  dbClusterIdentifier: z.optional(nonEmpty),
-});
+export const postgresCredentialsSchema = databaseCredentialsSchema(
+  z.literal('postgres', { error: 'expected "postgres"' }),
+  usernameSchema,
+);
 
 /**
  * The secret being rotated: the shape `rds.DatabaseSecret` and RDS secret attachments write.
@@ -93,25 +70,13 @@ export function parsePostgresCredentials(value: string): PostgresCredentials {
   return parseSecretJson(postgresCredentialsSchema, value);
 }
 
-const KNOWN_FIELDS = [
-  'engine',
-  'host',
-  'port',
-  'username',
-  'password',
-  'dbname',
-  'masterarn',
-  'dbInstanceIdentifier',
-  'dbClusterIdentifier',
-] as const;
-
 /**
  * Serialises a secret for PutSecretValue: the original JSON object with the known fields written
  * back. A field whose value did not change keeps its original form (a port written as `"5432"`
  * stays a string), a defaulted `dbname` is not added, and unknown fields are preserved.
  */
 export function serializePostgresSecret(value: PostgresSecret | PostgresCredentials): string {
-  return serializeSecretJson<PostgresSecret | PostgresCredentials>(value, KNOWN_FIELDS, {
+  return serializeSecretJson<PostgresSecret | PostgresCredentials>(value, DATABASE_SECRET_FIELDS, {
     dbname: DEFAULT_DBNAME,
   });
 }

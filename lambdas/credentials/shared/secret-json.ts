@@ -10,7 +10,11 @@ export type WithRaw<T> = T & {
   readonly raw: Readonly<Record<string, unknown>>;
 };
 
-function parseJsonObject(value: string): Record<string, unknown> {
+/**
+ * Parses a secret string as a JSON object. Bad input throws a `SecretFormatError` for field `$`
+ * that never quotes the input.
+ */
+export function parseJsonObject(value: string): Record<string, unknown> {
   let json: unknown;
   try {
     json = JSON.parse(value);

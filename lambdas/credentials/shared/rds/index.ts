@@ -13,6 +13,7 @@ export type {
 export {
   assertLocatable,
   at,
+  awaitReplica,
   changeOnWriter,
   createDatabaseLocator,
   describeEndpoint,

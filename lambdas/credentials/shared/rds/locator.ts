@@ -171,6 +171,23 @@ export async function changeOnWriter(
   return writer;
 }
 
+/**
+ * After a change made on `changedOn`: when that is not the secret's own endpoint `where` (the
+ * writer of its read replica), waits until `probe` (the new password logs in at `where`) says
+ * the change arrived where consumers, and testSecret, log in.
+ */
+export async function awaitReplica(
+  locator: DatabaseLocator,
+  changedOn: Endpoint,
+  where: Endpoint,
+  username: string,
+  probe: () => Promise<boolean>,
+  logger: StrategyLogger,
+): Promise<void> {
+  if (sameEndpoint(changedOn, where)) return;
+  await locator.waitForReplication({ replica: where, writer: changedOn, username, probe }, logger);
+}
+
 /** Where the password changes and who checks that it reached the read replica. */
 export interface ReplicationWait {
   /** The secret's own endpoint (the read replica). */

@@ -1,6 +1,7 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import './promise-with-resolvers';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { StepFunctionsService } from '../../local/emulator/sfn';
+import type { StepFunctionsService } from '../emulator/sfn';
 import { type AslDefinition, allStates } from './definition';
 
 /** A function the local Step Functions can invoke: the real handler code. */
@@ -32,6 +33,11 @@ export interface LocalStepFunctionsOptions {
    * @default - 0 for every Wait state
    */
   readonly waitMs?: Readonly<Record<string, number>>;
+  /**
+   * Called when an execution enters a state (Map iterations' states included), e.g. for a timeline.
+   * @default - nothing is called
+   */
+  readonly onStateEntered?: (record: ExecutionRecord, state: string) => void;
 }
 
 /** The execution events the harness reads (the library does not export its event types). */
@@ -74,10 +80,14 @@ export class LocalStepFunctions {
     return `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
   }
 
-  /** Starts an execution; `done` settles when it ends (never rejects: read `status`). */
+  /**
+   * Starts an execution; `done` settles when it ends (never rejects: read `status`). `waitMs`
+   * overrides the runner's Wait state pauses for this execution only.
+   */
   start(
     input: unknown,
     name = `rollout-${++this.#sequence}-${Date.now()}`,
+    waitMs: Readonly<Record<string, number>> = {},
   ): {
     arn: string;
     record: ExecutionRecord;
@@ -89,7 +99,7 @@ export class LocalStepFunctions {
     const execution = this.#machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: this.#taskHandlers() as never,
-        waitTimeOverrides: this.#waitOverrides(),
+        waitTimeOverrides: this.#waitOverrides(waitMs),
         retryIntervalOverrides: this.#retryOverrides(),
       },
       context: { Execution: { Id: arn, Name: name }, Task: { Token: TOKEN_PLACEHOLDER } },
@@ -99,6 +109,7 @@ export class LocalStepFunctions {
         if (event.type === 'StateEntered') {
           record.transitions += 1;
           record.states.push(event.state?.name ?? '');
+          this.#options.onStateEntered?.(record, event.state?.name ?? '');
         } else if (event.type === 'StateRetried') {
           record.transitions += 1;
         }
@@ -194,10 +205,10 @@ export class LocalStepFunctions {
     return handlers;
   }
 
-  #waitOverrides(): Record<string, number> {
+  #waitOverrides(waitMs: Readonly<Record<string, number>>): Record<string, number> {
     const overrides: Record<string, number> = {};
     for (const [name, state] of allStates(this.#definition.States)) {
-      if (state.Type === 'Wait') overrides[name] = this.#options.waitMs?.[name] ?? 0;
+      if (state.Type === 'Wait') overrides[name] = waitMs[name] ?? this.#options.waitMs?.[name] ?? 0;
     }
     return overrides;
   }
