@@ -1,21 +1,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateSecretCommand,
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  RotateSecretCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import type { PostgresMode } from '../../../lambdas/credentials/postgres/options';
 import { quoteIdent, quoteLiteral } from '../../../lambdas/credentials/postgres/sql';
 import { STRATEGIES } from '../../../lambdas/credentials/registry';
 import { createRotationLambda } from '../../../lambdas/rotation/lambda';
-import { type Emulator, type RotationOutcome, startEmulator } from '../../../local/emulator';
+import type { RotationOutcome } from '../../../local/emulator';
 import { startPostgres, type TestPostgres } from '../../../local/postgres';
 import { recordSecretMaterial } from '../../support/log-scan';
+import { startSecretsSide } from './secrets-side';
 
 export interface DatabaseSecret {
   readonly engine: string;
@@ -37,16 +31,8 @@ export const lambdaArn = (mode: PostgresMode) =>
  */
 export async function startWorld() {
   const database = await startPostgres();
-  const emulator: Emulator = await startEmulator({ rotation: { retries: 2, retryDelayMs: 0 } });
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
-  // No endpoint here: the client resolves it from the standard variable.
-  const sm = new SecretsManagerClient({});
+  const side = await startSecretsSide();
+  const { emulator, sm } = side;
   const work = mkdtempSync(join(tmpdir(), 'handover-rotation-'));
   const caFile = join(work, 'ca.pem');
   writeFileSync(caFile, database.ca);
@@ -63,11 +49,9 @@ export async function startWorld() {
     emulator.registerRotationLambda(lambdaArn(mode), handler);
   }
   const connection = { engine: 'postgres', host: 'localhost', port: database.port, dbname: 'postgres' };
-  const master = await sm.send(
-    new CreateSecretCommand({
-      Name: `master-${crypto.randomUUID()}`,
-      SecretString: JSON.stringify({ ...connection, ...database.superuser }),
-    }),
+  const masterArn = await side.createSecret(
+    'master',
+    JSON.stringify({ ...connection, ...database.superuser }),
   );
   recordSecretMaterial(database.superuser.password);
   let users = 0;
@@ -93,47 +77,18 @@ export async function startWorld() {
         ...connection,
         username,
         password,
-        ...(mode === 'alternating-users' ? { masterarn: master.ARN } : {}),
+        ...(mode === 'alternating-users' ? { masterarn: masterArn } : {}),
         ...overrides,
       };
-      const created = await sm.send(
-        new CreateSecretCommand({
-          Name: `app-${crypto.randomUUID()}`,
-          SecretString: raw ?? JSON.stringify(value),
-        }),
-      );
-      return { arn: created.ARN ?? '', value, username, password };
+      const arn = await side.createSecret('app', raw ?? JSON.stringify(value));
+      return { arn, value, username, password };
     },
 
-    /** RotateSecret through the SDK, then wait until Secrets Manager's side of it settles. */
-    async rotate(mode: PostgresMode, arn: string, clientRequestToken?: string): Promise<RotationOutcome> {
-      await sm.send(
-        new RotateSecretCommand({
-          SecretId: arn,
-          RotationLambdaARN: lambdaArn(mode),
-          RotationRules: { AutomaticallyAfterDays: 30 },
-          ...(clientRequestToken === undefined ? {} : { ClientRequestToken: clientRequestToken }),
-        }),
-      );
-      const outcome = await emulator.secretsManager.waitForRotation(arn);
-      for (const stage of ['AWSCURRENT', 'AWSPREVIOUS']) {
-        const value = await world.value(arn, { VersionStage: stage }).catch(() => undefined);
-        if (typeof value?.password === 'string') recordSecretMaterial(value.password);
-      }
-      return outcome;
-    },
-
-    async value(
-      arn: string,
-      selector: { VersionStage?: string; VersionId?: string },
-    ): Promise<DatabaseSecret> {
-      const out = await sm.send(new GetSecretValueCommand({ SecretId: arn, ...selector }));
-      return JSON.parse(out.SecretString ?? '') as DatabaseSecret;
-    },
-
-    async stages(arn: string): Promise<Record<string, string[]>> {
-      return (await sm.send(new DescribeSecretCommand({ SecretId: arn }))).VersionIdsToStages ?? {};
-    },
+    rotate: (mode: PostgresMode, arn: string, clientRequestToken?: string): Promise<RotationOutcome> =>
+      side.rotate(lambdaArn(mode), arn, clientRequestToken),
+    value: async (arn: string, selector: { VersionStage?: string; VersionId?: string }) =>
+      (await side.value(arn, selector)) as unknown as DatabaseSecret,
+    stages: side.stages,
 
     /** Whether a user/password logs in over TLS verify-full, as a consumer would. */
     async logsIn(username: string, password: string): Promise<boolean> {

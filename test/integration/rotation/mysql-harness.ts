@@ -1,20 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateSecretCommand,
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  RotateSecretCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
 import { createConnection } from 'mysql2/promise';
 import type { MysqlMode } from '../../../lambdas/credentials/mysql';
 import { STRATEGIES } from '../../../lambdas/credentials/registry';
 import { createRotationLambda } from '../../../lambdas/rotation/lambda';
-import { type Emulator, type RotationOutcome, startEmulator } from '../../../local/emulator';
+import type { RotationOutcome } from '../../../local/emulator';
 import { startMariaDb, type TestMariaDb } from '../../../local/mariadb';
 import { recordSecretMaterial } from '../../support/log-scan';
+import { startSecretsSide } from './secrets-side';
 
 export interface MysqlDatabaseSecret {
   readonly engine: string;
@@ -48,16 +42,8 @@ export async function startMysqlWorld() {
 }
 
 async function buildWorld(database: TestMariaDb) {
-  const emulator: Emulator = await startEmulator({ rotation: { retries: 2, retryDelayMs: 0 } });
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
-  // No endpoint here: the client resolves it from the standard variable.
-  const sm = new SecretsManagerClient({});
+  const side = await startSecretsSide();
+  const { emulator, sm } = side;
   const work = mkdtempSync(join(tmpdir(), 'handover-mysql-rotation-'));
   const caFile = join(work, 'ca.pem');
   writeFileSync(caFile, database.ca);
@@ -86,12 +72,7 @@ async function buildWorld(database: TestMariaDb) {
   await database.query('CREATE TABLE app.orders (id int)');
   const connection = { engine: 'mariadb', host: 'localhost', port: database.port, dbname: 'app' };
   // An RDS-managed master secret holds only username and password.
-  const master = await sm.send(
-    new CreateSecretCommand({
-      Name: `master-${crypto.randomUUID()}`,
-      SecretString: JSON.stringify(masterUser),
-    }),
-  );
+  const masterArn = await side.createSecret('master', JSON.stringify(masterUser));
   let users = 0;
 
   const world = {
@@ -117,47 +98,18 @@ async function buildWorld(database: TestMariaDb) {
         ...connection,
         username,
         password,
-        ...(mode === 'alternating-users' ? { masterarn: master.ARN } : {}),
+        ...(mode === 'alternating-users' ? { masterarn: masterArn } : {}),
         ...overrides,
       };
-      const created = await sm.send(
-        new CreateSecretCommand({
-          Name: `app-${crypto.randomUUID()}`,
-          SecretString: raw ?? JSON.stringify({ ...value, proxy: 'kept-as-is' }),
-        }),
-      );
-      return { arn: created.ARN ?? '', value, username, password };
+      const arn = await side.createSecret('app', raw ?? JSON.stringify({ ...value, proxy: 'kept-as-is' }));
+      return { arn, value, username, password };
     },
 
-    /** RotateSecret through the SDK, then wait until Secrets Manager's side of it settles. */
-    async rotate(mode: MysqlMode, arn: string, clientRequestToken?: string): Promise<RotationOutcome> {
-      await sm.send(
-        new RotateSecretCommand({
-          SecretId: arn,
-          RotationLambdaARN: mysqlLambdaArn(mode),
-          RotationRules: { AutomaticallyAfterDays: 30 },
-          ...(clientRequestToken === undefined ? {} : { ClientRequestToken: clientRequestToken }),
-        }),
-      );
-      const outcome = await emulator.secretsManager.waitForRotation(arn);
-      for (const stage of ['AWSCURRENT', 'AWSPREVIOUS', 'AWSPENDING']) {
-        const value = await world.value(arn, { VersionStage: stage }).catch(() => undefined);
-        if (typeof value?.password === 'string') recordSecretMaterial(value.password);
-      }
-      return outcome;
-    },
-
-    async value(
-      arn: string,
-      selector: { VersionStage?: string; VersionId?: string },
-    ): Promise<MysqlDatabaseSecret & Record<string, unknown>> {
-      const out = await sm.send(new GetSecretValueCommand({ SecretId: arn, ...selector }));
-      return JSON.parse(out.SecretString ?? '') as MysqlDatabaseSecret & Record<string, unknown>;
-    },
-
-    async stages(arn: string): Promise<Record<string, string[]>> {
-      return (await sm.send(new DescribeSecretCommand({ SecretId: arn }))).VersionIdsToStages ?? {};
-    },
+    rotate: (mode: MysqlMode, arn: string, clientRequestToken?: string): Promise<RotationOutcome> =>
+      side.rotate(mysqlLambdaArn(mode), arn, clientRequestToken),
+    value: async (arn: string, selector: { VersionStage?: string; VersionId?: string }) =>
+      (await side.value(arn, selector)) as MysqlDatabaseSecret & Record<string, unknown>,
+    stages: side.stages,
 
     /**
      * Whether a user/password logs in over TLS verify-full and can read the app's table, as a
