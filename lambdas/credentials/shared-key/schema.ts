@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { SecretFormatError } from '../../shared/errors';
 import { KEY_ID_PATTERN, keyIdOf, SHARED_KEY_PATTERN, secretOf } from '../../verifier';
+import { parseSecretJson } from '../shared/secret-json';
 
 /**
  * The secret JSON of a shared key. Only `key` is required (so a first secret can be created by
@@ -50,25 +51,7 @@ export const secretPartOf = (value: SharedKeySecret): string => secretOf(value.k
  * and what was expected, never the value.
  */
 export function parseSharedKeySecret(value: string): SharedKeySecret {
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch {
-    // The SyntaxError's message quotes the input: do not keep it, not even as a cause.
-    throw new SecretFormatError('$', 'secret value is not valid JSON: expected a JSON object');
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new SecretFormatError('$', 'secret value must be a JSON object');
-  }
-  const raw = json as Record<string, unknown>;
-  const result = sharedKeySecretSchema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '$';
-    const message = raw[field] === undefined ? 'is required' : issue?.message;
-    throw new SecretFormatError(field, `secret field "${field}" ${message ?? 'is invalid'}`);
-  }
-  const { key, keyId, createdAt } = result.data;
+  const { key, keyId, createdAt, raw } = parseSecretJson(sharedKeySecretSchema, value);
   const ownId = keyIdOf(key);
   if (keyId !== undefined && keyId !== ownId) {
     throw new SecretFormatError('keyId', `secret field "keyId" must equal the id inside "key" (${ownId})`);
