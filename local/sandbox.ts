@@ -36,9 +36,9 @@ import {
   type RolloutConfig,
   rolloutConfigParameterName,
 } from '../lambdas/rollout/contract';
-import { verifyWebhookSignature } from '../lambdas/rollout/webhook-signature';
 import { createCloudWatchMetricsSink, createVerifier, generateSharedKey } from '../lambdas/verifier';
 import { createAuthServer } from '../lambdas/verifier/examples/node-http';
+import { verifyWebhookSignature } from '../lambdas/webhooks/signature';
 import type { StepInvocation } from './emulator';
 import { startEmulator } from './emulator';
 import { startPostgres } from './postgres';

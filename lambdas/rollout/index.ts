@@ -49,6 +49,6 @@ export type {
 export { type PreflightResult, type PreflightTask, preflight } from './preflight';
 export { type RollbackTask, rollback } from './rollback';
 export { createRolloutHandler } from './rollout-handler';
-export { checkRotation, type RotationTask, rotationToken, startRotation } from './rotation';
+export { checkRotation, type RotationTask, rotationToken, startRotation } from './rotate-secret';
 export { FAILURE_GUIDE, failureAnchor, isRolloutErrorCode } from './runbook';
 export { planWaves, usageWindows } from './waves';

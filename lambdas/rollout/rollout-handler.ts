@@ -14,7 +14,7 @@ import { RolloutError } from './errors';
 import { emergencyRevoked, type FinishTask, finish } from './finish';
 import { type PreflightTask, preflight } from './preflight';
 import { type RollbackTask, rollback } from './rollback';
-import { checkRotation, type RotationTask, startRotation } from './rotation';
+import { checkRotation, type RotationTask, startRotation } from './rotate-secret';
 
 type Handlers = {
   readonly [K in RolloutTaskName]: (deps: RolloutDeps, event: never) => Promise<unknown>;

@@ -1,6 +1,6 @@
 import { intEnv } from '../../shared/env';
-import { HTTP_SERVICES_VARIABLE } from './http-config';
 import type { ApiKeyStrategyOptions } from './options';
+import { HTTP_SERVICES_VARIABLE } from './providers/http/config';
 
 /** Environment variables of the API key rotation Lambda (set only by the CDK constructs). */
 export const API_KEY_ENV = {

@@ -8,23 +8,6 @@ export type {
   ProviderResponse,
 } from './http-client';
 export { createHttpClient, describeErrorBody, ProviderRequestError, parseRetryAfter } from './http-client';
-export type {
-  HttpAuthScheme,
-  HttpEndpoint,
-  HttpProviderConfig,
-  HttpServices,
-  TemplateValues,
-} from './http-config';
-export {
-  HTTP_SERVICES_VARIABLE,
-  parseHttpServices,
-  placeholdersOf,
-  renderBody,
-  renderHeader,
-  renderPath,
-} from './http-config';
-export type { JsonPath, JsonPathSegment } from './json-path';
-export { extractJsonPath, parseJsonPath } from './json-path';
 export { keyNameFor, MAX_KEY_NAME_LENGTH, rotationTag, secretNameOf } from './key-name';
 export type { ApiKeyStrategyOptions } from './options';
 export type {
@@ -41,8 +24,25 @@ export type {
 } from './provider';
 export { PROVIDER_IDS } from './provider';
 export { buildProviders, PROVIDERS } from './provider-registry';
-export type { HttpManagement, HttpSettings } from './providers/http';
-export { createHttpProvider } from './providers/http';
+export type {
+  HttpAuthScheme,
+  HttpEndpoint,
+  HttpProviderConfig,
+  HttpServices,
+  TemplateValues,
+} from './providers/http/config';
+export {
+  HTTP_SERVICES_VARIABLE,
+  parseHttpServices,
+  placeholdersOf,
+  renderBody,
+  renderHeader,
+  renderPath,
+} from './providers/http/config';
+export type { JsonPath, JsonPathSegment } from './providers/http/json-path';
+export { extractJsonPath, parseJsonPath } from './providers/http/json-path';
+export type { HttpManagement, HttpSettings } from './providers/http/provider';
+export { createHttpProvider } from './providers/http/provider';
 export type { SendgridManagement, SendgridSettings } from './providers/sendgrid';
 export { createSendgridProvider, SENDGRID_BASE_URL } from './providers/sendgrid';
 export type { TwilioManagement, TwilioSettings } from './providers/twilio';

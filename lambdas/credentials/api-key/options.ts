@@ -1,8 +1,8 @@
 import { HandoverError } from '../../shared/errors';
 import { createHttpClient, type HttpClient } from './http-client';
-import { checkBaseUrl, type HttpServices, parseHttpServices } from './http-config';
 import type { ProviderDefinition, ProviderId } from './provider';
 import { buildProviders } from './provider-registry';
+import { checkBaseUrl, type HttpServices, parseHttpServices } from './providers/http/config';
 import { SENDGRID_BASE_URL } from './providers/sendgrid';
 import { TWILIO_BASE_URL } from './providers/twilio';
 

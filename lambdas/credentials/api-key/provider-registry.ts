@@ -1,5 +1,5 @@
 import type { ProviderDefinition, ProviderDeps, ProviderFactory, ProviderId } from './provider';
-import { createHttpProvider } from './providers/http';
+import { createHttpProvider } from './providers/http/provider';
 import { createSendgridProvider } from './providers/sendgrid';
 import { createTwilioProvider } from './providers/twilio';
 

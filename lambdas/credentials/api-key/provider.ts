@@ -1,9 +1,9 @@
 import type { HttpClient } from './http-client';
-import type { HttpServices } from './http-config';
+import type { HttpServices } from './providers/http/config';
 
 /**
  * Every provider Handover can rotate API keys at. `http` is the declarative generic provider: any
- * service with create / delete key endpoints, configured per service name (see `http-config.ts`).
+ * service with create / delete key endpoints, configured per service name (see `providers/http/config.ts`).
  */
 export const PROVIDER_IDS = ['sendgrid', 'twilio', 'http'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];

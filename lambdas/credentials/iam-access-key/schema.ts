@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { SecretFormatError } from '../../shared/errors';
-import { parseJsonObject } from '../shared/secret-json';
+import { parseJsonObject } from '../../shared/secret-json';
 
 /**
  * The fields of an access key secret and the spellings each is accepted under: camelCase (the

@@ -1,7 +1,6 @@
 import type { CredentialStrategy, StrategyContext } from '../../rotation/strategy';
 import { TargetError } from '../../shared/errors';
 import { redactError } from '../../shared/redaction';
-import { assertPartner } from '../shared/alternating';
 import {
   alternatingMembers,
   alternatingParse,
@@ -10,11 +9,13 @@ import {
   masterLogin,
   masterLoginForSessions,
   onMasterWriter,
-} from '../shared/alternating-master';
-import { at, awaitReplica, type Endpoint } from '../shared/rds';
-import { assertSameDatabase, countSessions, logsIn, proveLogin, readOnlyServer, who } from './common';
+} from '../database/alternating-master';
+import { assertPartner } from '../database/alternating-usernames';
+import { assertSameDatabase, who } from '../database/location';
+import { at, awaitReplica, type Endpoint } from '../database/rds';
 import { type Session, withSession } from './connection';
 import { type GrantSet, parseGrants, planGrantSync } from './grants';
+import { logsIn, proveLogin } from './login';
 import type { ResolvedOptions } from './options';
 import {
   assertClonable,
@@ -25,7 +26,9 @@ import {
   serializeMysqlSecret,
 } from './schema';
 import { assertAccountLock, assertUsernameFits, type ServerInfo } from './server';
+import { countSessions } from './sessions';
 import { type Account, account, literal, nativePasswordHash, type SqlMode } from './sql';
+import { readOnlyServer } from './standby';
 
 /**
  * Alternating users: a master user keeps two users, `<base>` and `<base>_clone`, at the same host

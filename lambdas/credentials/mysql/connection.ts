@@ -1,9 +1,9 @@
 import { createConnection } from 'mysql2/promise';
 import { TargetError } from '../../shared/errors';
 import { redactError } from '../../shared/redaction';
-import { connectionFailureMessage, usingSession } from '../shared/database-session';
-import type { RoundTripHook } from '../shared/round-trip';
-import type { TlsMode } from '../shared/tls';
+import type { RoundTripHook } from '../database/round-trip';
+import { connectionFailureMessage, usingSession } from '../database/session';
+import type { TlsMode } from '../database/tls';
 import { parseServerVersion, type ServerInfo } from './server';
 import { type Account, literal, parseSqlMode, type SqlMode, splitAccount } from './sql';
 import { isMysqlTlsError, type MysqlSslConfig, unverifiableHost } from './tls';

@@ -1,7 +1,7 @@
 import type { CredentialStrategy } from '../../rotation/strategy';
 import { SecretFormatError, TargetError } from '../../shared/errors';
-import { at, changeOnWriter } from '../shared/rds';
-import { readCurrent, readOnlyServer, who } from './common';
+import { readCurrent, who } from '../database/location';
+import { at, changeOnWriter } from '../database/rds';
 import { withSession } from './connection';
 import type { ResolvedOptions } from './options';
 import { ownPasswordMembers, setOwnPassword } from './own-password';
@@ -9,6 +9,7 @@ import { type MysqlSecret, parseMysqlSecret } from './schema';
 import { assertDualPassword } from './server';
 import type { SqlMode } from './sql';
 import { literal } from './sql';
+import { readOnlyServer } from './standby';
 
 /** `ALTER USER CURRENT_USER() IDENTIFIED BY '<new>' RETAIN CURRENT PASSWORD` (pure, for unit tests). */
 export function retainStatement(password: string, mode: SqlMode): string {

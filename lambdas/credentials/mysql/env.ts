@@ -1,5 +1,5 @@
 import { enumEnv, requireEnv } from '../../shared/env';
-import { DATABASE_ENV, databaseOptionsFromEnv } from '../shared/database-options';
+import { DATABASE_ENV, databaseOptionsFromEnv } from '../database/options';
 import { MYSQL_MODES, type MysqlStrategyOptions } from './options';
 
 /** Environment variables of the MySQL / MariaDB rotation Lambda (set only by the CDK constructs). */

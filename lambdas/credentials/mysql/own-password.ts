@@ -1,16 +1,18 @@
 import { generatePassword } from '../../rotation/password';
 import type { CredentialStrategy, PreviousReader, StrategyContext } from '../../rotation/strategy';
+import { who } from '../database/location';
 import {
   loginsAt,
   type OwnPasswordDialect,
   setOwnPassword as setOwnPasswordWith,
-} from '../shared/own-password';
-import { at } from '../shared/rds';
-import { proveLogin, readOnlyServer, who } from './common';
+} from '../database/own-password';
+import { at } from '../database/rds';
 import { isLoginRejected, Session } from './connection';
+import { proveLogin } from './login';
 import type { ResolvedOptions } from './options';
 import { type MysqlSecret, parseMysqlSecret, serializeMysqlSecret } from './schema';
 import { assertUsernameFits } from './server';
+import { readOnlyServer } from './standby';
 
 /** Changes the password of the session's own account to `pending.password`. */
 export type ChangeOwnPassword = (session: Session, pending: MysqlSecret) => Promise<void>;

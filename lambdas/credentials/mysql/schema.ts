@@ -1,15 +1,11 @@
 import * as z from 'zod/mini';
 import { SecretFormatError } from '../../shared/errors';
-import { CLONE_SUFFIX, cloneUsername } from '../shared/alternating';
-import {
-  DATABASE_SECRET_FIELDS,
-  databaseCredentialsSchema,
-  plainUsernameSchema,
-} from '../shared/database-schema';
-import { assertLocatable } from '../shared/rds/locator';
-import { parseSecretJson, serializeSecretJson, type WithRaw } from '../shared/secret-json';
+import { parseSecretJson, serializeSecretJson, type WithRaw } from '../../shared/secret-json';
+import { CLONE_SUFFIX, cloneUsername } from '../database/alternating-usernames';
+import { assertLocatable } from '../database/rds/locator';
+import { DATABASE_SECRET_FIELDS, databaseCredentialsSchema, plainUsernameSchema } from '../database/schema';
 
-export { baseUsername, CLONE_SUFFIX, cloneUsername, toggleUsername } from '../shared/alternating';
+export { baseUsername, CLONE_SUFFIX, cloneUsername, toggleUsername } from '../database/alternating-usernames';
 
 /**
  * The longest user name any supported server accepts (MariaDB: 80 characters). The server's own

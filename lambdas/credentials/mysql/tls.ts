@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { SslOptions } from 'mysql2/promise';
-import { type DatabaseTlsOptions, isTlsError, resolveTls, TLS_MODES, type TlsMode } from '../shared/tls';
+import { type DatabaseTlsOptions, isTlsError, resolveTls, TLS_MODES, type TlsMode } from '../database/tls';
 
 /** TLS settings of a MySQL / MariaDB strategy (the settings every database type shares). */
 export type MysqlTlsOptions = DatabaseTlsOptions;

@@ -2,7 +2,6 @@ import * as z from 'zod/mini';
 import type { CredentialStrategy, StrategyContext } from '../../rotation/strategy';
 import { TargetError } from '../../shared/errors';
 import { redactError } from '../../shared/redaction';
-import { assertPartner } from '../shared/alternating';
 import {
   alternatingMembers,
   alternatingParse,
@@ -11,18 +10,12 @@ import {
   masterLogin,
   masterLoginForSessions,
   onMasterWriter,
-} from '../shared/alternating-master';
-import { at, awaitReplica, type Endpoint } from '../shared/rds';
-import {
-  assertSameDatabase,
-  countSessions,
-  logsIn,
-  proveLogin,
-  standby,
-  who,
-  writeUnlessStandby,
-} from './common';
+} from '../database/alternating-master';
+import { assertPartner } from '../database/alternating-usernames';
+import { assertSameDatabase, who } from '../database/location';
+import { at, awaitReplica, type Endpoint } from '../database/rds';
 import { type Session, withSession } from './connection';
+import { logsIn, proveLogin } from './login';
 import type { ResolvedOptions } from './options';
 import {
   assertClonable,
@@ -34,7 +27,9 @@ import {
   serializePostgresSecret,
 } from './schema';
 import { scramSha256Verifier } from './scram';
+import { countSessions } from './sessions';
 import { quoteIdent, quoteLiteral } from './sql';
+import { standby, writeUnlessStandby } from './standby';
 
 /**
  * Alternating users: a master user keeps two login roles, `<base>` and `<base>_clone`, and each

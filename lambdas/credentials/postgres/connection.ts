@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { TargetError } from '../../shared/errors';
 import { redactError } from '../../shared/redaction';
-import { connectionFailureMessage, usingSession } from '../shared/database-session';
-import type { RoundTripHook } from '../shared/round-trip';
+import type { RoundTripHook } from '../database/round-trip';
+import { connectionFailureMessage, usingSession } from '../database/session';
 import { isTlsError, type PgSslConfig, type TlsMode } from './tls';
 
 /** What a strategy needs from a database client: `pg.Client` satisfies it. */
@@ -28,7 +28,7 @@ export interface PostgresConnectionConfig {
 /** Opens a connection, resolving once it is authenticated. */
 export type PostgresConnect = (config: PostgresConnectionConfig) => Promise<PostgresClient>;
 
-export type { RoundTripHook, RoundTripKind } from '../shared/round-trip';
+export type { RoundTripHook, RoundTripKind } from '../database/round-trip';
 
 /** The production {@link PostgresConnect}: a `pg.Client`. */
 export const connectWithPg: PostgresConnect = async (config) => {

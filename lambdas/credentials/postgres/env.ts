@@ -1,5 +1,5 @@
 import { enumEnv, requireEnv } from '../../shared/env';
-import { DATABASE_ENV, databaseOptionsFromEnv } from '../shared/database-options';
+import { DATABASE_ENV, databaseOptionsFromEnv } from '../database/options';
 import { POSTGRES_MODES, type PostgresStrategyOptions } from './options';
 
 /** Environment variables of the PostgreSQL rotation Lambda (set only by the CDK constructs). */

@@ -1,7 +1,7 @@
 import { HandoverError } from '../../shared/errors';
-import { checkDatabaseOptions, type DatabaseStrategyOptions } from '../shared/database-options';
-import { createDatabaseLocator, type DatabaseLocator } from '../shared/rds/locator';
-import { resolveTls } from '../shared/tls';
+import { checkDatabaseOptions, type DatabaseStrategyOptions } from '../database/options';
+import { createDatabaseLocator, type DatabaseLocator } from '../database/rds/locator';
+import { resolveTls } from '../database/tls';
 import type { ConnectionSettings, PostgresConnect } from './connection';
 import { connectWithPg } from './connection';
 import { type PostgresTlsOptions, pgSslConfig } from './tls';

@@ -1,16 +1,16 @@
 import * as z from 'zod/mini';
 import { SecretFormatError } from '../../shared/errors';
-import { CLONE_SUFFIX, cloneUsername } from '../shared/alternating';
+import { parseSecretJson, serializeSecretJson, type WithRaw } from '../../shared/secret-json';
+import { CLONE_SUFFIX, cloneUsername } from '../database/alternating-usernames';
+import { assertLocatable } from '../database/rds/locator';
 import {
   DATABASE_SECRET_FIELDS,
   databaseCredentialsSchema,
   nonEmpty,
   plainUsernameSchema,
-} from '../shared/database-schema';
-import { assertLocatable } from '../shared/rds/locator';
-import { parseSecretJson, serializeSecretJson, type WithRaw } from '../shared/secret-json';
+} from '../database/schema';
 
-export { baseUsername, CLONE_SUFFIX, cloneUsername, toggleUsername } from '../shared/alternating';
+export { baseUsername, CLONE_SUFFIX, cloneUsername, toggleUsername } from '../database/alternating-usernames';
 
 /** PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes. */
 export const MAX_IDENTIFIER_BYTES = 63;

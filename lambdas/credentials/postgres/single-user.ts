@@ -1,14 +1,17 @@
 import { generatePassword } from '../../rotation/password';
 import type { CredentialStrategy, StrategyContext } from '../../rotation/strategy';
 import { redactError } from '../../shared/redaction';
-import { loginsAt, type OwnPasswordDialect, setOwnPassword } from '../shared/own-password';
-import { at } from '../shared/rds';
-import { countSessions, proveLogin, readCurrent, who, writeUnlessStandby } from './common';
+import { readCurrent, who } from '../database/location';
+import { loginsAt, type OwnPasswordDialect, setOwnPassword } from '../database/own-password';
+import { at } from '../database/rds';
 import { isLoginRejected, Session, withSession } from './connection';
+import { proveLogin } from './login';
 import type { ResolvedOptions } from './options';
 import { type PostgresSecret, parsePostgresSecret, serializePostgresSecret } from './schema';
 import { scramSha256Verifier } from './scram';
+import { countSessions } from './sessions';
 import { quoteIdent, quoteLiteral } from './sql';
+import { writeUnlessStandby } from './standby';
 
 /**
  * Single user: the user changes its own password (`ALTER ROLE <self> PASSWORD`), so no other

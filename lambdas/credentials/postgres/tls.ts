@@ -1,8 +1,8 @@
 import { type ConnectionOptions, checkServerIdentity, type PeerCertificate } from 'node:tls';
-import { type DatabaseTlsOptions, resolveTls, TLS_MODES } from '../shared/tls';
+import { type DatabaseTlsOptions, resolveTls, TLS_MODES } from '../database/tls';
 
-export type { TlsMode } from '../shared/tls';
-export { isTlsError, RDS_CA_BUNDLE, TLS_MODES } from '../shared/tls';
+export type { TlsMode } from '../database/tls';
+export { isTlsError, RDS_CA_BUNDLE, TLS_MODES } from '../database/tls';
 
 /** TLS settings of a PostgreSQL strategy (the settings every database type shares). */
 export type PostgresTlsOptions = DatabaseTlsOptions;

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { SecretFormatError } from '../../shared/errors';
+import { parseSecretJson } from '../../shared/secret-json';
 import { KEY_ID_PATTERN, keyIdOf, SHARED_KEY_PATTERN, secretOf } from '../../verifier';
-import { parseSecretJson } from '../shared/secret-json';
 
 /**
  * The secret JSON of a shared key. Only `key` is required (so a first secret can be created by

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { ConsumerError } from '../../shared/errors';
+import { MIN_SIGNING_KEY_LENGTH, SIGNATURE_HEADER, signWebhook } from '../../webhooks/signature';
 import type { ConsumerResult, ConsumerUpdate, RolloutMode, WebhookConsumer } from '../contract';
-import { MIN_SIGNING_KEY_LENGTH, SIGNATURE_HEADER, signWebhook } from '../webhook-signature';
 import type { ConsumerAdapter } from './adapter';
 import type { SecretsManagerPort } from './ssm-parameter';
 import {
@@ -191,7 +191,7 @@ function networkProblem(error: unknown, timeoutMs: number): string {
 /**
  * The adapter for webhook consumers: POSTs a JSON payload (never the secret value) signed with the
  * HMAC key read from `signingSecretArn` (header `Handover-Signature: t=<unix>,v1=<hex>`, see
- * `webhook-signature.ts`; each attempt has its own `deliveryId` and is signed afresh, so no two
+ * `lambdas/webhooks/signature.ts`; each attempt has its own `deliveryId` and is signed afresh, so no two
  * attempts share a signature and replay protection never rejects a retry) with `Idempotency-Key:
  * <rolloutId>:<consumer>:<phase>`. `update` sends `phase: "update"`, `verify` sends `phase:
  * "verify"`: the receiver answers 2xx once it has moved to (update) and can use (verify) the new

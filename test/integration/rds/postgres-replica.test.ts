@@ -1,8 +1,8 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRdsDiscovery } from '../../../lambdas/credentials/database/rds';
 import { createPostgresStrategy } from '../../../lambdas/credentials/postgres';
 import { quoteIdent, quoteLiteral } from '../../../lambdas/credentials/postgres/sql';
-import { createRdsDiscovery } from '../../../lambdas/credentials/shared/rds';
 import { noPrevious, type StrategyContext } from '../../../lambdas/rotation/strategy';
 import { TargetError } from '../../../lambdas/shared/errors';
 import { startPostgres, type TestPostgres } from '../../../local/postgres';

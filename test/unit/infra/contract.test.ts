@@ -13,13 +13,13 @@ import {
 import { IAM_ACTIVE_PREVIOUS_KEY } from '../../../infra/constructs/rotation-types';
 import { API_KEY_ENV } from '../../../lambdas/credentials/api-key/env';
 import { PROVIDER_IDS } from '../../../lambdas/credentials/api-key/provider';
+import { TLS_MODES } from '../../../lambdas/credentials/database/tls';
 import { IAM_ACCESS_KEY_ENV } from '../../../lambdas/credentials/iam-access-key/env';
 import { ACTIVE_PREVIOUS_KEY_POLICIES } from '../../../lambdas/credentials/iam-access-key/options';
 import { MYSQL_ENV } from '../../../lambdas/credentials/mysql/env';
 import { MYSQL_MODES } from '../../../lambdas/credentials/mysql/options';
 import { POSTGRES_ENV } from '../../../lambdas/credentials/postgres/env';
 import { POSTGRES_MODES } from '../../../lambdas/credentials/postgres/options';
-import { TLS_MODES } from '../../../lambdas/credentials/shared/tls';
 import { SHARED_KEY_ENV } from '../../../lambdas/credentials/shared-key/env';
 import { CREDENTIAL_TYPES } from '../../../lambdas/rotation/constants';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../../lambdas/shared/observability';

@@ -5,7 +5,7 @@ import {
   createWebhookVerifier,
   SIGNATURE_HEADER,
   type SignatureRejection,
-} from '../../../../lambdas/rollout/webhook-signature';
+} from '../../../../lambdas/webhooks/signature';
 
 /** One request the receiver got, verified or not. */
 export interface ReceivedWebhook {

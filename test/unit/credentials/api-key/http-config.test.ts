@@ -4,7 +4,7 @@ import {
   renderBody,
   renderHeader,
   renderPath,
-} from '../../../../lambdas/credentials/api-key/http-config';
+} from '../../../../lambdas/credentials/api-key/providers/http/config';
 import { ConfigurationError } from '../../../../lambdas/shared/errors';
 import { FakeKeyService } from '../../../support/providers';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../../../lambdas/credentials/api-key/http-client';
-import { parseHttpServices } from '../../../../lambdas/credentials/api-key/http-config';
 import { keyNameFor, rotationTag, secretNameOf } from '../../../../lambdas/credentials/api-key/key-name';
 import { buildProviders } from '../../../../lambdas/credentials/api-key/provider-registry';
+import { parseHttpServices } from '../../../../lambdas/credentials/api-key/providers/http/config';
 import { parseApiKeySecret, serializeApiKeySecret } from '../../../../lambdas/credentials/api-key/schema';
 import { SecretFormatError } from '../../../../lambdas/shared/errors';
 import { FakeKeyService } from '../../../support/providers';

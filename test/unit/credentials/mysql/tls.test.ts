@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { RDS_CA_BUNDLE } from '../../../../lambdas/credentials/database/tls';
 import { isMysqlTlsError, mysqlSslConfig, unverifiableHost } from '../../../../lambdas/credentials/mysql/tls';
-import { RDS_CA_BUNDLE } from '../../../../lambdas/credentials/shared/tls';
 import { mysqlError } from './fakes';
 
 describe('Function: mysqlSslConfig', () => {

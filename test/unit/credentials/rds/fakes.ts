@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createRdsDiscovery, type RdsDiscovery } from '../../../../lambdas/credentials/shared/rds';
+import { createRdsDiscovery, type RdsDiscovery } from '../../../../lambdas/credentials/database/rds';
 import type { StrategyLogger } from '../../../../lambdas/rotation/strategy';
 
 const ACCOUNT = '123456789012';

@@ -7,7 +7,7 @@ import {
   type Endpoint,
   RDS_MASTER_SECRET_TAGS,
   ReadReplicaError,
-} from '../../../../lambdas/credentials/shared/rds';
+} from '../../../../lambdas/credentials/database/rds';
 import { SecretFormatError, TargetError } from '../../../../lambdas/shared/errors';
 import { clusterArn, type FakeAws, fakeAws, instanceArn, recordingLogger, rejectionOf } from './fakes';
 

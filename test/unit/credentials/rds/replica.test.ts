@@ -1,12 +1,12 @@
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ReadReplicaError } from '../../../../lambdas/credentials/database/rds';
 import { createMysqlStrategy } from '../../../../lambdas/credentials/mysql';
-import { AURORA_WRITER_SQL } from '../../../../lambdas/credentials/mysql/common';
 import { HELLO_SQL, type MysqlConnect } from '../../../../lambdas/credentials/mysql/connection';
+import { AURORA_WRITER_SQL } from '../../../../lambdas/credentials/mysql/standby';
 import { createPostgresStrategy } from '../../../../lambdas/credentials/postgres';
 import type { PostgresConnect } from '../../../../lambdas/credentials/postgres/connection';
 import { scramSha256Keys } from '../../../../lambdas/credentials/postgres/scram';
-import { ReadReplicaError } from '../../../../lambdas/credentials/shared/rds';
 import { noPrevious } from '../../../../lambdas/rotation/strategy';
 import { TargetError } from '../../../../lambdas/shared/errors';
 import { accessDenied, fakeContext } from '../mysql/fakes';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { assertSameDatabase } from '../../../../lambdas/credentials/database/location';
 import { parseMysqlSecret, serializeMysqlSecret } from '../../../../lambdas/credentials/mysql/schema';
 import {
   parsePostgresSecret,
   serializePostgresSecret,
 } from '../../../../lambdas/credentials/postgres/schema';
-import { assertSameDatabase } from '../../../../lambdas/credentials/shared/database-common';
 import { SecretFormatError } from '../../../../lambdas/shared/errors';
 
 const PASSWORD = 'S3cret-Passw0rd_that.must~never.leak';

@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConsumerAdapters } from '../../../../lambdas/rollout/consumers';
 import { CONSUMER_KINDS } from '../../../../lambdas/rollout/contract';
-import { parseSignatureHeader } from '../../../../lambdas/rollout/webhook-signature';
+import { parseSignatureHeader } from '../../../../lambdas/webhooks/signature';
 import { captureProcessOutput, recordSecretMaterial } from '../../../support/log-scan';
 import { anUpdate, fakeClock } from './helpers';
 

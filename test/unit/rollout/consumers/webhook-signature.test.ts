@@ -6,7 +6,7 @@ import {
   parseSignatureHeader,
   signWebhook,
   verifyWebhookSignature,
-} from '../../../../lambdas/rollout/webhook-signature';
+} from '../../../../lambdas/webhooks/signature';
 import { captureProcessOutput, recordSecretMaterial } from '../../../support/log-scan';
 
 captureProcessOutput();

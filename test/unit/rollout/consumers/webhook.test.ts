@@ -8,8 +8,8 @@ import {
   type WebhookPayload,
 } from '../../../../lambdas/rollout/consumers';
 import type { WebhookConsumer } from '../../../../lambdas/rollout/contract';
-import { verifyWebhookSignature } from '../../../../lambdas/rollout/webhook-signature';
 import { ConsumerError } from '../../../../lambdas/shared/errors';
+import { verifyWebhookSignature } from '../../../../lambdas/webhooks/signature';
 import { captureProcessOutput, recordSecretMaterial } from '../../../support/log-scan';
 import {
   anUpdate,

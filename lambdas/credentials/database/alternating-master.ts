@@ -1,8 +1,8 @@
 import { generatePassword } from '../../rotation/password';
 import type { CredentialStrategy, StrategyContext } from '../../rotation/strategy';
 import { SecretFormatError, TargetError } from '../../shared/errors';
-import { assertPartner, baseUsername, cloneUsername, toggleUsername } from './alternating';
-import { readCurrent } from './database-common';
+import { assertPartner, baseUsername, cloneUsername, toggleUsername } from './alternating-usernames';
+import { readCurrent } from './location';
 import {
   changeOnWriter,
   type DatabaseLocator,

@@ -1,6 +1,16 @@
 import * as z from 'zod/mini';
-import { SecretFormatError } from '../../../shared/errors';
-import type { HttpClient, ProviderRequest } from '../http-client';
+import { SecretFormatError } from '../../../../shared/errors';
+import type { HttpClient, ProviderRequest } from '../../http-client';
+import type { ApiKeyProvider, KeySummary, ProviderDefinition } from '../../provider';
+import {
+  basicAuth,
+  joinUrl,
+  keyLabel,
+  managementLabel,
+  parseManagementSecret,
+  unexpectedResponse,
+} from '../../provider-support';
+import { validateFields } from '../../schema';
 import {
   type HttpAuthScheme,
   type HttpEndpoint,
@@ -10,18 +20,8 @@ import {
   renderHeader,
   renderPath,
   type TemplateValues,
-} from '../http-config';
-import { extractJsonPath } from '../json-path';
-import type { ApiKeyProvider, KeySummary, ProviderDefinition } from '../provider';
-import {
-  basicAuth,
-  joinUrl,
-  keyLabel,
-  managementLabel,
-  parseManagementSecret,
-  unexpectedResponse,
-} from '../provider-support';
-import { validateFields } from '../schema';
+} from './config';
+import { extractJsonPath } from './json-path';
 
 const paramValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())], {
   error: 'expected a string, number, boolean or array of strings',

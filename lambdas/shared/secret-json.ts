@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini';
-import { SecretFormatError } from '../../shared/errors';
+import { SecretFormatError } from './errors';
 
 /** A parsed secret value and the JSON object it came from. */
 export type WithRaw<T> = T & {

@@ -1,7 +1,6 @@
 import type { PreviousReader, StrategyContext } from '../../rotation/strategy';
 import { CredentialTestError, SecretFormatError } from '../../shared/errors';
-import { assertSameDatabase, type DatabaseLocation, who } from './database-common';
-import { type ClosableSession, logsInWith } from './database-session';
+import { assertSameDatabase, type DatabaseLocation, who } from './location';
 import {
   at,
   awaitReplica,
@@ -11,6 +10,7 @@ import {
   type Endpoint,
   type ReadOnlyServer,
 } from './rds';
+import { type ClosableSession, logsInWith } from './session';
 
 /** The fields of a database secret the own-password steps read. */
 export interface OwnPasswordSecret extends DatabaseLocation {

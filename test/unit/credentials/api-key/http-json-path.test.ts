@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { extractJsonPath, parseJsonPath } from '../../../../lambdas/credentials/api-key/json-path';
+import {
+  extractJsonPath,
+  parseJsonPath,
+} from '../../../../lambdas/credentials/api-key/providers/http/json-path';
 
 describe('parseJsonPath', () => {
   it.each([

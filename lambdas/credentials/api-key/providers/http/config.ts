@@ -1,5 +1,5 @@
-import { ConfigurationError } from '../../shared/errors';
-import type { HttpMethod } from './http-client';
+import { ConfigurationError } from '../../../../shared/errors';
+import type { HttpMethod } from '../../http-client';
 import { type JsonPath, parseJsonPath } from './json-path';
 
 /** The environment variable (and option) that holds the generic HTTP services' configuration. */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROLLOUT_TAG } from '../../../lambdas/rollout/contract';
 import type { RotationProgress } from '../../../lambdas/rollout/plan';
-import { checkRotation, rotationToken, startRotation } from '../../../lambdas/rollout/rotation';
+import { checkRotation, rotationToken, startRotation } from '../../../lambdas/rollout/rotate-secret';
 import { EXECUTION_ARN, NOW, plan, type RolloutTestWorld, rolloutWorld } from './fakes';
 
 const V1 = 'v1-00000000-0000-0000-0000-000000000001';
