@@ -1,5 +1,6 @@
 import type { StrategyLogger } from '../../../rotation/strategy';
 import { SecretFormatError, TargetError } from '../../../shared/errors';
+import { isHostOrAddress } from '../schema';
 import type { DbClusterInfo, DbInstanceInfo, Endpoint, RdsDiscovery } from './discovery';
 
 /** The database families Handover rotates, and the RDS `Engine` values of each. */
@@ -334,6 +335,16 @@ export function createDatabaseLocator(options: DatabaseLocatorOptions): Database
       `RDS ${subject.kind} "${subject.id}" has no endpoint yet (status: ${status ?? 'unknown'}): retry when it is available`,
     );
 
+  /** Refuses an endpoint whose host is no host name or IP address: nothing connects there. */
+  const checkEndpoint = (subject: Subject, endpoint: Endpoint | undefined): void => {
+    if (endpoint !== undefined && !isHostOrAddress(endpoint.host)) {
+      throw new TargetError(
+        `RDS ${subject.kind} "${subject.id}" reports endpoint host ${JSON.stringify(endpoint.host)}, which is not ` +
+          'a host name or IP address: refusing to connect there',
+      );
+    }
+  };
+
   const instance = async (subject: Subject): Promise<DbInstanceInfo> => {
     const found = await requireDiscovery(subject).describeInstance(subject.id);
     if (found === undefined) {
@@ -343,6 +354,7 @@ export function createDatabaseLocator(options: DatabaseLocatorOptions): Database
       );
     }
     checkEngine(subject, found.engine);
+    checkEndpoint(subject, found.endpoint);
     return found;
   };
 
@@ -355,6 +367,7 @@ export function createDatabaseLocator(options: DatabaseLocatorOptions): Database
       );
     }
     checkEngine(subject, found.engine);
+    checkEndpoint(subject, found.endpoint);
     return found;
   };
 
