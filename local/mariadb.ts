@@ -72,7 +72,8 @@ export interface MariaDbOptions {
   readonly generalLog?: boolean;
   /**
    * Directories searched for `mariadbd` and `mariadb-install-db`.
-   * @default - the PATH, then /usr/sbin, /usr/bin, /usr/local/sbin, /usr/local/bin, /usr/local/mysql/bin
+   * @default - the PATH, then /usr/sbin, /usr/bin, /usr/local/sbin, /usr/local/bin, /usr/local/mysql/bin,
+   *   /opt/homebrew/bin, /opt/homebrew/sbin
    */
   readonly searchPath?: readonly string[];
   /**
@@ -82,7 +83,16 @@ export interface MariaDbOptions {
   readonly serverArgs?: readonly string[];
 }
 
-const SEARCH_PATH = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin', '/usr/local/mysql/bin'];
+/** Where MariaDB installs its binaries (Debian, /usr/local, Homebrew on Apple silicon); `scripts/setup-test-deps.sh` looks in the same places. */
+const SEARCH_PATH = [
+  '/usr/sbin',
+  '/usr/bin',
+  '/usr/local/sbin',
+  '/usr/local/bin',
+  '/usr/local/mysql/bin',
+  '/opt/homebrew/bin',
+  '/opt/homebrew/sbin',
+];
 
 function findBinary(names: readonly string[], dirs: readonly string[]): string | undefined {
   for (const name of names) {
@@ -138,8 +148,9 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<TestMa
   if (server === undefined || install === undefined) {
     throw new Error(
       `MariaDB server binaries not found (${server === undefined ? 'mariadbd' : 'mariadb-install-db'} is not in ` +
-        `${dirs.join(':')}). Install them: apt-get install -y --no-install-recommends mariadb-server ` +
-        'mariadb-client. The MySQL/MariaDB tests need a real server and are never skipped.',
+        `${dirs.join(':')}). Install them: sh scripts/setup-test-deps.sh (what \`npm test\` runs first), or ` +
+        'apt-get install -y --no-install-recommends mariadb-server mariadb-client. The MySQL/MariaDB tests ' +
+        'need a real server and are never skipped.',
     );
   }
   // Only a lost race for the port is worth another attempt.
