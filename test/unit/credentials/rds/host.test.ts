@@ -7,8 +7,8 @@ import {
   parsePostgresCredentials,
   parsePostgresSecret,
 } from '../../../../lambdas/credentials/postgres/schema';
-import { SecretFormatError, TargetError } from '../../../../lambdas/shared/errors';
-import { type FakeAws, fakeAws, recordingLogger, rejectionOf } from './fakes';
+import { TargetError } from '../../../../lambdas/shared/errors';
+import { type FakeAws, fakeAws, formatError, recordingLogger, rejectionOf } from './fakes';
 
 const PASSWORD = 'Hunter2-Passw0rd-that-never-leaks';
 
@@ -81,16 +81,6 @@ function secretJson(engine: string, host: string): string {
 
 function masterJson(host: string): string {
   return JSON.stringify({ host, username: 'master', password: PASSWORD });
-}
-
-function formatError(fn: () => unknown): SecretFormatError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof SecretFormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a SecretFormatError');
 }
 
 describe('Function: isHostOrAddress', () => {
