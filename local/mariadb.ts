@@ -148,9 +148,8 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<TestMa
   if (server === undefined || install === undefined) {
     throw new Error(
       `MariaDB server binaries not found (${server === undefined ? 'mariadbd' : 'mariadb-install-db'} is not in ` +
-        `${dirs.join(':')}). Install them: sh scripts/setup-test-deps.sh (what \`npm test\` runs first), or ` +
-        'apt-get install -y --no-install-recommends mariadb-server mariadb-client. The MySQL/MariaDB tests ' +
-        'need a real server and are never skipped.',
+        `${dirs.join(':')}). Install them: apt-get install -y --no-install-recommends mariadb-server ` +
+        'mariadb-client. The MySQL/MariaDB tests need a real server and are never skipped.',
     );
   }
   // Only a lost race for the port is worth another attempt.
