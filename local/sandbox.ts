@@ -155,7 +155,7 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
       webhook.requests++;
       const body = Buffer.concat(chunks);
       const verdict = verifyWebhookSignature({
-        header: request.headers['handover-signature'] as string | undefined,
+        headers: request.headers,
         body,
         keys: [WEBHOOK_SIGNING_KEY],
       });

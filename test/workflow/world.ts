@@ -120,7 +120,7 @@ export async function startRolloutWorld() {
     request.on('end', () => {
       const body = Buffer.concat(chunks);
       const verdict = verifyWebhookSignature({
-        header: request.headers['handover-signature'] as string | undefined,
+        headers: request.headers,
         body,
         keys: [WEBHOOK_SIGNING_KEY],
       });

@@ -134,9 +134,11 @@ describe('RDS: a PostgreSQL secret on a read replica (a real streaming replica)'
 
   it("rotates an alternating-users secret on the cluster's reader: the master is sent to the writer endpoint", async () => {
     const role = await createRole();
-    // A master secret with only credentials and no RDS tags: it first connects where the app secret
-    // points (the reader), finds it in recovery, and moves to the cluster's writer.
+    // A master secret with no RDS tags that points at the reader too: it first connects there,
+    // finds it in recovery, and moves to the writer of the app secret's cluster.
     const master = await aws.createSecret({
+      host: 'localhost',
+      port: replica.port,
       username: primary.superuser.username,
       password: primary.superuser.password,
     });

@@ -71,8 +71,12 @@ async function buildWorld(database: TestMariaDb) {
   await database.query('CREATE DATABASE app');
   await database.query('CREATE TABLE app.orders (id int)');
   const connection = { engine: 'mariadb', host: 'localhost', port: database.port, dbname: 'app' };
-  // An RDS-managed master secret holds only username and password.
-  const masterArn = await side.createSecret('master', JSON.stringify(masterUser));
+  // The master secret says where the master connects (it never goes where only the rotated secret
+  // points; RDS-managed master secrets, tagged with their instance, are in test/integration/rds).
+  const masterArn = await side.createSecret(
+    'master',
+    JSON.stringify({ host: 'localhost', port: database.port, ...masterUser }),
+  );
   let users = 0;
 
   const world = {
