@@ -1,5 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
-import { EMULATOR_ONLY_GLOB, everyServiceOnEmulator, resolveTargets } from './test/support/aws-targets';
+import { EMULATOR_ONLY_GLOB, everyServiceOnEmulator, resolveTargets } from './test/support/aws-targets.ts';
 
 // The emulator-only group runs only when every AWS service is on the emulator: with an endpoint
 // given (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, HANDOVER_TEST_TARGET=aws) it is left out,
