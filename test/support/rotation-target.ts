@@ -1,10 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  AddPermissionCommand,
-  CreateFunctionCommand,
-  GetFunctionConfigurationCommand,
-  LambdaClient,
-} from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   DescribeSecretCommand,
   RotateSecretCommand,
@@ -19,6 +14,7 @@ import {
   type RotationOutcome,
   type StepInvocation,
 } from '../../local/emulator';
+import { createNoOpFunction } from './lambda-functions';
 
 /** How a test asks for a rotation. */
 export interface RotateOptions {
@@ -48,18 +44,6 @@ export interface RotationTarget {
 
 /** How long the harness waits for another endpoint to run the steps itself. */
 export const ROTATION_WAIT_VARIABLE = 'HANDOVER_TEST_ROTATION_WAIT_MS';
-/** The execution role of the no-op rotation functions the harness creates on another endpoint. */
-export const LAMBDA_ROLE_VARIABLE = 'HANDOVER_TEST_LAMBDA_ROLE_ARN';
-
-/**
- * A zip holding `index.js`: `exports.handler = async () => undefined;` (made with `zip -X`). The
- * functions the harness registers on another endpoint run it: Secrets Manager may invoke them, they
- * change nothing, and the harness runs the real handler in-process.
- */
-const NO_OP_ZIP = Buffer.from(
-  'UEsDBAoAAAAAAAAAIVyjjbGSKQAAACkAAAAIAAAAaW5kZXguanNleHBvcnRzLmhhbmRsZXIgPSBhc3luYyAoKSA9PiB1bmRlZmluZWQ7ClBLAQIeAwoAAAAAAAAAIVyjjbGSKQAAACkAAAAIAAAAAAAAAAEAAACkgQAAAABpbmRleC5qc1BLBQYAAAAAAQABADYAAABPAAAAAAA=',
-  'base64',
-);
 
 /** The service's retries of a failing step, as the emulator is configured for tests: 2 retries, no delay. */
 const STEP_RETRY = { retries: 2, retryDelayMs: 0 } as const;
@@ -136,22 +120,13 @@ export function harnessRotationTarget(deps: {
       );
     }
     const functionName = `handover-test-${name}`;
-    const role =
-      process.env[LAMBDA_ROLE_VARIABLE] ??
-      `arn:aws:iam::${await deps.accountId()}:role/handover-test-rotation`;
     let arn: string | undefined;
     try {
-      const created = await deps.lambda.send(
-        new CreateFunctionCommand({
-          FunctionName: functionName,
-          Role: role,
-          Runtime: 'nodejs20.x',
-          Handler: 'index.handler',
-          Code: { ZipFile: NO_OP_ZIP },
-          Description: 'Handover integration tests: a no-op rotation function; the tests run the steps',
-        }),
-      );
-      arn = created.FunctionArn;
+      arn = await createNoOpFunction(deps.lambda, {
+        functionName,
+        accountId: await deps.accountId(),
+        description: 'Handover integration tests: a no-op rotation function; the tests run the steps',
+      });
     } catch (error) {
       if (errorName(error) !== 'ResourceConflictException') throw error;
     }
