@@ -207,10 +207,12 @@ export class Authenticator {
     );
   }
 
-  /** The access key id a request claims to be signed with, if it carries a SigV4 header (no check). */
-  static accessKeyIdOf(request: HttpRequest): string | undefined {
+  /** The access key id and region a request claims in its SigV4 credential scope (nothing checked). */
+  static scopeOf(request: HttpRequest): { accessKeyId: string; region: string } | undefined {
     const parsed = parseAuthorization(request.headers);
-    return parsed !== undefined && 'accessKeyId' in parsed ? parsed.accessKeyId : undefined;
+    return parsed !== undefined && 'accessKeyId' in parsed
+      ? { accessKeyId: parsed.accessKeyId, region: parsed.region }
+      : undefined;
   }
 
   /**

@@ -293,14 +293,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       malformed = error;
     }
     const userAgent = request.headers['user-agent'];
-    const accessKeyId = Authenticator.accessKeyIdOf(request);
+    const scope = Authenticator.scopeOf(request);
     const record: OpenCallRecord = calls.open({
       service: handler.service,
       operation: call?.operation ?? 'Unknown',
       ...(call?.resourceId !== undefined && { secretId: call.resourceId }),
       time: new Date(),
       requestId,
-      ...(accessKeyId !== undefined && { accessKeyId }),
+      ...(scope !== undefined && { accessKeyId: scope.accessKeyId, region: scope.region }),
       sourceIp,
       ...(userAgent !== undefined && { userAgent }),
       requestParameters: call === undefined ? {} : redactParameters(call.input),
