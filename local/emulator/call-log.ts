@@ -40,26 +40,29 @@ export interface CallRecord {
 export const HIDDEN = 'HIDDEN_DUE_TO_SECURITY_REASONS';
 
 /**
- * Input members that can carry secret material in the emulated APIs: secret values, rotation and
- * task tokens, parameter values, environment variables, messages, event details, task output,
- * function code, passwords and key secrets.
+ * Input members that can carry secret material in the emulated APIs, compared without case (Step
+ * Functions spells its members `taskToken`, `output`, `cause`): secret values, rotation and task
+ * tokens, parameter values, environment variables, messages, event details, task output and
+ * failure causes, function code, passwords and key secrets.
  */
-const SENSITIVE_MEMBERS: ReadonlySet<string> = new Set([
-  'SecretString',
-  'SecretBinary',
-  'RotationToken',
-  'TaskToken',
-  'Output',
-  'Cause',
-  'Value',
-  'Variables',
-  'Message',
-  'Detail',
-  'ZipFile',
-  'Password',
-  'MasterUserPassword',
-  'SecretAccessKey',
-]);
+const SENSITIVE_MEMBERS: ReadonlySet<string> = new Set(
+  [
+    'SecretString',
+    'SecretBinary',
+    'RotationToken',
+    'TaskToken',
+    'Output',
+    'Cause',
+    'Value',
+    'Variables',
+    'Message',
+    'Detail',
+    'ZipFile',
+    'Password',
+    'MasterUserPassword',
+    'SecretAccessKey',
+  ].map((name) => name.toLowerCase()),
+);
 
 function redact(value: unknown): unknown {
   if (value instanceof Uint8Array) return HIDDEN;
@@ -67,7 +70,7 @@ function redact(value: unknown): unknown {
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
     for (const [key, member] of Object.entries(value)) {
-      out[key] = SENSITIVE_MEMBERS.has(key) ? HIDDEN : redact(member);
+      out[key] = SENSITIVE_MEMBERS.has(key.toLowerCase()) ? HIDDEN : redact(member);
     }
     return out;
   }

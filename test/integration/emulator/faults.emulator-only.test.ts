@@ -7,6 +7,7 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CallRecord, type Emulator, type EmulatorLogEntry, HIDDEN } from '../../../local/emulator';
 import type { AwsWorld } from '../../support/aws';
@@ -23,7 +24,7 @@ let emulator: Emulator;
 let client: SecretsManagerClient;
 
 beforeAll(async () => {
-  aws = await startTestAws(['secretsmanager', 'iam'], { log: (entry) => logged.push(entry) });
+  aws = await startTestAws(['secretsmanager', 'iam', 'ssm'], { log: (entry) => logged.push(entry) });
   emulator = aws.requireEmulator();
   client = secretsManagerClient();
 });
@@ -227,6 +228,20 @@ describe('Emulator: fault injection and call log', () => {
     expect(rejected?.caller).toBeUndefined();
     expect(JSON.stringify(emulator.calls)).not.toContain(value);
     expect(JSON.stringify(emulator.calls)).not.toContain(key.secretAccessKey);
+  });
+
+  it('records SSM calls with the parameter name, and its value hidden', async () => {
+    const ssm = new SSMClient({ maxAttempts: 1 });
+    const name = `/test/${uniqueName('call-log')}`;
+    const value = `ssm-never-logged-${crypto.randomUUID()}`;
+    emulator.resetCalls();
+
+    await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString' }));
+    ssm.destroy();
+
+    expect(callsOf(emulator.calls)).toEqual([{ service: 'ssm', operation: 'PutParameter', secretId: name }]);
+    expect(emulator.calls[0]?.requestParameters).toMatchObject({ Name: name, Value: HIDDEN });
+    expect(JSON.stringify(emulator.calls)).not.toContain(value);
   });
 
   it('records calls that a fault failed', async () => {

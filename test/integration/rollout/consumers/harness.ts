@@ -7,12 +7,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import {
-  GetParameterCommand,
-  type GetParameterCommandOutput,
-  GetParameterHistoryCommand,
-  SSMClient,
-} from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { type ConsumerAdapterOptions, createConsumerAdapters } from '../../../../lambdas/rollout/consumers';
 import type { ConsumerUpdate } from '../../../../lambdas/rollout/contract';
 import { createLogger } from '../../../../lambdas/shared/observability';
@@ -20,6 +15,7 @@ import type { EmulatorOptions } from '../../../../local/emulator';
 import { startAws } from '../../../support/aws';
 import { createNoOpFunction, RUN_ID } from '../../../support/lambda-functions';
 import { recordSecretMaterial } from '../../../support/log-scan';
+import { readParameter } from '../../../support/ssm-parameters';
 
 /** Fast polling and backoff, so the bounded waits stay short in tests. */
 export const FAST: ConsumerAdapterOptions = {
@@ -78,31 +74,8 @@ export async function startConsumerWorld(options: EmulatorOptions = {}) {
     async functionConfiguration(functionName: string) {
       return clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
     },
-    /**
-     * The parameter's latest version through the public API (decrypted, with its KMS key and the
-     * labels on that version); `undefined` when there is no such parameter.
-     */
-    async parameter(name: string) {
-      let latest: GetParameterCommandOutput;
-      try {
-        latest = await clients.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-      } catch (error) {
-        if (error instanceof Error && error.name === 'ParameterNotFound') return undefined;
-        throw error;
-      }
-      const history = await clients.ssm.send(
-        new GetParameterHistoryCommand({ Name: name, WithDecryption: false }),
-      );
-      const version = latest.Parameter?.Version;
-      const entry = history.Parameters?.find((item) => item.Version === version);
-      return {
-        type: latest.Parameter?.Type,
-        value: latest.Parameter?.Value,
-        version,
-        keyId: entry?.KeyId,
-        labels: entry?.Labels ?? [],
-      };
-    },
+    /** The parameter's latest version through the public API; `undefined` when there is none. */
+    parameter: (name: string) => readParameter(clients.ssm, name),
     /**
      * Creates a secret with two versions and returns the ARN and both version ids; both values are
      * recorded for the log scan.
