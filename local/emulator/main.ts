@@ -33,7 +33,8 @@ function fail(message: string): never {
 function integer(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) fail(`--${name} must be a non-negative integer, got '${value}'`);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    fail(`--${name} must be a non-negative integer, got '${value}'`);
   return parsed;
 }
 
@@ -67,7 +68,8 @@ async function main(): Promise<void> {
       secretAccessKey !== undefined && { credentials: { accessKeyId, secretAccessKey } }),
     iam: { propagationDelayMs: integer('iam-propagation-delay-ms', values['iam-propagation-delay-ms'], 0) },
     ...(values.log === true && {
-      log: ({ service, operation }) => process.stdout.write(`${new Date().toISOString()} ${service} ${operation}\n`),
+      log: ({ service, operation }) =>
+        process.stdout.write(`${new Date().toISOString()} ${service} ${operation}\n`),
     }),
   });
   process.stdout.write(`AWS API emulator listening on ${emulator.endpoint}\n`);
