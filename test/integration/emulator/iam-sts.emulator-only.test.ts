@@ -1,6 +1,5 @@
 import {
   CreateAccessKeyCommand,
-  CreateUserCommand,
   GetUserCommand,
   IAMClient,
   ListAccessKeysCommand,
@@ -9,8 +8,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../../local/emulator';
 import type { AwsWorld } from '../../support/aws';
-import { recordSecretMaterial } from '../../support/log-scan';
-import { errorOf, startTestAws, uniqueName } from './harness';
+import { errorOf, iamFixtures, type Key, startTestAws } from './harness';
 
 /**
  * EMULATOR ONLY: what only the emulator offers: IAM's propagation delay made on purpose, the call
@@ -21,18 +19,13 @@ let aws: AwsWorld;
 let emulator: Emulator;
 let iam: IAMClient;
 
-interface Key {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-}
-
 const base = () => ({ maxAttempts: 1 });
-const stsWith = (key: Key) => new STSClient({ ...base(), credentials: key });
 
 beforeAll(async () => {
   aws = await startTestAws(['iam', 'sts']);
   emulator = aws.requireEmulator();
   iam = new IAMClient(base());
+  fixtures = iamFixtures(iam);
 });
 
 afterEach(() => {
@@ -45,30 +38,10 @@ afterAll(async () => {
   await aws.close();
 });
 
-async function newUser(): Promise<string> {
-  const name = uniqueName('user').replaceAll('/', '-');
-  await iam.send(new CreateUserCommand({ UserName: name }));
-  return name;
-}
-
-async function newKey(userName: string): Promise<Key> {
-  const out = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
-  const key = {
-    accessKeyId: out.AccessKey?.AccessKeyId ?? '',
-    secretAccessKey: out.AccessKey?.SecretAccessKey ?? '',
-  };
-  recordSecretMaterial(key.secretAccessKey, key.accessKeyId);
-  return key;
-}
-
-async function callerArn(key: Key): Promise<string | undefined> {
-  const client = stsWith(key);
-  try {
-    return (await client.send(new GetCallerIdentityCommand({}))).Arn;
-  } finally {
-    client.destroy();
-  }
-}
+let fixtures: ReturnType<typeof iamFixtures>;
+const newUser = (path?: string) => fixtures.newUser(path);
+const newKey = (userName: string) => fixtures.newKey(userName);
+const callerArn = (key: Key) => fixtures.callerArn(key);
 
 describe('Emulator: IAM propagation and the bootstrap credentials', () => {
   it('answers GetCallerIdentity signed with the bootstrap credentials as the account root', async () => {

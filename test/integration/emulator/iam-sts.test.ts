@@ -17,17 +17,12 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsWorld } from '../../support/aws';
 import { recordSecretMaterial } from '../../support/log-scan';
-import { endpointOf, errorOf, rawRequest, startTestAws, uniqueName } from './harness';
+import { endpointOf, errorOf, iamFixtures, type Key, rawRequest, startTestAws, uniqueName } from './harness';
 
 /** IAM and STS through the real SDK over HTTP (Query protocol, XML), against the emulator or any given endpoint. */
 let aws: AwsWorld;
 let iam: IAMClient;
 let account: string;
-
-interface Key {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-}
 
 const base = () => ({ maxAttempts: 1 });
 const stsWith = (key: Key, region = aws.region) => new STSClient({ ...base(), region, credentials: key });
@@ -35,6 +30,7 @@ const stsWith = (key: Key, region = aws.region) => new STSClient({ ...base(), re
 beforeAll(async () => {
   aws = await startTestAws(['iam', 'sts', 'secretsmanager']);
   iam = new IAMClient(base());
+  fixtures = iamFixtures(iam);
   account = await aws.accountId();
 });
 
@@ -43,30 +39,10 @@ afterAll(async () => {
   await aws.close();
 });
 
-async function newUser(path?: string): Promise<string> {
-  const name = uniqueName('user').replaceAll('/', '-');
-  await iam.send(new CreateUserCommand({ UserName: name, ...(path === undefined ? {} : { Path: path }) }));
-  return name;
-}
-
-async function newKey(userName: string): Promise<Key> {
-  const out = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
-  const key = {
-    accessKeyId: out.AccessKey?.AccessKeyId ?? '',
-    secretAccessKey: out.AccessKey?.SecretAccessKey ?? '',
-  };
-  recordSecretMaterial(key.secretAccessKey, key.accessKeyId);
-  return key;
-}
-
-async function callerArn(key: Key): Promise<string | undefined> {
-  const client = stsWith(key);
-  try {
-    return (await client.send(new GetCallerIdentityCommand({}))).Arn;
-  } finally {
-    client.destroy();
-  }
-}
+let fixtures: ReturnType<typeof iamFixtures>;
+const newUser = (path?: string) => fixtures.newUser(path);
+const newKey = (userName: string) => fixtures.newKey(userName);
+const callerArn = (key: Key) => fixtures.callerArn(key);
 
 describe('IAM users and access keys', () => {
   it('creates a user with a path and returns its ARN, and GetUser finds it', async () => {

@@ -3,20 +3,13 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
-  PutSecretValueCommand,
   RotateSecretCommand,
   type SecretsManagerClient,
-  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  Emulator,
-  RotationLambdaEvent,
-  RotationLambdaHandler,
-  RotationStep,
-} from '../../../local/emulator';
+import type { Emulator, RotationLambdaEvent, RotationStep } from '../../../local/emulator';
 import type { AwsWorld } from '../../support/aws';
-import { errorOf, secretsManagerClient, startTestAws, token, uniqueName } from './harness';
+import { errorOf, protocolFunction, secretsManagerClient, startTestAws, token, uniqueName } from './harness';
 
 /**
  * EMULATOR ONLY: how the emulated service invokes a rotation function registered in-process (the
@@ -47,62 +40,12 @@ interface TestLambda {
   failNext(step: RotationStep, times: number): void;
 }
 
-/**
- * A minimal rotation Lambda that follows the protocol through the real SDK over HTTP:
- * createSecret puts `<current>+rotated` as AWSPENDING, finishSecret moves AWSCURRENT.
- */
+/** A protocol-following rotation function, registered in-process with the emulator. */
 function registerLambda(options: { gate?: Promise<void> } = {}): TestLambda {
   const arn = `arn:aws:lambda:us-east-1:123456789012:function:rotate-${crypto.randomUUID().slice(0, 8)}`;
-  const events: RotationLambdaEvent[] = [];
-  const failures = new Map<RotationStep, number>();
-  const handler: RotationLambdaHandler = async (event) => {
-    events.push(event);
-    await options.gate;
-    const left = failures.get(event.Step) ?? 0;
-    if (left > 0) {
-      failures.set(event.Step, left - 1);
-      throw new Error(`${event.Step} failed on purpose`);
-    }
-    const { SecretId, ClientRequestToken } = event;
-    if (event.Step === 'createSecret') {
-      const pending = await client
-        .send(
-          new GetSecretValueCommand({ SecretId, VersionId: ClientRequestToken, VersionStage: 'AWSPENDING' }),
-        )
-        .catch((error: Error) => {
-          if (error.name === 'ResourceNotFoundException') return undefined;
-          throw error;
-        });
-      if (pending !== undefined) return;
-      const current = await client.send(new GetSecretValueCommand({ SecretId, VersionStage: 'AWSCURRENT' }));
-      await client.send(
-        new PutSecretValueCommand({
-          SecretId,
-          ClientRequestToken,
-          SecretString: `${current.SecretString}+rotated`,
-          VersionStages: ['AWSPENDING'],
-          RotationToken: event.RotationToken,
-        }),
-      );
-    }
-    if (event.Step === 'finishSecret') {
-      const described = await client.send(new DescribeSecretCommand({ SecretId }));
-      const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, s]) =>
-        s.includes('AWSCURRENT'),
-      )?.[0];
-      if (current === ClientRequestToken) return;
-      await client.send(
-        new UpdateSecretVersionStageCommand({
-          SecretId,
-          VersionStage: 'AWSCURRENT',
-          MoveToVersionId: ClientRequestToken,
-          RemoveFromVersionId: current,
-        }),
-      );
-    }
-  };
-  emulator.registerRotationLambda(arn, handler);
-  return { arn, events, failNext: (step, times) => failures.set(step, times) };
+  const fn = protocolFunction(client, options);
+  emulator.registerRotationLambda(arn, fn.handler);
+  return { arn, events: fn.events, failNext: fn.failNext };
 }
 
 async function createSecret(value = 'secret-v1'): Promise<{ name: string; arn: string; v1: string }> {

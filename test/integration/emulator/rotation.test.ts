@@ -3,15 +3,13 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
-  PutSecretValueCommand,
   RotateSecretCommand,
   type SecretsManagerClient,
-  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RotationLambdaEvent, RotationStep } from '../../../local/emulator';
+import type { RotationStep } from '../../../local/emulator';
 import type { AwsWorld } from '../../support/aws';
-import { errorOf, secretsManagerClient, startTestAws, token, uniqueName } from './harness';
+import { errorOf, protocolFunction, secretsManagerClient, startTestAws, token, uniqueName } from './harness';
 
 /**
  * Secrets Manager's rotation contract as the staging labels show it: RotateSecret with a rotation
@@ -38,59 +36,12 @@ interface TestFunction {
   failNext(step: RotationStep, times: number): void;
 }
 
-/**
- * A minimal rotation function that follows the protocol through the real SDK: createSecret puts
- * `<current>+rotated` as AWSPENDING (once), finishSecret moves AWSCURRENT to it.
- */
+/** A protocol-following rotation function, registered as the service's rotation function. */
 async function registerFunction(): Promise<TestFunction> {
   counter += 1;
-  const failures = new Map<RotationStep, number>();
-  const handler = async (event: RotationLambdaEvent) => {
-    const left = failures.get(event.Step) ?? 0;
-    if (left > 0) {
-      failures.set(event.Step, left - 1);
-      throw new Error(`${event.Step} failed on purpose`);
-    }
-    const { SecretId, ClientRequestToken } = event;
-    if (event.Step === 'createSecret') {
-      const pending = await client
-        .send(
-          new GetSecretValueCommand({ SecretId, VersionId: ClientRequestToken, VersionStage: 'AWSPENDING' }),
-        )
-        .catch((error: Error) => {
-          if (error.name === 'ResourceNotFoundException') return undefined;
-          throw error;
-        });
-      if (pending !== undefined) return;
-      const current = await client.send(new GetSecretValueCommand({ SecretId, VersionStage: 'AWSCURRENT' }));
-      await client.send(
-        new PutSecretValueCommand({
-          SecretId,
-          ClientRequestToken,
-          SecretString: `${current.SecretString}+rotated`,
-          VersionStages: ['AWSPENDING'],
-          ...(event.RotationToken !== undefined && { RotationToken: event.RotationToken }),
-        }),
-      );
-    }
-    if (event.Step === 'finishSecret') {
-      const described = await client.send(new DescribeSecretCommand({ SecretId }));
-      const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, s]) =>
-        s.includes('AWSCURRENT'),
-      )?.[0];
-      if (current === ClientRequestToken) return;
-      await client.send(
-        new UpdateSecretVersionStageCommand({
-          SecretId,
-          VersionStage: 'AWSCURRENT',
-          MoveToVersionId: ClientRequestToken,
-          RemoveFromVersionId: current,
-        }),
-      );
-    }
-  };
-  const arn = await aws.rotation.register(`protocol-${counter}`, handler);
-  return { arn, failNext: (step, times) => failures.set(step, times) };
+  const fn = protocolFunction(client);
+  const arn = await aws.rotation.register(`protocol-${counter}`, fn.handler);
+  return { arn, failNext: fn.failNext };
 }
 
 async function createSecret(value = 'secret-v1'): Promise<{ name: string; arn: string; v1: string }> {
