@@ -58,8 +58,9 @@ function targetsOfRun(): AwsTargets {
  * - An in-process emulator is started only when a service the file uses has no endpoint; the
  *   per-service variable of every such service is then pointed at it, so SDK clients built without
  *   an endpoint (the Lambda code's, the tests') reach it.
- * - With the emulator, credentials default to `test` / `test` when the environment has none (the
- *   emulator's bootstrap credentials are those of this process).
+ * - With the emulator, credentials default to `test` / `test` when the environment has none, and
+ *   the emulator's bootstrap credentials are the ones this process's SDK clients sign with (its
+ *   environment, or the profile named by `AWS_PROFILE`).
  *
  * @example
  * ```ts
@@ -76,11 +77,22 @@ export async function startAws(options: StartAwsOptions): Promise<AwsWorld> {
   const region = process.env.AWS_REGION;
   let emulator: Emulator | undefined;
   if (needsEmulator) {
+    // The emulator's bootstrap credentials are this process's: the ones the SDK clients sign with.
+    let credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
     if (process.env.AWS_ACCESS_KEY_ID === undefined && process.env.AWS_PROFILE === undefined) {
       process.env.AWS_ACCESS_KEY_ID = 'test';
       process.env.AWS_SECRET_ACCESS_KEY = 'test';
+    } else if (process.env.AWS_ACCESS_KEY_ID === undefined) {
+      const probe = new STSClient({});
+      const resolved = await probe.config.credentials();
+      probe.destroy();
+      credentials = { accessKeyId: resolved.accessKeyId, secretAccessKey: resolved.secretAccessKey };
     }
-    emulator = await startEmulator({ rotation: { retries: 2, retryDelayMs: 0 }, ...options.emulator });
+    emulator = await startEmulator({
+      rotation: { retries: 2, retryDelayMs: 0 },
+      ...(credentials !== undefined && { credentials }),
+      ...options.emulator,
+    });
     for (const service of ALL_SERVICES) {
       if (targets[service].kind === 'emulator') process.env[endpointVariable(service)] = emulator.endpoint;
     }
