@@ -72,7 +72,7 @@ export interface Emulator {
   readonly secretsManager: SecretsManagerService;
   /** The CloudWatch metrics model: the data points PutMetricData stored. */
   readonly cloudWatch: CloudWatchService;
-  /** The IAM model (users, access keys, last use) that also authenticates every call's signer. */
+  /** The IAM model: users, access keys (the ones that may sign calls), last use. */
   readonly iam: IamService;
   /** The RDS model: register DB instances and clusters whose endpoints point at local servers. */
   readonly rds: RdsService;
