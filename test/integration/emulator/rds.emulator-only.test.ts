@@ -1,5 +1,4 @@
 import {
-  DBClusterNotFoundFault,
   DBInstanceNotFoundFault,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
@@ -214,14 +213,6 @@ describe('Emulator: RDS DescribeDBClusters', () => {
 
     expect(byArn.DBClusters?.[0]?.DBClusterIdentifier).toBe('shop');
     expect(all.DBClusters?.map((c) => c.DBClusterIdentifier)).toEqual(['shop']);
-  });
-
-  it('fails with DBClusterNotFoundFault (HTTP 404) for an unknown cluster', async () => {
-    const error = await errorOf(rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'nope' })));
-
-    expect(error).toBeInstanceOf(DBClusterNotFoundFault);
-    expect(error.message).toBe('DBCluster nope not found.');
-    expect(error.$metadata?.httpStatusCode).toBe(404);
   });
 });
 
