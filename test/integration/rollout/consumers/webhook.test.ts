@@ -39,7 +39,7 @@ afterAll(async () => {
 beforeEach(async () => {
   counter += 1;
   const created = await world.clients.secretsManager.send(
-    new CreateSecretCommand({ Name: `webhook-signing-${counter}`, SecretString: SIGNING_KEY }),
+    new CreateSecretCommand({ Name: world.unique(`webhook-signing-${counter}`), SecretString: SIGNING_KEY }),
   );
   signingSecretArn = created.ARN ?? '';
   receiverKeys = [SIGNING_KEY];
