@@ -1,3 +1,10 @@
+export { ROLLOUT_METRIC } from '../../lambdas/rollout/contract';
+export {
+  CREDENTIAL_TYPE_DIMENSION,
+  METRIC,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../../lambdas/shared/metric-names';
 export {
   BASE_ENVIRONMENT,
   HANDOVER_RUNTIME,
@@ -5,7 +12,6 @@ export {
   type HandoverFunctionProps,
   HOUSE_BUNDLING,
 } from './handover-function';
-export { CREDENTIAL_TYPE_DIMENSION, ENGINE_METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './metrics';
 export {
   type ApiKeyRotationOptions,
   type DatabaseEndpoint,
