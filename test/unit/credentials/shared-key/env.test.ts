@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sharedKeyOptionsFromEnv } from '../../../../lambdas/credentials/shared-key';
+import { ConfigurationError } from '../../../../lambdas/shared/errors';
 
 const NAMESPACE = 'HANDOVER_SHARED_KEY_METRICS_NAMESPACE';
 const HEARTBEAT = 'HANDOVER_SHARED_KEY_REQUIRE_HEARTBEAT';
-import { ConfigurationError } from '../../../../lambdas/shared/errors';
 
 describe('Function: sharedKeyOptionsFromEnv', () => {
   it('defaults to the Handover namespace and requires verifier heartbeats', () => {
