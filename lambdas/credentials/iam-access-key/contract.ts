@@ -1,9 +1,3 @@
-/**
- * The contract of the `iam-access-key` credential type: its strategy, its settings (the policy
- * entry and `Rotation.iamAccessKey()` take exactly these) and their variables in the Lambda
- * environment. Pure: the CDK constructs and the Lambda both import it.
- */
-import * as z from 'zod/mini';
 import { integer, oneOf, withDefault } from '../../shared/settings';
 import { defineCredentialContract, type SettingsOf, strategyField } from '../contract';
 

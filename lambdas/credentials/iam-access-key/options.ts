@@ -3,13 +3,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import type { Env } from '../../shared/env';
 import { HandoverError } from '../../shared/errors';
 import { checkSetting, fromEnv } from '../contract';
-import {
-  ACTIVE_PREVIOUS_KEY_POLICIES,
-  type ActivePreviousKeyPolicy,
-  DEFAULT_TEST_TIMEOUT_MS,
-  iamAccessKeyContract,
-  MAX_TEST_TIMEOUT_MS,
-} from './contract';
+import { type ActivePreviousKeyPolicy, DEFAULT_TEST_TIMEOUT_MS, iamAccessKeyContract } from './contract';
 
 /** The IAM client operations the strategy calls (`send`), for least-privilege fakes. */
 export type IamSend = Pick<IAMClient, 'send'>;

@@ -1,9 +1,3 @@
-/**
- * The contract of the `shared-key` credential type: its strategy, its settings (the policy entry
- * and `Rotation.sharedKey()` take exactly these) and their variables in the Lambda environment.
- * Pure: the CDK constructs and the Lambda both import it.
- */
-import * as z from 'zod/mini';
 import { METRICS_NAMESPACE } from '../../shared/metric-names';
 import { flag, matching, withDefault } from '../../shared/settings';
 import { defineCredentialContract, type SettingsOf, strategyField } from '../contract';
