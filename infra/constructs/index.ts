@@ -20,14 +20,14 @@ export {
   type MasterSecretRotationOptions,
   Rotation,
   type SharedKeyRotationOptions,
-} from './rotation';
-export { checkRotation, type RotationCheckInput } from './rotation-check';
+} from './rotation-strategy';
+export { checkRotation, type RotationCheckInput } from './rotation-checks';
 export { RotationFunction, type RotationFunctionProps, type RotationNetwork } from './rotation-function';
 export {
   ROTATION_FAILED_EVENT_PATTERN,
   RotationMonitoring,
   type RotationMonitoringProps,
-} from './rotation-monitoring';
+} from './monitoring';
 export { RotationSchedule, type RotationScheduleOptions, type ScheduleProblem } from './rotation-schedule';
 export {
   API_KEY_PROVIDERS,
@@ -49,6 +49,6 @@ export {
   secretArnForPolicies,
   secretsManagerService,
   type TargetField,
-} from './rotation-types';
+} from './credential-types';
 export { ALARM, type AlarmId, alarmDescription, RUNBOOK, runbookAnchor, runbookLink } from './runbook';
 export { RotationConfigurationError, SecretRotation, type SecretRotationProps } from './secret-rotation';

@@ -25,8 +25,8 @@ import {
 import type { CredentialType } from '../../lambdas/rotation/constants';
 import { REPO_ROOT } from '../paths';
 import { HandoverFunction } from './handover-function';
-import type { RotationMonitoring } from './rotation-monitoring';
-import { secretArnForPolicies, secretsManagerService } from './rotation-types';
+import type { RotationMonitoring } from './monitoring';
+import { secretArnForPolicies, secretsManagerService } from './credential-types';
 
 /** The Lambda entry of the rollout function (`lambdas/rollout/handler.ts`). */
 export const ROLLOUT_HANDLER_ENTRY = resolve(REPO_ROOT, 'lambdas', 'rollout', 'handler.ts');

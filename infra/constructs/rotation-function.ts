@@ -7,8 +7,8 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct, type IDependable } from 'constructs';
 import type { CredentialType } from '../../lambdas/rotation/constants';
 import { HandoverFunction } from './handover-function';
-import { RotationMonitoring } from './rotation-monitoring';
-import { ROTATION_TYPES, type RotationSettings, type RotationTypeSpec } from './rotation-types';
+import { RotationMonitoring } from './monitoring';
+import { ROTATION_TYPES, type RotationSettings, type RotationTypeSpec } from './credential-types';
 
 /** Where a rotation function runs in a VPC, and how it reaches AWS APIs from there. */
 export interface RotationNetwork {

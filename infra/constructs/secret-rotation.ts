@@ -5,10 +5,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IDependable } from 'constructs';
-import type { Rotation } from './rotation';
-import { checkRotation } from './rotation-check';
+import type { Rotation } from './rotation-strategy';
+import { checkRotation } from './rotation-checks';
 import { RotationFunction, type RotationNetwork } from './rotation-function';
-import { RotationMonitoring } from './rotation-monitoring';
+import { RotationMonitoring } from './monitoring';
 import { RotationSchedule } from './rotation-schedule';
 import {
   ROTATION_TYPES,
@@ -16,7 +16,7 @@ import {
   secretArnForPolicies,
   secretsManagerService,
   type TargetField,
-} from './rotation-types';
+} from './credential-types';
 
 /** Properties of {@link SecretRotation}. */
 export interface SecretRotationProps {

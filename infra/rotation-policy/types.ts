@@ -5,7 +5,7 @@ import type {
   MysqlStrategy,
   PostgresStrategy,
   RotationSettings,
-} from '../constructs/rotation-types';
+} from '../constructs/credential-types';
 
 /**
  * What Handover rotates in one deployment: the secrets, how and when each rotates, where the

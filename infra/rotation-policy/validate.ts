@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { CREDENTIAL_TYPES, type CredentialType } from '../../lambdas/rotation/constants';
-import { checkRotation } from '../constructs/rotation-check';
+import { checkRotation } from '../constructs/rotation-checks';
 import { RotationSchedule } from '../constructs/rotation-schedule';
-import { ROTATION_TYPES, type RotationSettings, type TargetField } from '../constructs/rotation-types';
+import { ROTATION_TYPES, type RotationSettings, type TargetField } from '../constructs/credential-types';
 import type {
   AlarmPolicy,
   ConsumerKind,

@@ -18,8 +18,8 @@ import { Construct } from 'constructs';
 import { type RolloutConsumer, type RolloutSecret, RolloutWorkflow } from '../constructs/rollout-workflow';
 import { Rotation } from '../constructs/rotation';
 import type { RotationNetwork } from '../constructs/rotation-function';
-import { RotationMonitoring } from '../constructs/rotation-monitoring';
-import type { RotationTarget } from '../constructs/rotation-types';
+import { RotationMonitoring } from '../constructs/monitoring';
+import type { RotationTarget } from '../constructs/credential-types';
 import { SecretRotation } from '../constructs/secret-rotation';
 import type { RotationPolicy, SecretReference, SecretSource } from '../rotation-policy/types';
 import {

@@ -10,7 +10,7 @@ import {
   POSTGRES_STRATEGIES,
   ROTATION_TYPES,
 } from '../../../infra/constructs';
-import { IAM_ACTIVE_PREVIOUS_KEY } from '../../../infra/constructs/rotation-types';
+import { IAM_ACTIVE_PREVIOUS_KEY } from '../../../infra/constructs/credential-types';
 import { API_KEY_ENV } from '../../../lambdas/credentials/api-key/env';
 import { PROVIDER_IDS } from '../../../lambdas/credentials/api-key/provider';
 import { TLS_MODES } from '../../../lambdas/credentials/database/tls';

@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAILURE_STATES, RolloutWorkflow } from '../../../infra/constructs/rollout-workflow';
-import { RotationMonitoring } from '../../../infra/constructs/rotation-monitoring';
+import { RotationMonitoring } from '../../../infra/constructs/monitoring';
 import { ROLLOUT_ERRORS, ROLLOUT_TASKS } from '../../../lambdas/rollout/contract';
 import { outdirs, secretArn, testStack } from './helpers';
 

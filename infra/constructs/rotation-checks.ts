@@ -7,7 +7,7 @@ import {
   type SettingField,
   type SpecProblem,
   type TargetField,
-} from './rotation-types';
+} from './credential-types';
 
 /** What {@link checkRotation} looks at: one secret's rotation, as a construct or a policy declares it. */
 export interface RotationCheckInput {

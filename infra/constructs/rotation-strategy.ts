@@ -10,7 +10,7 @@ import {
   ROTATION_TYPES,
   type RotationSettings,
   type RotationTarget,
-} from './rotation-types';
+} from './credential-types';
 
 /** Settings shared by the database rotations (PostgreSQL and MySQL). */
 export interface DatabaseRotationOptions {
