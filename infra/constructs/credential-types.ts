@@ -3,91 +3,13 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
+import { apiKeyContract } from '../../lambdas/credentials/api-key/contract';
+import type { CredentialContract, SettingsOf, StrategyOf } from '../../lambdas/credentials/contract';
+import { iamAccessKeyContract } from '../../lambdas/credentials/iam-access-key/contract';
+import { mysqlContract } from '../../lambdas/credentials/mysql/contract';
+import { postgresContract } from '../../lambdas/credentials/postgres/contract';
+import { sharedKeyContract } from '../../lambdas/credentials/shared-key/contract';
 import { CREDENTIAL_TYPES, type CredentialType } from '../../lambdas/rotation/constants';
-import { credentialHandlerEntry } from '../paths';
-
-/** How a database rotation connects (see `lambdas/credentials/postgres/tls.ts`). */
-export const DATABASE_TLS_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
-export type DatabaseTlsMode = (typeof DATABASE_TLS_MODES)[number];
-
-export const POSTGRES_STRATEGIES = ['single-user', 'alternating-users'] as const;
-export type PostgresStrategy = (typeof POSTGRES_STRATEGIES)[number];
-export const MYSQL_STRATEGIES = ['single-user', 'alternating-users', 'dual-password'] as const;
-export type MysqlStrategy = (typeof MYSQL_STRATEGIES)[number];
-export const IAM_ACTIVE_PREVIOUS_KEY = ['fail', 'delete'] as const;
-export type IamActivePreviousKey = (typeof IAM_ACTIVE_PREVIOUS_KEY)[number];
-/** Providers of the api-key Lambda (`PROVIDER_IDS` in `lambdas/credentials/api-key/provider.ts`). */
-export const API_KEY_PROVIDERS = ['sendgrid', 'twilio', 'http'] as const;
-
-/**
- * Function-level settings: everything that ends up in the function's environment, so every secret
- * a function rotates shares them. Each type reads the fields its spec lists in `settings`.
- */
-export interface RotationSettings {
-  /**
-   * The strategy (variant) of the credential type.
-   * @default - the type's default strategy
-   */
-  readonly strategy?: string;
-  /**
-   * Databases: TLS mode (`HANDOVER_TLS_MODE`).
-   * @default 'verify-full'
-   */
-  readonly tlsMode?: DatabaseTlsMode;
-  /**
-   * Databases: password length, 16 to 128 (`HANDOVER_PASSWORD_LENGTH`).
-   * @default 32
-   */
-  readonly passwordLength?: number;
-  /**
-   * Databases: connection timeout in milliseconds, 100 to 60000 (`HANDOVER_CONNECT_TIMEOUT_MS`).
-   * @default 5000
-   */
-  readonly connectTimeoutMs?: number;
-  /**
-   * IAM access keys: how long testSecret retries STS while a new key propagates, in milliseconds,
-   * 0 to 900000 (`HANDOVER_IAM_TEST_TIMEOUT_MS`).
-   * @default 30000
-   */
-  readonly testTimeoutMs?: number;
-  /**
-   * IAM access keys: what createSecret does when the AWSPREVIOUS key still holds the user's second
-   * slot and is Active: `fail` or `delete` (`HANDOVER_IAM_ACTIVE_PREVIOUS_KEY`).
-   * @default 'fail'
-   */
-  readonly activePreviousKey?: IamActivePreviousKey;
-  /**
-   * API keys: other base URLs of the built-in providers, e.g. SendGrid's EU endpoint
-   * (`HANDOVER_API_KEY_SENDGRID_BASE_URL`, `HANDOVER_API_KEY_TWILIO_BASE_URL`).
-   * @default - the providers' public endpoints
-   */
-  readonly providerBaseUrls?: { readonly sendgrid?: string; readonly twilio?: string };
-  /**
-   * API keys: the generic HTTP services (`HANDOVER_API_KEY_HTTP_SERVICES`, JSON; see the api-key
-   * README section for the shape).
-   * @default - none
-   */
-  readonly httpServices?: Readonly<Record<string, unknown>>;
-  /**
-   * API keys: timeout of one provider request in milliseconds, 1 to 120000
-   * (`HANDOVER_API_KEY_REQUEST_TIMEOUT_MS`).
-   * @default 10000
-   */
-  readonly requestTimeoutMs?: number;
-  /**
-   * Shared keys: the namespace the verifiers publish metrics to
-   * (`HANDOVER_SHARED_KEY_METRICS_NAMESPACE`).
-   * @default 'Handover'
-   */
-  readonly metricsNamespace?: string;
-  /**
-   * Shared keys: require the verifiers' heartbeat metric before calling the previous key unused
-   * (`HANDOVER_SHARED_KEY_REQUIRE_HEARTBEAT`).
-   * @default true
-   */
-  readonly requireVerifierHeartbeat?: boolean;
-}
-export type SettingField = Exclude<keyof RotationSettings, 'strategy'>;
 
 /** The resources one secret points at; each type uses the fields its spec lists in `targets`. */
 export interface RotationTarget {
@@ -114,6 +36,20 @@ export interface RotationTarget {
 }
 export type TargetField = keyof RotationTarget;
 
+/** How a credential type uses one target. */
+export interface TargetUse<Strategy extends string = string> {
+  /**
+   * Every strategy of the type needs the target.
+   * @default false
+   */
+  readonly required?: boolean;
+  /**
+   * Only these strategies use the target, and they need it.
+   * @default - every strategy may use it
+   */
+  readonly strategies?: readonly Strategy[];
+}
+
 /** One thing wrong with settings or targets: the field, the value received and what is allowed. */
 export interface SpecProblem {
   readonly field: string;
@@ -130,25 +66,24 @@ export interface GrantContext {
   readonly stack: Stack;
 }
 
-/** Everything infra needs to know about a credential type: one entry per type in {@link ROTATION_TYPES}. */
-export interface RotationTypeSpec {
-  /** The Lambda entry (`lambdas/credentials/<type>/handler.ts`). */
-  readonly entry: string;
+/**
+ * Everything infra needs to know about deploying a credential type besides its contract: one entry
+ * per type in {@link ROTATION_TYPES}. The Lambda entry is the type's `handler.ts`.
+ */
+export interface CredentialTypeSpec<C extends CredentialContract = CredentialContract> {
+  /** The type's contract: strategies, settings and their environment (`lambdas/credentials/<type>/contract.ts`). */
+  readonly contract: C;
   /** One line for the function description. */
   readonly title: string;
-  /** Strategies (variants) the type's Lambda accepts. */
-  readonly strategies: readonly string[];
-  /** The strategy when none is given. */
-  readonly defaultStrategy: string;
   /** The rotation interval when the policy gives no schedule. */
   readonly defaultInterval: Duration;
   /** Function timeout (a rotation step is one invocation). */
   readonly timeout: Duration;
   /**
-   * The shortest timeout that leaves the step room to finish with these settings.
+   * The shortest timeout that leaves the step room to finish with these settings (as given).
    * @default - any timeout of at least 1 second
    */
-  minTimeout?(settings: RotationSettings): Duration;
+  minTimeout?(settings: SettingsOf<C>): Duration;
   /** `required`: the target lives in a VPC (databases); `optional`: a VPC only if you ask. */
   readonly network: 'required' | 'optional';
   /**
@@ -161,17 +96,8 @@ export interface RotationTypeSpec {
    * @default - not a database type
    */
   readonly defaultPort?: number;
-  /** Function-level settings the type reads. */
-  readonly settings: readonly SettingField[];
-  /** Per-secret targets by strategy: which are required, which are allowed. */
-  targets(strategy: string): {
-    readonly required: readonly TargetField[];
-    readonly allowed: readonly TargetField[];
-  };
-  /** Checks values of the settings (the fields are already known to be allowed). */
-  validateSettings(settings: RotationSettings): SpecProblem[];
-  /** The function's environment (the type's `env.ts` reads it). */
-  environment(settings: RotationSettings): Record<string, string>;
+  /** The per-secret targets the type uses, and which strategies need them. */
+  readonly targets: { readonly [F in TargetField]?: TargetUse<StrategyOf<C>> };
   /** Least-privilege permissions for one secret's targets (the rotated secret itself is granted by the caller). */
   grantTarget(target: RotationTarget, ctx: GrantContext): void;
   /**
@@ -186,26 +112,24 @@ export interface RotationTypeSpec {
   grantFunction?(ctx: GrantContext): void;
 }
 
+/** The targets a strategy of a type needs, and those it may use. */
+export function targetsOf(
+  spec: CredentialTypeSpec,
+  strategy: string,
+): { readonly required: readonly TargetField[]; readonly allowed: readonly TargetField[] } {
+  const uses = Object.entries(spec.targets) as Array<[TargetField, TargetUse]>;
+  const usedBy = (use: TargetUse) => use.strategies === undefined || use.strategies.includes(strategy);
+  return {
+    required: uses
+      .filter(([, use]) => use.required === true || (use.strategies?.includes(strategy) ?? false))
+      .map(([field]) => field),
+    allowed: uses.filter(([, use]) => usedBy(use)).map(([field]) => field),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
 // ---------------------------------------------------------------------------------------------
-
-const PASSWORD_LENGTH = { min: 16, max: 128 } as const;
-const CONNECT_TIMEOUT_MS = { min: 100, max: 60_000 } as const;
-
-function intProblem(
-  field: string,
-  value: number | undefined,
-  range: { min: number; max: number },
-): SpecProblem[] {
-  if (value === undefined || (Number.isInteger(value) && value >= range.min && value <= range.max)) return [];
-  return [{ field, received: String(value), allowed: `an integer from ${range.min} to ${range.max}` }];
-}
-
-function enumProblem(field: string, value: string | undefined, allowed: readonly string[]): SpecProblem[] {
-  if (value === undefined || allowed.includes(value)) return [];
-  return [{ field, received: JSON.stringify(value), allowed: `one of ${allowed.join(', ')}` }];
-}
 
 /**
  * The ARN to name a secret by in policies: its complete ARN, or (a secret imported by name or
@@ -237,42 +161,19 @@ export function secretsManagerService(stack: Stack): string {
   return `secretsmanager.${stack.region}.${stack.urlSuffix}`;
 }
 
-function databaseSpec(
-  type: 'postgres' | 'mysql',
-  strategies: readonly string[],
-  modeVariable: string,
+function databaseSpec<C extends typeof postgresContract | typeof mysqlContract>(
+  contract: C,
+  title: string,
   defaultPort: number,
-  masterStrategies: readonly string[],
-): RotationTypeSpec {
+): CredentialTypeSpec<C> {
   return {
-    entry: credentialHandlerEntry(type),
-    title: type === 'postgres' ? 'PostgreSQL password rotation' : 'MySQL / MariaDB password rotation',
-    strategies,
-    defaultStrategy: 'single-user',
+    contract,
+    title,
     defaultInterval: Duration.days(30),
     timeout: Duration.seconds(60),
     network: 'required',
     defaultPort,
-    settings: ['tlsMode', 'passwordLength', 'connectTimeoutMs'],
-    targets: (strategy) =>
-      masterStrategies.includes(strategy)
-        ? { required: ['masterSecret'], allowed: ['masterSecret', 'database'] }
-        : { required: [], allowed: ['database'] },
-    validateSettings: (settings) => [
-      ...enumProblem('tlsMode', settings.tlsMode, DATABASE_TLS_MODES),
-      ...intProblem('passwordLength', settings.passwordLength, PASSWORD_LENGTH),
-      ...intProblem('connectTimeoutMs', settings.connectTimeoutMs, CONNECT_TIMEOUT_MS),
-    ],
-    environment: (settings) => ({
-      [modeVariable]: settings.strategy ?? 'single-user',
-      HANDOVER_TLS_MODE: settings.tlsMode ?? 'verify-full',
-      ...(settings.passwordLength !== undefined && {
-        HANDOVER_PASSWORD_LENGTH: String(settings.passwordLength),
-      }),
-      ...(settings.connectTimeoutMs !== undefined && {
-        HANDOVER_CONNECT_TIMEOUT_MS: String(settings.connectTimeoutMs),
-      }),
-    }),
+    targets: { masterSecret: { strategies: ['alternating-users'] }, database: {} },
     grantTarget: (target, ctx) => {
       if (target.masterSecret === undefined) return;
       grantSecretReadOnly(target.masterSecret, ctx);
@@ -284,7 +185,7 @@ function databaseSpec(
         resourceArns: [secretArnForPolicies(target.masterSecret)],
       });
     },
-    grantFunction: (ctx) => grantRdsDescribe(type, ctx),
+    grantFunction: (ctx) => grantRdsDescribe(contract.id, ctx),
   };
 }
 
@@ -295,7 +196,7 @@ function databaseSpec(
  * unknown at synth time, so the resource is `db:*` / `cluster:*` of this account and region (RDS
  * supports no narrower scope for an identifier it does not know), acknowledged for cdk-nag.
  */
-function grantRdsDescribe(type: 'postgres' | 'mysql', ctx: GrantContext): void {
+function grantRdsDescribe(type: string, ctx: GrantContext): void {
   const arn = (resource: 'db' | 'cluster') =>
     ctx.stack.formatArn({
       service: 'rds',
@@ -334,41 +235,26 @@ function rdsWildcardForNag(stack: Stack, resource: 'db' | 'cluster'): string {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Every credential type and how to deploy it: the Lambda entry, the environment built from the
- * policy, the exact permissions, whether it needs a VPC, its defaults. An exhaustive `Record` over
- * `CREDENTIAL_TYPES`: a new type does not compile until it has an entry here, and adding one is
- * this one entry.
+ * Every credential type and how to deploy it: its contract (strategies, settings, environment), the
+ * exact permissions, whether it needs a VPC, its defaults. An exhaustive record over
+ * `CREDENTIAL_TYPES`: a new type does not compile until it has an entry here.
  */
-export const ROTATION_TYPES: Readonly<Record<CredentialType, RotationTypeSpec>> = {
-  postgres: databaseSpec('postgres', POSTGRES_STRATEGIES, 'HANDOVER_POSTGRES_MODE', 5432, [
-    'alternating-users',
-  ]),
-  mysql: databaseSpec('mysql', MYSQL_STRATEGIES, 'HANDOVER_MYSQL_MODE', 3306, ['alternating-users']),
+export const ROTATION_TYPES = {
+  postgres: databaseSpec(postgresContract, 'PostgreSQL password rotation', 5432),
+  mysql: databaseSpec(mysqlContract, 'MySQL / MariaDB password rotation', 3306),
   'iam-access-key': {
-    entry: credentialHandlerEntry('iam-access-key'),
+    contract: iamAccessKeyContract,
     title: 'IAM access key rotation',
-    strategies: ['access-key'],
-    defaultStrategy: 'access-key',
     defaultInterval: Duration.days(90),
     // testSecret retries STS for up to testTimeoutMs (default 30 s) while a new key propagates.
     timeout: Duration.seconds(120),
-    minTimeout: (settings) => Duration.millis((settings.testTimeoutMs ?? 30_000) + 30_000),
+    minTimeout: (settings) =>
+      Duration.millis(
+        Number(settings.testTimeoutMs ?? iamAccessKeyContract.settings.testTimeoutMs.defaultValue) + 30_000,
+      ),
     network: 'optional',
     internetEgress: 'it calls IAM (iam.amazonaws.com, which has no VPC endpoint in most regions) and STS',
-    settings: ['testTimeoutMs', 'activePreviousKey'],
-    targets: () => ({ required: ['user'], allowed: ['user'] }),
-    validateSettings: (settings) => [
-      ...intProblem('testTimeoutMs', settings.testTimeoutMs, { min: 0, max: 900_000 }),
-      ...enumProblem('activePreviousKey', settings.activePreviousKey, IAM_ACTIVE_PREVIOUS_KEY),
-    ],
-    environment: (settings) => ({
-      ...(settings.testTimeoutMs !== undefined && {
-        HANDOVER_IAM_TEST_TIMEOUT_MS: String(settings.testTimeoutMs),
-      }),
-      ...(settings.activePreviousKey !== undefined && {
-        HANDOVER_IAM_ACTIVE_PREVIOUS_KEY: settings.activePreviousKey,
-      }),
-    }),
+    targets: { user: { required: true } },
     grantTarget: (target, ctx) => {
       if (target.user === undefined) return;
       // Exactly the named user's keys: createSecret (List, Create, Delete), testSecret (GetUser),
@@ -388,97 +274,29 @@ export const ROTATION_TYPES: Readonly<Record<CredentialType, RotationTypeSpec>> 
     },
   },
   'api-key': {
-    entry: credentialHandlerEntry('api-key'),
+    contract: apiKeyContract,
     title: 'Third-party API key rotation',
-    strategies: ['provider-key'],
-    defaultStrategy: 'provider-key',
     defaultInterval: Duration.days(180),
     timeout: Duration.seconds(90),
-    minTimeout: (settings) => Duration.millis((settings.requestTimeoutMs ?? 10_000) * 2 + 30_000),
+    minTimeout: (settings) =>
+      Duration.millis(
+        Number(settings.requestTimeoutMs ?? apiKeyContract.settings.requestTimeoutMs.defaultValue) * 2 +
+          30_000,
+      ),
     network: 'optional',
     internetEgress: "the providers' management APIs are on the internet",
-    settings: ['providerBaseUrls', 'httpServices', 'requestTimeoutMs'],
-    targets: () => ({ required: ['managementSecret'], allowed: ['managementSecret'] }),
-    validateSettings: (settings) => {
-      const problems = intProblem('requestTimeoutMs', settings.requestTimeoutMs, { min: 1, max: 120_000 });
-      for (const [provider, url] of Object.entries(settings.providerBaseUrls ?? {})) {
-        if (!(API_KEY_PROVIDERS as readonly string[]).includes(provider)) {
-          problems.push({
-            field: `providerBaseUrls.${provider}`,
-            received: JSON.stringify(url),
-            allowed: 'sendgrid or twilio',
-          });
-        } else if (typeof url !== 'string' || !/^https:\/\/[^\s/]+/.test(url)) {
-          problems.push({
-            field: `providerBaseUrls.${provider}`,
-            received: JSON.stringify(url),
-            allowed: 'an https:// URL',
-          });
-        }
-      }
-      if (settings.httpServices !== undefined) {
-        const json = JSON.stringify(settings.httpServices);
-        if (typeof settings.httpServices !== 'object' || Array.isArray(settings.httpServices)) {
-          problems.push({ field: 'httpServices', received: json, allowed: 'an object of services by name' });
-        } else if (json.length > 3000) {
-          problems.push({
-            field: 'httpServices',
-            received: `${json.length} characters of JSON`,
-            allowed: 'at most 3000 characters (Lambda environment variables total 4 KB)',
-          });
-        }
-      }
-      return problems;
-    },
-    environment: (settings) => ({
-      ...(settings.providerBaseUrls?.sendgrid !== undefined && {
-        HANDOVER_API_KEY_SENDGRID_BASE_URL: settings.providerBaseUrls.sendgrid,
-      }),
-      ...(settings.providerBaseUrls?.twilio !== undefined && {
-        HANDOVER_API_KEY_TWILIO_BASE_URL: settings.providerBaseUrls.twilio,
-      }),
-      ...(settings.httpServices !== undefined && {
-        HANDOVER_API_KEY_HTTP_SERVICES: JSON.stringify(settings.httpServices),
-      }),
-      ...(settings.requestTimeoutMs !== undefined && {
-        HANDOVER_API_KEY_REQUEST_TIMEOUT_MS: String(settings.requestTimeoutMs),
-      }),
-    }),
+    targets: { managementSecret: { required: true } },
     grantTarget: (target, ctx) => {
       if (target.managementSecret !== undefined) grantSecretReadOnly(target.managementSecret, ctx);
     },
   },
   'shared-key': {
-    entry: credentialHandlerEntry('shared-key'),
+    contract: sharedKeyContract,
     title: 'Shared key rotation',
-    strategies: ['verifier'],
-    defaultStrategy: 'verifier',
     defaultInterval: Duration.days(90),
     timeout: Duration.seconds(30),
     network: 'optional',
-    settings: ['metricsNamespace', 'requireVerifierHeartbeat'],
-    targets: () => ({ required: [], allowed: [] }),
-    validateSettings: (settings) => {
-      const namespace = settings.metricsNamespace;
-      return namespace === undefined ||
-        (namespace.length >= 1 && namespace.length <= 255 && !namespace.startsWith('AWS/'))
-        ? []
-        : [
-            {
-              field: 'metricsNamespace',
-              received: JSON.stringify(namespace),
-              allowed: '1 to 255 characters, not starting with "AWS/"',
-            },
-          ];
-    },
-    environment: (settings) => ({
-      ...(settings.metricsNamespace !== undefined && {
-        HANDOVER_SHARED_KEY_METRICS_NAMESPACE: settings.metricsNamespace,
-      }),
-      ...(settings.requireVerifierHeartbeat !== undefined && {
-        HANDOVER_SHARED_KEY_REQUIRE_HEARTBEAT: String(settings.requireVerifierHeartbeat),
-      }),
-    }),
+    targets: {},
     grantSecret: (secretArn, ctx) => {
       // revoke / restore move AWSPREVIOUS after listing the versions (UpdateSecretVersionStage is
       // granted for every type).
@@ -503,7 +321,20 @@ export const ROTATION_TYPES: Readonly<Record<CredentialType, RotationTypeSpec>> 
       });
     },
   },
-};
+} as const satisfies { readonly [T in CredentialType]: CredentialTypeSpec<CredentialContract<T>> };
+
+/** The contract of a credential type. */
+export type ContractOf<T extends CredentialType> = (typeof ROTATION_TYPES)[T]['contract'];
+
+/** The settings a rotation of type `T` takes (the documented settings interface of its contract). */
+export type RotationSettingsOf<T extends CredentialType> = T extends CredentialType
+  ? Readonly<SettingsOf<ContractOf<T>>>
+  : never;
+
+/** The spec of a type, for code that handles every type alike. */
+export function specOf(type: CredentialType): CredentialTypeSpec {
+  return ROTATION_TYPES[type] as unknown as CredentialTypeSpec;
+}
 
 /** Every credential type with its spec, in `CREDENTIAL_TYPES` order. */
-export const ROTATION_TYPE_ENTRIES = CREDENTIAL_TYPES.map((type) => [type, ROTATION_TYPES[type]] as const);
+export const ROTATION_TYPE_ENTRIES = CREDENTIAL_TYPES.map((type) => [type, specOf(type)] as const);

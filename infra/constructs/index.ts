@@ -6,12 +6,46 @@ export {
   SERVICE_NAME,
 } from '../../lambdas/shared/metric-names';
 export {
+  type ContractOf,
+  type CredentialTypeSpec,
+  type GrantContext,
+  ROTATION_TYPES,
+  type RotationSettingsOf,
+  type RotationTarget,
+  type SpecProblem,
+  secretArnForPolicies,
+  secretsManagerService,
+  specOf,
+  type TargetField,
+  type TargetUse,
+  targetsOf,
+} from './credential-types';
+export {
   BASE_ENVIRONMENT,
   HANDOVER_RUNTIME,
   HandoverFunction,
   type HandoverFunctionProps,
   HOUSE_BUNDLING,
 } from './handover-function';
+export {
+  ROTATION_FAILED_EVENT_PATTERN,
+  RotationMonitoring,
+  type RotationMonitoringProps,
+} from './monitoring';
+export {
+  checkRotation,
+  ROTATION_CHECKS,
+  type RotationCheck,
+  type RotationCheckInput,
+  settingsProblems,
+} from './rotation-checks';
+export {
+  RotationFunction,
+  type RotationFunctionOptions,
+  type RotationFunctionProps,
+  type RotationNetwork,
+} from './rotation-function';
+export { RotationSchedule, type RotationScheduleOptions, type ScheduleProblem } from './rotation-schedule';
 export {
   type ApiKeyRotationOptions,
   type DatabaseEndpoint,
@@ -21,34 +55,5 @@ export {
   Rotation,
   type SharedKeyRotationOptions,
 } from './rotation-strategy';
-export { checkRotation, type RotationCheckInput } from './rotation-checks';
-export { RotationFunction, type RotationFunctionProps, type RotationNetwork } from './rotation-function';
-export {
-  ROTATION_FAILED_EVENT_PATTERN,
-  RotationMonitoring,
-  type RotationMonitoringProps,
-} from './monitoring';
-export { RotationSchedule, type RotationScheduleOptions, type ScheduleProblem } from './rotation-schedule';
-export {
-  API_KEY_PROVIDERS,
-  DATABASE_TLS_MODES,
-  type DatabaseTlsMode,
-  type GrantContext,
-  IAM_ACTIVE_PREVIOUS_KEY,
-  type IamActivePreviousKey,
-  MYSQL_STRATEGIES,
-  type MysqlStrategy,
-  POSTGRES_STRATEGIES,
-  type PostgresStrategy,
-  ROTATION_TYPES,
-  type RotationSettings,
-  type RotationTarget,
-  type RotationTypeSpec,
-  type SettingField,
-  type SpecProblem,
-  secretArnForPolicies,
-  secretsManagerService,
-  type TargetField,
-} from './credential-types';
 export { ALARM, type AlarmId, alarmDescription, RUNBOOK, runbookAnchor, runbookLink } from './runbook';
 export { RotationConfigurationError, SecretRotation, type SecretRotationProps } from './secret-rotation';

@@ -1,35 +1,18 @@
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { ApiKeySettings } from '../../lambdas/credentials/api-key/contract';
+import { defaultStrategyOf } from '../../lambdas/credentials/contract';
+import type { DatabaseSettings } from '../../lambdas/credentials/database/contract';
+import type { IamAccessKeySettings } from '../../lambdas/credentials/iam-access-key/contract';
+import type { MysqlMode } from '../../lambdas/credentials/mysql/contract';
+import type { PostgresMode } from '../../lambdas/credentials/postgres/contract';
+import type { SharedKeySettings } from '../../lambdas/credentials/shared-key/contract';
 import type { CredentialType } from '../../lambdas/rotation/constants';
-import {
-  type DatabaseTlsMode,
-  type IamActivePreviousKey,
-  type MysqlStrategy,
-  type PostgresStrategy,
-  ROTATION_TYPES,
-  type RotationSettings,
-  type RotationTarget,
-} from './credential-types';
+import { ROTATION_TYPES, type RotationSettingsOf, type RotationTarget, specOf } from './credential-types';
 
-/** Settings shared by the database rotations (PostgreSQL and MySQL). */
-export interface DatabaseRotationOptions {
-  /**
-   * How the function connects to the database. `verify-full` checks the chain against the Amazon RDS
-   * CA bundle shipped in the function, and the host name.
-   * @default 'verify-full'
-   */
-  readonly tlsMode?: DatabaseTlsMode;
-  /**
-   * Length of generated passwords, 16 to 128.
-   * @default 32
-   */
-  readonly passwordLength?: number;
-  /**
-   * Connection timeout (TCP, TLS and authentication), in milliseconds.
-   * @default 5000
-   */
-  readonly connectTimeoutMs?: number;
+/** Settings shared by the database rotations (PostgreSQL and MySQL): the contract's, and the database to open. */
+export interface DatabaseRotationOptions extends Readonly<DatabaseSettings> {
   /**
    * The database's security group and port: the function's security group gets egress to it and the
    * database's group an ingress rule from the function on that port.
@@ -55,65 +38,29 @@ export interface MasterSecretRotationOptions extends DatabaseRotationOptions {
   readonly masterSecret: secretsmanager.ISecret;
 }
 
-/** Options of {@link Rotation.iamAccessKey}. */
-export interface IamAccessKeyRotationOptions {
+/** Options of {@link Rotation.iamAccessKey}: the contract's settings, and the user. */
+export interface IamAccessKeyRotationOptions extends Omit<Readonly<IamAccessKeySettings>, 'strategy'> {
   /** The IAM user whose access keys rotate: the function may manage this user's keys and no other. */
   readonly user: iam.IUser;
-  /**
-   * How long testSecret retries STS while the new key propagates, in milliseconds.
-   * @default 30000
-   */
-  readonly testTimeoutMs?: number;
-  /**
-   * When the previous key is still Active in the user's second slot: `fail` the rotation, or `delete` it.
-   * @default 'fail'
-   */
-  readonly activePreviousKey?: IamActivePreviousKey;
 }
 
-/** Options of {@link Rotation.apiKey}. */
-export interface ApiKeyRotationOptions {
+/** Options of {@link Rotation.apiKey}: the contract's settings, and the management credential. */
+export interface ApiKeyRotationOptions extends Omit<Readonly<ApiKeySettings>, 'strategy'> {
   /**
    * The secret holding the provider's management credential (the rotated secret names it in
    * `managementSecretArn`); read-only for the function.
    */
   readonly managementSecret: secretsmanager.ISecret;
-  /**
-   * Other base URLs of the built-in providers (e.g. SendGrid's EU endpoint).
-   * @default - the providers' public endpoints
-   */
-  readonly providerBaseUrls?: RotationSettings['providerBaseUrls'];
-  /**
-   * The generic HTTP services, by name.
-   * @default - none
-   */
-  readonly httpServices?: RotationSettings['httpServices'];
-  /**
-   * Timeout of one provider request, in milliseconds.
-   * @default 10000
-   */
-  readonly requestTimeoutMs?: number;
 }
 
-/** Options of {@link Rotation.sharedKey}. */
-export interface SharedKeyRotationOptions {
-  /**
-   * The namespace the verifiers publish their metrics to.
-   * @default 'Handover'
-   */
-  readonly metricsNamespace?: string;
-  /**
-   * Require the verifiers' heartbeat before the previous key counts as unused.
-   * @default true
-   */
-  readonly requireVerifierHeartbeat?: boolean;
-}
+/** Options of {@link Rotation.sharedKey}: the contract's settings. */
+export interface SharedKeyRotationOptions extends Omit<Readonly<SharedKeySettings>, 'strategy'> {}
 
 /**
- * What rotates a secret: the credential type, its strategy, the function settings and the resources
- * the secret points at. Pass one to {@link SecretRotation}; the factories mirror
- * `secretsmanager.HostedRotation` (`HostedRotation.postgreSqlSingleUser()` becomes
- * `Rotation.postgresSingleUser()`).
+ * What rotates a secret: the credential type, its strategy, the function settings (the type's
+ * contract settings) and the resources the secret points at. Pass one to {@link SecretRotation};
+ * the factories mirror `secretsmanager.HostedRotation` (`HostedRotation.postgreSqlSingleUser()`
+ * becomes `Rotation.postgresSingleUser()`), and {@link Rotation.of} takes any type.
  *
  * @example
  * ```ts
@@ -127,22 +74,22 @@ export interface SharedKeyRotationOptions {
 export class Rotation {
   /** PostgreSQL, one user changing its own password (a short window where the old password fails). */
   public static postgresSingleUser(options: DatabaseRotationOptions = {}): Rotation {
-    return Rotation.database('postgres', 'single-user' satisfies PostgresStrategy, options);
+    return Rotation.database('postgres', 'single-user' satisfies PostgresMode, options);
   }
 
   /** PostgreSQL, two users alternated by a master user: the old credential works until the next rotation. */
   public static postgresAlternatingUsers(options: MasterSecretRotationOptions): Rotation {
-    return Rotation.database('postgres', 'alternating-users' satisfies PostgresStrategy, options);
+    return Rotation.database('postgres', 'alternating-users' satisfies PostgresMode, options);
   }
 
   /** MySQL / MariaDB, one user changing its own password. */
   public static mysqlSingleUser(options: DatabaseRotationOptions = {}): Rotation {
-    return Rotation.database('mysql', 'single-user' satisfies MysqlStrategy, options);
+    return Rotation.database('mysql', 'single-user' satisfies MysqlMode, options);
   }
 
   /** MySQL / MariaDB, two users alternated by a master user. */
   public static mysqlAlternatingUsers(options: MasterSecretRotationOptions): Rotation {
-    return Rotation.database('mysql', 'alternating-users' satisfies MysqlStrategy, options);
+    return Rotation.database('mysql', 'alternating-users' satisfies MysqlMode, options);
   }
 
   /**
@@ -150,49 +97,37 @@ export class Rotation {
    * valid until the rollout discards the old one. The user needs `APPLICATION_PASSWORD_ADMIN`.
    */
   public static mysqlDualPassword(options: DatabaseRotationOptions = {}): Rotation {
-    return Rotation.database('mysql', 'dual-password' satisfies MysqlStrategy, options);
+    return Rotation.database('mysql', 'dual-password' satisfies MysqlMode, options);
   }
 
   /** IAM user access keys. */
   public static iamAccessKey(options: IamAccessKeyRotationOptions): Rotation {
-    return Rotation.of(
-      'iam-access-key',
-      { testTimeoutMs: options.testTimeoutMs, activePreviousKey: options.activePreviousKey },
-      { user: options.user },
-    );
+    const { user, ...settings } = options;
+    return Rotation.of('iam-access-key', settings, { user });
   }
 
   /** A third-party API key, created and deleted through the provider's management API. */
   public static apiKey(options: ApiKeyRotationOptions): Rotation {
-    return Rotation.of(
-      'api-key',
-      {
-        providerBaseUrls: options.providerBaseUrls,
-        httpServices: options.httpServices,
-        requestTimeoutMs: options.requestTimeoutMs,
-      },
-      { managementSecret: options.managementSecret },
-    );
+    const { managementSecret, ...settings } = options;
+    return Rotation.of('api-key', settings, { managementSecret });
   }
 
   /** An internal API key or HMAC secret that our own services verify (with dual acceptance). */
   public static sharedKey(options: SharedKeyRotationOptions = {}): Rotation {
-    return Rotation.of(
-      'shared-key',
-      {
-        metricsNamespace: options.metricsNamespace,
-        requireVerifierHeartbeat: options.requireVerifierHeartbeat,
-      },
-      {},
-    );
+    return Rotation.of('shared-key', options, {});
   }
 
   /**
-   * Any credential type from its settings and targets, as a policy declares them. The factories
-   * above are the typed way; this one is validated by {@link SecretRotation} instead.
+   * Any credential type from its settings (its contract's, e.g. `{ strategy: 'alternating-users',
+   * tlsMode: 'verify-full' }`) and targets, as a policy declares them. {@link SecretRotation}
+   * validates them against the type's contract.
    */
-  public static of(type: CredentialType, settings: RotationSettings, target: RotationTarget): Rotation {
-    return new Rotation(type, settings, target);
+  public static of<T extends CredentialType>(
+    type: T,
+    settings: RotationSettingsOf<T>,
+    target: RotationTarget,
+  ): Rotation {
+    return new Rotation(type, settings as Readonly<Record<string, unknown>>, target);
   }
 
   private static database(
@@ -200,22 +135,18 @@ export class Rotation {
     strategy: string,
     options: DatabaseRotationOptions & { masterSecret?: secretsmanager.ISecret },
   ): Rotation {
-    return Rotation.of(
+    const { database, masterSecret, ...settings } = options;
+    return new Rotation(
       type,
+      { strategy, ...settings },
       {
-        strategy,
-        tlsMode: options.tlsMode,
-        passwordLength: options.passwordLength,
-        connectTimeoutMs: options.connectTimeoutMs,
-      },
-      {
-        masterSecret: options.masterSecret,
+        masterSecret,
         database:
-          options.database === undefined
+          database === undefined
             ? undefined
             : {
-                securityGroup: options.database.securityGroup,
-                port: options.database.port ?? ROTATION_TYPES[type].defaultPort ?? 0,
+                securityGroup: database.securityGroup,
+                port: database.port ?? ROTATION_TYPES[type].defaultPort ?? 0,
               },
       },
     );
@@ -223,19 +154,23 @@ export class Rotation {
 
   /** The credential type. */
   public readonly type: CredentialType;
-  /** Function-level settings (the same for every secret a function rotates). */
-  public readonly settings: RotationSettings;
+  /** Function-level settings, as given (the same for every secret a function rotates). */
+  public readonly settings: Readonly<Record<string, unknown>>;
   /** What this secret points at. */
   public readonly target: RotationTarget;
 
-  private constructor(type: CredentialType, settings: RotationSettings, target: RotationTarget) {
+  private constructor(
+    type: CredentialType,
+    settings: Readonly<Record<string, unknown>>,
+    target: RotationTarget,
+  ) {
     this.type = type;
-    this.settings = { ...settings, strategy: settings.strategy ?? ROTATION_TYPES[type].defaultStrategy };
+    this.settings = { ...settings, strategy: settings.strategy ?? defaultStrategyOf(specOf(type).contract) };
     this.target = target;
   }
 
   /** The strategy, after the type's default. */
   public get strategy(): string {
-    return this.settings.strategy ?? ROTATION_TYPES[this.type].defaultStrategy;
+    return String(this.settings.strategy);
   }
 }

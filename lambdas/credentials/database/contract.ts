@@ -47,6 +47,9 @@ export const databaseSettings = {
   ),
 };
 
+/** The settings of every database type besides `strategy`, as a deployment gives them. */
+export type DatabaseSettings = z.input<z.ZodMiniObject<typeof databaseSettings>>;
+
 /** What the database Lambdas read that the constructs never set. */
 export const databaseTuning = {
   /**
