@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -14,15 +13,12 @@ import { Construct } from 'constructs';
 import type { ConsumerSettings } from '../../lambdas/rollout/consumers/contracts';
 import { ROLLOUT_ENV, type RolloutConfig, rolloutConfigParameterName } from '../../lambdas/rollout/contract';
 import type { CredentialType } from '../../lambdas/rotation/constants';
-import { REPO_ROOT } from '../paths';
+import { ROLLOUT_HANDLER_ENTRY } from '../paths';
 import { secretArnForPolicies } from './credential-types';
 import { HandoverFunction } from './handover-function';
 import type { RotationMonitoring } from './monitoring';
 import { consumerStatements, deployConsumer } from './rollout-consumers';
 import { RolloutDefinition } from './rollout-definition';
-
-/** The Lambda entry of the rollout function (`lambdas/rollout/handler.ts`). */
-export const ROLLOUT_HANDLER_ENTRY = resolve(REPO_ROOT, 'lambdas', 'rollout', 'handler.ts');
 
 /** One secret the workflow rolls out. */
 export interface RolloutSecret {
