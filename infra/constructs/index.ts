@@ -32,6 +32,14 @@ export {
   RotationMonitoring,
   type RotationMonitoringProps,
 } from './monitoring';
+export { type DeployedConsumer, deployConsumer } from './rollout-consumers';
+export { FAILURE_STATES, RolloutDefinition } from './rollout-definition';
+export {
+  MAX_EXECUTION,
+  type RolloutSecret,
+  RolloutWorkflow,
+  type RolloutWorkflowProps,
+} from './rollout-workflow';
 export {
   checkRotation,
   ROTATION_CHECKS,
@@ -56,4 +64,5 @@ export {
   type SharedKeyRotationOptions,
 } from './rotation-strategy';
 export { ALARM, type AlarmId, alarmDescription, RUNBOOK, runbookAnchor, runbookLink } from './runbook';
+export { importSecret } from './secret-references';
 export { RotationConfigurationError, SecretRotation, type SecretRotationProps } from './secret-rotation';
