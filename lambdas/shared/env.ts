@@ -30,18 +30,15 @@ export interface EnvVariable {
   readonly always?: boolean;
 }
 
-/** A map setting written as one variable per key, e.g. `providerBaseUrls.sendgrid`. */
+/**
+ * A map setting written as one variable per key, e.g. `providerBaseUrls.sendgrid`. Its values are
+ * read as text: the code that uses them checks them (and lists every problem at once).
+ */
 export interface EnvVariablePerKey {
   /** The keys the map may hold, in the order their variables are written. */
   readonly keys: readonly string[];
   /** The variable of one key. */
   readonly name: (key: string) => string;
-  /**
-   * Reading checks the values against the schema. `false` when the code that uses the values
-   * checks them itself (and lists every problem at once).
-   * @default true
-   */
-  readonly check?: boolean;
 }
 
 /** The variables of the fields of a settings shape (fields without one never reach the environment). */
@@ -138,11 +135,6 @@ export function readEnv<S extends Shape>(
       for (const key of variable.keys) {
         const raw = read(variable.name(key));
         if (raw !== undefined) map[key] = raw.trim();
-      }
-      const issue = variable.check === false ? undefined : schema?.safeParse(map).error?.issues[0];
-      if (issue !== undefined) {
-        const name = variable.name(String(issue.path[0]));
-        throw fail(name, issue.message, env[name] ?? '');
       }
       values[field] = map;
       continue;

@@ -110,9 +110,9 @@ export const apiKeyContract = defineCredentialContract({
     keyPropagationMs: withDefault(integer(0, 120_000), 5000),
   },
   env: {
-    // Checked by the strategy, which also allows http to a loopback host (local fakes) and lists
-    // every problem of the options at once.
-    providerBaseUrls: { keys: BASE_URL_PROVIDERS, name: baseUrlVariable, check: false },
+    // Read as text and checked by the strategy, which also allows http to a loopback host (local
+    // fakes) and lists every problem of the options at once.
+    providerBaseUrls: { keys: BASE_URL_PROVIDERS, name: baseUrlVariable },
     httpServices: { name: HTTP_SERVICES_VARIABLE, as: 'json' },
     requestTimeoutMs: { name: 'HANDOVER_API_KEY_REQUEST_TIMEOUT_MS', as: 'integer' },
     maxAttempts: { name: 'HANDOVER_API_KEY_MAX_ATTEMPTS', as: 'integer' },
