@@ -8,7 +8,9 @@ import { defineConsumer, expectText } from './consumer-contract';
 
 /** What the rollout function reads for a ecs-service consumer, besides `kind`, `name`, `canary`. */
 export const ecsServiceConfig = {
+  /** The cluster's name or ARN. */
   cluster: expectText('a cluster name or ARN'),
+  /** The service's name or ARN. */
   service: expectText('a service name or ARN'),
 };
 

@@ -17,7 +17,15 @@ export const MAX_ACK_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
 /** What the rollout function reads for a event consumer, besides `kind`, `name`, `canary`. */
 export const eventConfig = {
+  /**
+   * The bus the event goes to.
+   * @default 'default'
+   */
   eventBusName: z.optional(expectText('an event bus name or ARN')),
+  /**
+   * How long to wait for the acknowledgement, in seconds.
+   * @default 3600
+   */
   timeoutSeconds: z.optional(expectInteger(1, MAX_ACK_TIMEOUT_SECONDS)),
 };
 

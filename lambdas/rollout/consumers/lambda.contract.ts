@@ -14,7 +14,12 @@ const environmentVariable = 'an environment variable name';
 
 /** What the rollout function reads for a lambda consumer, besides `kind`, `name`, `canary`. */
 export const lambdaConfig = {
+  /** The function's name or ARN. */
   functionName: expectText('a function name or ARN'),
+  /**
+   * The environment variable set to the new version id.
+   * @default 'HANDOVER_SECRET_VERSION'
+   */
   environmentVariable: z.optional(
     z.string().check(z.regex(ENVIRONMENT_VARIABLE, { error: `expected ${environmentVariable}` })),
   ),

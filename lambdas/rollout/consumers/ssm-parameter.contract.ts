@@ -9,7 +9,12 @@ import { defineConsumer, expectText } from './consumer-contract';
 
 /** What the rollout function reads for a ssm-parameter consumer, besides `kind`, `name`, `canary`. */
 export const ssmParameterConfig = {
+  /** The SecureString parameter mirroring the secret value. */
   parameterName: expectText('a parameter name'),
+  /**
+   * The KMS key encrypting the parameter.
+   * @default - the AWS managed key `alias/aws/ssm`
+   */
   kmsKeyId: z.optional(expectText('a KMS key id or ARN')),
 };
 

@@ -17,13 +17,18 @@ export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 
 /** What the rollout function reads for a webhook consumer, besides `kind`, `name`, `canary`. */
 export const webhookConfig = {
-  // https, or http to a loopback address (local receivers), as the adapter allows.
+  /** An https URL, or http to a loopback address (local receivers), as the adapter allows. */
   url: z.string({ error: 'expected an https:// URL' }).check(
     z.regex(/^(https:\/\/[^\s/]+|http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?)(\/\S*)?$/, {
       error: 'expected an https:// URL',
     }),
   ),
+  /** ARN of a secret whose value is the HMAC signing key (never the rotated secret). */
   signingSecretArn: expectText('the signing secret ARN'),
+  /**
+   * The deadline of one delivery, in milliseconds.
+   * @default 10000
+   */
   timeoutMs: z.optional(expectInteger(100, 60_000)),
 };
 
