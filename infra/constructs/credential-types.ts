@@ -9,7 +9,7 @@ import { iamAccessKeyContract } from '../../lambdas/credentials/iam-access-key/c
 import { mysqlContract } from '../../lambdas/credentials/mysql/contract';
 import { postgresContract } from '../../lambdas/credentials/postgres/contract';
 import { sharedKeyContract } from '../../lambdas/credentials/shared-key/contract';
-import { CREDENTIAL_TYPES, type CredentialType } from '../../lambdas/rotation/constants';
+import type { CredentialType } from '../../lambdas/rotation/constants';
 
 /** The resources one secret points at; each type uses the fields its spec lists in `targets`. */
 export interface RotationTarget {
@@ -335,6 +335,3 @@ export type RotationSettingsOf<T extends CredentialType> = T extends CredentialT
 export function specOf(type: CredentialType): CredentialTypeSpec {
   return ROTATION_TYPES[type] as unknown as CredentialTypeSpec;
 }
-
-/** Every credential type with its spec, in `CREDENTIAL_TYPES` order. */
-export const ROTATION_TYPE_ENTRIES = CREDENTIAL_TYPES.map((type) => [type, specOf(type)] as const);
