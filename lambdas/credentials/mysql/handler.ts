@@ -10,7 +10,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createRotationLambda } from '../../rotation/lambda';
 import { createRdsDiscovery, RDS_CLIENT_CONFIG } from '../database/rds';
-import { mysqlOptionsFromEnv } from './env';
+import { mysqlOptionsFromEnv } from './options';
 import { createMysqlStrategy } from './strategy';
 
 const secretsManager = new SecretsManagerClient({});

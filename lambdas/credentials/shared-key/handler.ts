@@ -6,7 +6,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createRotationLambda } from '../../rotation/lambda';
-import { sharedKeyOptionsFromEnv } from './env';
+import { sharedKeyOptionsFromEnv } from './options';
 import { createSharedKeyStrategy } from './strategy';
 
 const secretsManager = new SecretsManagerClient({});
