@@ -43,7 +43,9 @@ async function timed<T>(what: string, work: () => Promise<T> | T): Promise<T> {
 /** The JavaScript of the entry points, CommonJS and ESM. */
 async function buildLibrary(): Promise<void> {
   await build({
-    entry: Object.fromEntries(Object.entries(PACKAGE_ENTRIES).map(([name, path]) => [name, join(REPO_ROOT, path)])),
+    entry: Object.fromEntries(
+      Object.entries(PACKAGE_ENTRIES).map(([name, path]) => [name, join(REPO_ROOT, path)]),
+    ),
     format: ['cjs', 'esm'],
     outDir: DIST,
     platform: 'node',
@@ -62,10 +64,14 @@ async function buildLibrary(): Promise<void> {
 
 /** The declarations, from TypeScript's own emit, as CommonJS-format declaration files. */
 function buildDeclarations(): void {
-  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: REPO_ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+    },
+  );
   writeFileSync(join(DIST, 'types', 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
 }
 
@@ -79,7 +85,10 @@ function buildLambdaBundles(): void {
     const app = new App({ outdir });
     const stack = new Stack(app, 'HandoverLambdaBundles');
     const functions = new Map<HandoverLambda, HandoverFunction>(
-      HANDOVER_LAMBDAS.map((name) => [name, new HandoverFunction(stack, name, { entry: lambdaSourceEntry(name) })]),
+      HANDOVER_LAMBDAS.map((name) => [
+        name,
+        new HandoverFunction(stack, name, { entry: lambdaSourceEntry(name) }),
+      ]),
     );
     app.synth();
     const template = JSON.parse(readFileSync(join(outdir, `${stack.artifactId}.template.json`), 'utf8')) as {
