@@ -12,7 +12,7 @@
  *   settings, aliases, minification, source maps), so an app using the package deploys them as they
  *   are: no esbuild, no Docker, no TypeScript sources of ours in its toolchain.
  *
- * Run with `npx tsx scripts/build.ts`; it prints what it built and how long each part took.
+ * Run with `npx tsx scripts/build.ts`; it prints (on stderr) what it built and how long each part took.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -36,7 +36,7 @@ export const PACKAGE_ENTRIES = {
 async function timed<T>(what: string, work: () => Promise<T> | T): Promise<T> {
   const started = performance.now();
   const result = await work();
-  process.stdout.write(`build: ${what} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+  process.stderr.write(`build: ${what} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
   return result;
 }
 
@@ -102,7 +102,7 @@ function buildLambdaBundles(): void {
       const target = join(DIST, 'lambda', name);
       mkdirSync(target, { recursive: true });
       for (const file of ['index.js', 'index.js.map']) copyFileSync(join(asset, file), join(target, file));
-      process.stdout.write(
+      process.stderr.write(
         `build:   dist/lambda/${name}/index.js ${(statSync(join(target, 'index.js')).size / 1024).toFixed(0)} KB\n`,
       );
     }
@@ -116,4 +116,4 @@ rmSync(DIST, { recursive: true, force: true });
 await timed('library, CommonJS and ESM (tsup)', buildLibrary);
 await timed('type declarations (tsc)', buildDeclarations);
 await timed('Lambda bundles (HandoverFunction, esbuild)', buildLambdaBundles);
-process.stdout.write(`build: dist/ in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+process.stderr.write(`build: dist/ in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);

@@ -1,17 +1,7 @@
-import {
-  AspectPriority,
-  Aspects,
-  CfnOutput,
-  type Duration,
-  FeatureFlags,
-  type IAspect,
-  Stack,
-  Token,
-} from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnOutput, type Duration, type IAspect, Stack, Token } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { SECRETS_MANAGER_PARSE_OWNED_SECRET_NAME } from 'aws-cdk-lib/cx-api';
 import { Construct, type IConstruct } from 'constructs';
 import type * as z from 'zod/mini';
 import type { ConsumerSettings } from '../../lambdas/rollout/consumers/contracts';
@@ -55,9 +45,9 @@ export interface RotateOptions extends Omit<SecretRotationProps, 'secret' | 'rot
    */
   readonly maxConcurrency?: number;
   /**
-   * The secret's name, when the stack cannot tell it: a secret this stack creates without
-   * `secretName` while the feature flag `@aws-cdk/aws-secretsmanager:parseOwnedSecretName` is off.
-   * @default - `secret.secretName`
+   * The secret's name, when the stack cannot tell it (a secret of another stack known by a token).
+   * @default - the name known at synth: the secret's `secretName` when it is no token, else the name
+   * given to the secret (or to the secret an attachment belongs to)
    */
   readonly secretName?: string;
   /**
@@ -119,6 +109,29 @@ export interface HandoverProps {
 }
 
 const HANDOVER_ID = 'Handover';
+
+/**
+ * The secret's name as Secrets Manager will report it (the rollout configuration parameter is named
+ * after it): given, known at synth (imported by name or complete ARN), the name given to the
+ * `CfnSecret` behind it (a `Secret`, or the secret an attachment belongs to), or the name CDK parses
+ * from a `Secret`'s ARN (without the random suffix). An attachment's or an imported partial ARN's
+ * `secretName` carries the suffix or cannot be known, so it is not used.
+ */
+function secretNameOf(secret: secretsmanager.ISecret, given: string | undefined): string | undefined {
+  if (given !== undefined) return given;
+  if (!Token.isUnresolved(secret.secretName)) return secret.secretName;
+  for (const scope of [secret, secret.node.scope]) {
+    const resource = scope?.node.defaultChild;
+    if (
+      resource instanceof secretsmanager.CfnSecret &&
+      resource.name !== undefined &&
+      !Token.isUnresolved(resource.name)
+    ) {
+      return resource.name;
+    }
+  }
+  return secret instanceof secretsmanager.Secret ? secret.secretName : undefined;
+}
 
 /** The problems of a consumer's settings; a value CDK resolves only at deploy time is not judged. */
 function consumerProblems(consumer: ConsumerSettings, index: number): SpecProblem[] {
@@ -231,16 +244,12 @@ export class Handover extends Construct {
     } = options;
     const entryId = id ?? secret.node.id;
     const problems = consumers.flatMap(consumerProblems);
-    if (
-      secretName === undefined &&
-      Token.isUnresolved(secret.secretName) &&
-      secret instanceof secretsmanager.Secret &&
-      !FeatureFlags.of(secret).isEnabled(SECRETS_MANAGER_PARSE_OWNED_SECRET_NAME)
-    ) {
+    const name = secretNameOf(secret, secretName);
+    if (name === undefined) {
       problems.push({
         field: 'secretName',
-        received: 'nothing, and a secret without a secretName',
-        allowed: `the secret's name: give the secret a secretName, set the feature flag ${SECRETS_MANAGER_PARSE_OWNED_SECRET_NAME} (cdk.json), or pass secretName here`,
+        received: 'nothing, and a secret whose name the stack cannot tell',
+        allowed: "the secret's name: give the secret a secretName, or pass secretName here",
       });
     }
     if (this.secrets.some((entry) => entry.id === entryId)) {
@@ -263,7 +272,7 @@ export class Handover extends Construct {
     this.secrets.push({
       id: entryId,
       secret,
-      ...(secretName === undefined ? {} : { secretName }),
+      ...(name === undefined ? {} : { secretName: name }),
       credentialType: rotation.type,
       rotationFunction: secretRotation.rotationFunction.function,
       // The policy file's defaults, so a secret rolls out the same from either.

@@ -279,6 +279,8 @@ export class RolloutWorkflow extends Construct {
       };
       const parameter = new ssm.StringParameter(this, `Config-${entry.id}`, {
         parameterName: rolloutConfigParameterName(name),
+        // Always a path (`/handover/rollout/...`), also when the secret's name is a token.
+        simpleName: false,
         description: `Handover rollout configuration of ${entry.id}: consumers, grace, usage gate`,
         stringValue: stack.toJsonString(config),
         tier: ssm.ParameterTier.INTELLIGENT_TIERING,
