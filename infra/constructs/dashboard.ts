@@ -11,7 +11,7 @@ import {
   STEP_DIMENSION,
 } from '../../lambdas/shared/metric-names';
 import { VERIFIER_DIMENSION, VERIFIER_METRIC } from '../../lambdas/verifier/constants';
-import { credentialTypeMetric, handoverMetric, searchMetrics, sumOverTypes } from './metrics';
+import { credentialTypeMetric, dimensionLabel, handoverMetric, searchMetrics, sumOverTypes } from './metrics';
 import type { RotationMonitoring } from './monitoring';
 import type { RolloutWorkflow } from './rollout-workflow';
 import { ALARM, DEFAULT_RUNBOOK_URL, RUNBOOK, runbookLink } from './runbook';
@@ -174,7 +174,7 @@ export class HandoverDashboard extends Construct {
         searchMetrics(
           VERIFIER_METRIC.previousKeyAccepted,
           [VERIFIER_DIMENSION.credentialType, VERIFIER_DIMENSION.secretName],
-          { label: 'previous-key accepts' },
+          { label: `previous-key accepts ${dimensionLabel(VERIFIER_DIMENSION.secretName)}` },
         ),
       ],
       rightYAxis: { label: 'verifier accepts of AWSPREVIOUS', showUnits: false },
@@ -279,22 +279,25 @@ export class HandoverDashboard extends Construct {
     return [
       graph(
         'Consumer update failures by consumer',
-        searchMetrics(ROLLOUT_METRIC.consumerUpdateFailed, [CONSUMER_DIMENSION, SERVICE_DIMENSION]),
+        searchMetrics(ROLLOUT_METRIC.consumerUpdateFailed, [CONSUMER_DIMENSION, SERVICE_DIMENSION], {
+          label: dimensionLabel(CONSUMER_DIMENSION),
+        }),
       ),
       graph(
         'Verifier rejections by reason',
-        searchMetrics(VERIFIER_METRIC.authRejected, [
-          VERIFIER_DIMENSION.credentialType,
-          VERIFIER_DIMENSION.reason,
-          VERIFIER_DIMENSION.secretName,
-        ]),
+        searchMetrics(
+          VERIFIER_METRIC.authRejected,
+          [VERIFIER_DIMENSION.credentialType, VERIFIER_DIMENSION.reason, VERIFIER_DIMENSION.secretName],
+          { label: dimensionLabel(VERIFIER_DIMENSION.secretName, VERIFIER_DIMENSION.reason) },
+        ),
       ),
       graph(
         'Previous-key accepts by secret (verifiers)',
-        searchMetrics(VERIFIER_METRIC.previousKeyAccepted, [
-          VERIFIER_DIMENSION.credentialType,
-          VERIFIER_DIMENSION.secretName,
-        ]),
+        searchMetrics(
+          VERIFIER_METRIC.previousKeyAccepted,
+          [VERIFIER_DIMENSION.credentialType, VERIFIER_DIMENSION.secretName],
+          { label: dimensionLabel(VERIFIER_DIMENSION.secretName) },
+        ),
       ),
     ];
   }

@@ -58,6 +58,11 @@ export function searchMetrics(
   });
 }
 
+/** A dynamic label naming each series of a search by its dimensions (`${PROP('Dim.consumer')}`). */
+export function dimensionLabel(...dimensions: readonly string[]): string {
+  return dimensions.map((dimension) => `\${PROP('Dim.${dimension}')}`).join(' ');
+}
+
 /**
  * The sum over credential types of one Handover metric (`FILL(m, 0)` each: a type with no data
  * counts 0), as a math expression labelled `label`.
