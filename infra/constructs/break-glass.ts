@@ -4,6 +4,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { secretArnForPolicies } from './credential-types';
+import { nagArn } from './nag';
 
 /** What a break-glass role is, besides the workflow it may start. */
 export interface BreakGlassRoleOptions {
@@ -83,12 +84,13 @@ export class BreakGlassRole extends Construct {
       maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
       permissionsBoundary: props.permissionsBoundary,
     });
-    const executions = stack.formatArn({
+    const executionArns = {
       service: 'states',
       resource: 'execution',
       resourceName: `${name}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    };
+    const executions = stack.formatArn(executionArns);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'StartRollouts',
@@ -121,7 +123,7 @@ export class BreakGlassRole extends Construct {
       );
     }
     Validations.of(this.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${name}:*]`,
+      id: `AwsSolutions-IAM5[Resource::${nagArn(stack, executionArns)}]`,
       reason:
         "Break-glass status: DescribeExecution and GetExecutionHistory on the rollout state machine's own executions, whose names are generated per start, so they can only be named with a wildcard after the state machine's name.",
     });

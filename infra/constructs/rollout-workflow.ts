@@ -17,6 +17,7 @@ import { ROLLOUT_HANDLER_ENTRY } from '../paths';
 import { secretArnForPolicies } from './credential-types';
 import { HandoverFunction } from './handover-function';
 import type { RotationMonitoring } from './monitoring';
+import { nagArn } from './nag';
 import { consumerStatements, deployConsumer } from './rollout-consumers';
 import { RolloutDefinition } from './rollout-definition';
 
@@ -239,22 +240,21 @@ export class RolloutWorkflow extends Construct {
     const buses = new Set<string>([props.eventBusName ?? 'default']);
 
     // The lock: the holder's status, from DescribeExecution on this state machine's executions.
+    const executions = {
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    };
     allow(
       new iam.PolicyStatement({
         sid: 'LockHolderStatus',
         actions: ['states:DescribeExecution'],
-        resources: [
-          stack.formatArn({
-            service: 'states',
-            resource: 'execution',
-            resourceName: `${stateMachineName}:*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
+        resources: [stack.formatArn(executions)],
       }),
     );
     Validations.of(permissions).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachineName}:*]`,
+      id: `AwsSolutions-IAM5[Resource::${nagArn(stack, executions)}]`,
       reason:
         "The rollout lock: preflight reads the status of the execution holding a secret's lock (DescribeExecution) to take over the lock of an execution that was stopped or timed out. Execution names are generated per start, so only the state machine's own executions can be named, with a wildcard.",
     });
