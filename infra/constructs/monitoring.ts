@@ -47,7 +47,7 @@ export interface RotationMonitoringProps {
   readonly emailAddresses?: readonly string[];
   /**
    * Where the runbook lives; alarm descriptions link `<runbookUrl>#runbook-<alarm-id>`.
-   * @default 'README.md'
+   * @default 'docs/runbook.md'
    */
   readonly runbookUrl?: string;
   /**
@@ -63,7 +63,7 @@ const MONITORING_ID = 'HandoverMonitoring';
  * The alarms of Handover and the one SNS topic they notify: rotation Lambda errors, the engine's
  * `RotationFailed` metric per credential type, the Secrets Manager `RotationFailed` event, and
  * (opt-in, needs AWS Config) secrets older than their policy or with an overdue rotation. Every
- * description says what happened, what to do, and links the README runbook.
+ * description says what happened, what to do, and links the runbook (`docs/runbook.md`).
  *
  * @example
  * ```ts
@@ -86,7 +86,7 @@ export class RotationMonitoring extends Construct {
   public readonly topic: sns.ITopic;
   /** The key of the topic this construct created. */
   public readonly topicKey: kms.IKey | undefined;
-  /** The README runbook location. */
+  /** The runbook's location. */
   public readonly runbookUrl: string;
   /** The EventBridge rule on `RotationFailed`, when enabled. */
   public readonly rotationFailedRule: events.Rule | undefined;

@@ -20,6 +20,7 @@ import type { RotationMonitoring } from './monitoring';
 import { nagArn } from './nag';
 import { consumerStatements, deployConsumer } from './rollout-consumers';
 import { RolloutDefinition } from './rollout-definition';
+import { DEFAULT_RUNBOOK_URL } from './runbook';
 
 /** One secret the workflow rolls out. */
 export interface RolloutSecret {
@@ -99,7 +100,7 @@ export interface RolloutWorkflowProps {
   readonly permissionsBoundary?: iam.IManagedPolicy;
   /**
    * Where notifications link the runbook (`<url>#runbook-rollout-<failure>`).
-   * @default - the monitoring's runbook URL, else 'README.md'
+   * @default - the monitoring's runbook URL, else 'docs/runbook.md'
    */
   readonly runbookUrl?: string;
   /**
@@ -162,7 +163,7 @@ export class RolloutWorkflow extends Construct {
     const stateMachineName = props.stateMachineName ?? `${stack.stackName}-rollout`;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     const topic: sns.ITopic | undefined = props.monitoring?.topic;
-    const runbookUrl = props.runbookUrl ?? props.monitoring?.runbookUrl ?? 'README.md';
+    const runbookUrl = props.runbookUrl ?? props.monitoring?.runbookUrl ?? DEFAULT_RUNBOOK_URL;
 
     // Every consumer by its kind's contract: configuration, secrets, permissions.
     const consumerScope = props.consumerScope ?? this;

@@ -1,7 +1,11 @@
+import { DEFAULT_RUNBOOK_URL } from '../../lambdas/shared/runbook-location';
+
+export { DEFAULT_RUNBOOK_URL };
+
 /**
- * Alarm ids, and the text every alarm carries: what happened, what to do, and the README runbook
- * section (`README.md#runbook-<alarm-id>`) that says it at length. The ids are a public contract:
- * the README anchors are built from them.
+ * Alarm ids, and the text every alarm carries: what happened, what to do, and the runbook section
+ * (`docs/runbook.md#runbook-<alarm-id>`) that says it at length. The ids are a public contract: the
+ * runbook's anchors are built from them.
  */
 export const ALARM = {
   lambdaErrors: 'rotation-lambda-errors',
@@ -15,9 +19,6 @@ export const ALARM = {
   oldCredentialStillInUse: 'old-credential-still-in-use',
 } as const;
 export type AlarmId = (typeof ALARM)[keyof typeof ALARM];
-
-/** The default runbook location: the README at the root of the repository the stack was deployed from. */
-export const DEFAULT_RUNBOOK_URL = 'README.md';
 
 /** CloudWatch's limit on `AlarmDescription`. */
 export const MAX_ALARM_DESCRIPTION = 1024;
@@ -85,7 +86,7 @@ export const RUNBOOK: Readonly<Record<AlarmId, RunbookEntry>> = {
   },
 };
 
-/** The README anchor of an alarm's runbook section. */
+/** The runbook anchor of an alarm's section. */
 export function runbookAnchor(id: AlarmId): string {
   return `runbook-${id}`;
 }

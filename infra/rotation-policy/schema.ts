@@ -17,6 +17,7 @@ import {
 } from '../../lambdas/rollout/consumers/contracts';
 import { CREDENTIAL_TYPES, type CredentialType } from '../../lambdas/rotation/constants';
 import { ARN_PART, EVENT_BUS_NAME, KMS_KEY_ARN } from '../../lambdas/shared/aws-patterns';
+import { DEFAULT_RUNBOOK_URL } from '../../lambdas/shared/runbook-location';
 import { flag, integer, matching, oneOf } from '../../lambdas/shared/settings';
 import { specOf, type TargetField } from '../constructs/credential-types';
 
@@ -64,7 +65,7 @@ export const POLICY_DEFAULTS = {
   maxGrace: Duration.days(30),
   memorySize: 256,
   logRetentionDays: 365,
-  runbookUrl: 'README.md',
+  runbookUrl: DEFAULT_RUNBOOK_URL,
 } as const;
 
 /** Defaults and bounds of the rollout settings, documented in the README policy reference. */
@@ -564,9 +565,9 @@ export const alarmsSchema = strict(
      */
     topicArn: z.optional(matching(PATTERN.topicArn, 'an SNS topic ARN')),
     /**
-     * The runbook every alarm description links to (`<runbookUrl>#runbook-<alarm-id>`), e.g. your
-     * repository's README URL.
-     * @default 'README.md'
+     * The runbook every alarm description and rollout notification links to
+     * (`<runbookUrl>#runbook-<alarm-id>`), e.g. the URL of `docs/runbook.md` in your repository.
+     * @default 'docs/runbook.md'
      */
     runbookUrl: z.optional(
       matching(/^[^\s#]+$/, 'a URL or path without spaces or "#" (the anchor is added per alarm)'),

@@ -210,7 +210,7 @@ export const ROLLOUT_ENV = {
   leaseSeconds: 'HANDOVER_ROLLOUT_LEASE_SECONDS',
   /** Seconds a manual rotation may take before it counts as failed. @default 900 */
   rotationTimeoutSeconds: 'HANDOVER_ROLLOUT_ROTATION_TIMEOUT_SECONDS',
-  /** Where notifications link the runbook (`<url>#runbook-rollout-...`). @default 'README.md' */
+  /** Where notifications link the runbook (`<url>#runbook-rollout-...`). @default 'docs/runbook.md' */
   runbookUrl: 'HANDOVER_RUNBOOK_URL',
 } as const;
 
