@@ -11,11 +11,17 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { ConsumerSettings } from '../../lambdas/rollout/consumers/contracts';
-import { ROLLOUT_ENV, type RolloutConfig, rolloutConfigParameterName } from '../../lambdas/rollout/contract';
+import {
+  ROLLOUT_ENV,
+  ROLLOUT_METRIC,
+  type RolloutConfig,
+  rolloutConfigParameterName,
+} from '../../lambdas/rollout/contract';
 import type { CredentialType } from '../../lambdas/rotation/constants';
 import { ROLLOUT_HANDLER_ENTRY } from '../paths';
 import { secretArnForPolicies } from './credential-types';
 import { HandoverFunction } from './handover-function';
+import { credentialTypeMetric } from './metrics';
 import type { RotationMonitoring } from './monitoring';
 import { nagArn } from './nag';
 import { consumerStatements, deployConsumer } from './rollout-consumers';
@@ -414,5 +420,31 @@ export class RolloutWorkflow extends Construct {
             ),
           ].filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined);
     if (props.monitoring !== undefined) props.monitoring.alarmOnFunctionErrors(this, fn, 'rollout function');
+  }
+
+  /**
+   * Lets `grantee` start rollouts, emergency rotations included (`states:StartExecution` on the
+   * state machine): the one permission an emergency rotation needs.
+   */
+  public grantStartRollout(grantee: iam.IGrantable): iam.Grant {
+    return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /** Rollouts of a credential type that succeeded (`RolloutSucceeded`). */
+  public metricRolloutSucceeded(type: CredentialType, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return credentialTypeMetric(ROLLOUT_METRIC.rolloutSucceeded, type, options);
+  }
+
+  /** Rollouts of a credential type that ended in a named failure (`RolloutFailed`). */
+  public metricRolloutFailed(type: CredentialType, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return credentialTypeMetric(ROLLOUT_METRIC.rolloutFailed, type, options);
+  }
+
+  /** Emergency rollouts of a credential type, whatever their outcome (`EmergencyRollout`). */
+  public metricEmergencyRollouts(
+    type: CredentialType,
+    options?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric {
+    return credentialTypeMetric(ROLLOUT_METRIC.emergencyRollout, type, options);
   }
 }

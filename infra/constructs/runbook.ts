@@ -64,13 +64,13 @@ export const RUNBOOK: Readonly<Record<AlarmId, RunbookEntry>> = {
     title: 'Rollout failed',
     happened:
       'a rollout execution ended in one of its named failure states (Handover.RotationFailed, ConsumerUpdateFailed, OldCredentialStillInUse, RevokeFailed, RollbackRefused, ...). Its SNS summary names the secret, the versions, the consumers done and failed, and the failure.',
-    todo: 'open the failed execution in the Step Functions console (or read the summary), look up its error in the README runbook (#runbook-rollout-<error>) and follow it. The workflow never revokes a credential it could not prove unused, and rolls back where the credential type allows it.',
+    todo: 'open the failed execution in the Step Functions console (or read the summary), look up its error in the runbook (#runbook-rollout-<error>) and follow it. The workflow never revokes a credential it could not prove unused, and rolls back where the credential type allows it.',
   },
   [ALARM.rolloutTimedOut]: {
     title: 'Rollout timed out',
     happened:
       'a rollout execution ran longer than the state machine timeout (grace window plus every usage re-check) and was stopped by Step Functions. No cleanup state ran: its lock is taken over by the next rollout of the secret.',
-    todo: "open the execution to see the last state it reached (usually an event consumer that never acknowledged). Check the secret's versions, move any consumer still on the old version, and revoke the old credential with the rotation function's revoke action (README) once it is unused.",
+    todo: "open the execution to see the last state it reached (usually an event consumer that never acknowledged). Check the secret's versions, move any consumer still on the old version, and revoke the old credential with the rotation function's revoke action (runbook: old-credential-still-in-use) once it is unused.",
   },
   [ALARM.rolloutAborted]: {
     title: 'Rollout aborted',
