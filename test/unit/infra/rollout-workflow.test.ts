@@ -291,7 +291,9 @@ describe('Construct: RolloutWorkflow', () => {
         MetricName: 'OldCredentialStillInUse',
         Namespace: 'Handover',
         Dimensions: Match.arrayWith([{ Name: 'credential_type', Value: type }]),
-        AlarmDescription: Match.stringLikeRegexp('Runbook: docs/runbook.md#runbook-old-credential-still-in-use$'),
+        AlarmDescription: Match.stringLikeRegexp(
+          'Runbook: docs/runbook.md#runbook-old-credential-still-in-use$',
+        ),
       });
     }
   });
