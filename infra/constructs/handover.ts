@@ -1,5 +1,14 @@
-import { AspectPriority, Aspects, CfnOutput, type Duration, type IAspect, Stack, Token } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import {
+  ArnFormat,
+  AspectPriority,
+  Aspects,
+  CfnOutput,
+  type Duration,
+  type IAspect,
+  Stack,
+  Token,
+} from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IConstruct } from 'constructs';
@@ -207,6 +216,34 @@ export class Handover extends Construct {
     Aspects.of(this).add(aspect, { priority: AspectPriority.MUTATING });
   }
 
+  /** The rollout state machine's name: `<stack name>-rollout` unless given. */
+  public get stateMachineName(): string {
+    return this.props.stateMachineName ?? `${Stack.of(this).stackName}-rollout`;
+  }
+
+  /** The rollout state machine's ARN, known before the state machine is built (from its name). */
+  public get stateMachineArn(): string {
+    return Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: this.stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
+  /**
+   * Lets `grantee` start rollouts of this stack's secrets, emergency rotations included
+   * (`states:StartExecution` on the rollout state machine): the one permission an emergency
+   * rotation needs.
+   */
+  public grantStartRollout(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['states:StartExecution'],
+      resourceArns: [this.stateMachineArn],
+    });
+  }
+
   /** The rollout workflow, once the app is synthesized (`undefined` before, or with no secret). */
   public get rollout(): RolloutWorkflow | undefined {
     return this.built.rollout;
@@ -292,7 +329,7 @@ export class Handover extends Construct {
     const rollout = new RolloutWorkflow(this, 'Rollout', {
       secrets: this.secrets,
       monitoring: this.monitoring,
-      stateMachineName: this.props.stateMachineName,
+      stateMachineName: this.stateMachineName,
       eventBusName: this.props.eventBusName,
       logRetention: this.props.logRetention,
       permissionsBoundary: this.props.permissionsBoundary,

@@ -192,6 +192,50 @@ describe('Construct: Handover', () => {
     ).not.toBe(true);
   });
 
+  it('offers metricXxx and grantXxx as aws-secretsmanager does: rotation and rollout metrics, starting a rollout', () => {
+    // GIVEN
+    const { stack } = testStack(dirs.make());
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Secret', secretArn('partner/key'));
+    const rotation = Handover.rotate(stack, secret, Rotation.sharedKey());
+    const responder = new iam.Role(stack, 'Responder', { assumedBy: new iam.AccountRootPrincipal() });
+
+    // WHEN: granted before the rollout workflow exists (it is built at synth)
+    Handover.of(stack).grantStartRollout(responder);
+    const template = Template.fromStack(stack);
+    const rollout = Handover.of(stack).rollout;
+
+    // THEN
+    expect(rotation.metricRotationFailed()).toMatchObject({
+      namespace: 'Handover',
+      metricName: 'RotationFailed',
+      dimensions: { service: 'handover', credential_type: 'shared-key' },
+    });
+    expect(rotation.metricStepDuration('setSecret')).toMatchObject({
+      metricName: 'StepDuration',
+      statistic: 'p90',
+      dimensions: { service: 'handover', credential_type: 'shared-key', step: 'setSecret' },
+    });
+    expect(rollout?.metricEmergencyRollouts('shared-key')).toMatchObject({ metricName: 'EmergencyRollout' });
+    expect(rollout?.metricRolloutFailed('shared-key')).toMatchObject({ metricName: 'RolloutFailed' });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('Responder') }],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Action: 'states:StartExecution',
+            Resource: {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, `:states:${REGION}:${ACCOUNT}:stateMachine:Test-rollout`],
+              ],
+            },
+          }),
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: 'Test-rollout' });
+  });
+
   it('builds nothing shared when no secret rotates, and no dashboard when told so', () => {
     // GIVEN
     const { stack } = testStack(dirs.make());
