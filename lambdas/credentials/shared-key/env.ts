@@ -19,7 +19,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  *
  * @example
  * ```ts
- * const strategy = createSharedKeyStrategy({ ...sharedKeyOptionsFromEnv(), secretsManager, cloudWatch });
+ * const strategy = createSharedKeyStrategy({ ...sharedKeyOptionsFromEnv(), cloudWatch });
  * ```
  */
 export function sharedKeyOptionsFromEnv(env: Env = process.env): SharedKeyStrategyOptions {

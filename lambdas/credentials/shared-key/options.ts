@@ -1,5 +1,4 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { SecretsManagerSend } from '../../rotation/secrets-port';
 import { HandoverError } from '../../shared/errors';
 import { METRICS_NAMESPACE } from '../../shared/observability';
 
@@ -8,13 +7,6 @@ export type CloudWatchSend = Pick<CloudWatchClient, 'send'>;
 
 /** Options of {@link createSharedKeyStrategy}. */
 export interface SharedKeyStrategyOptions {
-  /**
-   * The Secrets Manager client `revoke`, `restore` and `inUse` use to read versions and move the
-   * AWSPREVIOUS label (the engine's context only reads secrets). The composition root passes the
-   * same client it gives the engine.
-   * @default - an SDK client configured from the environment, created on first use
-   */
-  readonly secretsManager?: SecretsManagerSend;
   /**
    * The CloudWatch client `inUse` reads the verifiers' metrics with.
    * @default - an SDK client configured from the environment, created on first use
@@ -64,9 +56,6 @@ export function resolveSharedKeyOptions(options: SharedKeyStrategyOptions): Reso
   const requireVerifierHeartbeat = options.requireVerifierHeartbeat ?? true;
   if (typeof requireVerifierHeartbeat !== 'boolean') {
     problems.push(`requireVerifierHeartbeat must be a boolean, got ${String(requireVerifierHeartbeat)}`);
-  }
-  if (options.secretsManager !== undefined && typeof options.secretsManager.send !== 'function') {
-    problems.push('secretsManager must be a Secrets Manager client');
   }
   if (options.cloudWatch !== undefined && typeof options.cloudWatch.send !== 'function') {
     problems.push('cloudWatch must be a CloudWatch client');

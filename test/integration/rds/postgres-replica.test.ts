@@ -7,6 +7,7 @@ import { noPrevious, type StrategyContext } from '../../../lambdas/rotation/stra
 import { TargetError } from '../../../lambdas/shared/errors';
 import { startPostgres, type TestPostgres } from '../../../local/postgres';
 import { recordSecretMaterial } from '../../support/log-scan';
+import { readOnlySecrets } from '../../support/secrets-port';
 import { type Aws, loadHandler, pgLogsIn, startAws } from './harness';
 import { startPostgresReplica, type TestPostgresReplica } from './pg-replica';
 
@@ -214,7 +215,7 @@ describe('RDS: a PostgreSQL secret on a read replica (a real streaming replica)'
       secretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:lag',
       rotationId: crypto.randomUUID(),
       logger: { debug: record, info: record, warn: record },
-      secrets: { getSecretString: async () => '{}' },
+      secrets: readOnlySecrets(() => '{}'),
     };
     const current = strategy.parse(JSON.stringify({ ...role, dbInstanceIdentifier: 'orders-ro' }));
     const pending = await strategy.create(current, ctx, noPrevious);
