@@ -4,17 +4,20 @@
  *
  * The clients take region, credentials and endpoints from the environment, including the standard
  * `AWS_ENDPOINT_URL_SECRETS_MANAGER` and `AWS_ENDPOINT_URL_RDS`. RDS is called only for secrets
- * that need it (no `host`, an RDS-managed master secret, a read replica).
+ * that need it (no `host`, an RDS-managed master secret, a read replica), and its client is loaded
+ * only then; the database driver and the RDS CA bundle load on the first connection. Module
+ * initialisation builds the Secrets Manager client, the logger and the metrics, nothing more.
  */
-import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createRotationLambda } from '../../rotation/lambda';
-import { createRdsDiscovery, RDS_CLIENT_CONFIG } from '../database/rds';
+import { createSecretsManagerPort } from '../../rotation/secrets-port';
+import { rdsDiscoveryOnDemand } from '../database/rds/lazy-discovery';
 import { postgresOptionsFromEnv } from './env';
 import { createPostgresStrategy } from './strategy';
 
 const secretsManager = new SecretsManagerClient({});
-const rds = createRdsDiscovery({ rds: new RDSClient(RDS_CLIENT_CONFIG), secretsManager });
+// The RDS client is imported and built only when a secret first needs RDS.
+const rds = rdsDiscoveryOnDemand(createSecretsManagerPort(secretsManager));
 
 export const handler = createRotationLambda(createPostgresStrategy({ ...postgresOptionsFromEnv(), rds }), {
   client: secretsManager,

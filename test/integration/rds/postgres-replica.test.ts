@@ -1,8 +1,9 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRdsDiscovery } from '../../../lambdas/credentials/database/rds';
+import { createRdsDiscovery } from '../../../lambdas/credentials/database/rds/discovery';
 import { createPostgresStrategy } from '../../../lambdas/credentials/postgres';
 import { quoteIdent, quoteLiteral } from '../../../lambdas/credentials/postgres/sql';
+import { createSecretsManagerPort } from '../../../lambdas/rotation/secrets-port';
 import { noPrevious, type StrategyContext } from '../../../lambdas/rotation/strategy';
 import { TargetError } from '../../../lambdas/shared/errors';
 import { startPostgres, type TestPostgres } from '../../../local/postgres';
@@ -203,7 +204,7 @@ describe('RDS: a PostgreSQL secret on a read replica (a real streaming replica)'
       tls: { mode: 'verify-full', ca: primary.ca },
       rds: createRdsDiscovery({
         rds: new RDSClient({}),
-        secretsManager: aws.sm,
+        secrets: createSecretsManagerPort(aws.sm),
       }),
       replicationWaitMs: 300,
     });

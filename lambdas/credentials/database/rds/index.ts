@@ -1,5 +1,5 @@
 export type { DbClusterInfo, DbInstanceInfo, Endpoint, RdsDiscovery, RdsDiscoveryClients } from './discovery';
-export { createRdsDiscovery, RDS_CLIENT_CONFIG } from './discovery';
+export { lazyRdsDiscovery, rdsDiscoveryOnDemand } from './lazy-discovery';
 export type {
   DatabaseLocator,
   DatabaseLocatorOptions,
