@@ -4,20 +4,19 @@
  *
  * The clients take region, credentials and endpoints from the environment, including the standard
  * `AWS_ENDPOINT_URL_SECRETS_MANAGER` and `AWS_ENDPOINT_URL_RDS`. RDS is called only for secrets
- * that need it (no `host`, an RDS-managed master secret, a read replica), and its client is loaded
- * only then; the database driver and the RDS CA bundle load on the first connection. Module
- * initialisation builds the Secrets Manager client, the logger and the metrics, nothing more.
+ * that need it (no `host`, an RDS-managed master secret, a read replica). The database driver and
+ * the RDS CA bundle load on the first connection (createSecret and finishSecret never connect), not
+ * at module initialisation.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createRotationLambda } from '../../rotation/lambda';
 import { createSecretsManagerPort } from '../../rotation/secrets-port';
-import { rdsDiscoveryOnDemand } from '../database/rds/lazy-discovery';
+import { createDefaultRdsDiscovery } from '../database/rds/discovery';
 import { postgresOptionsFromEnv } from './env';
 import { createPostgresStrategy } from './strategy';
 
 const secretsManager = new SecretsManagerClient({});
-// The RDS client is imported and built only when a secret first needs RDS.
-const rds = rdsDiscoveryOnDemand(createSecretsManagerPort(secretsManager));
+const rds = createDefaultRdsDiscovery(createSecretsManagerPort(secretsManager));
 
 export const handler = createRotationLambda(createPostgresStrategy({ ...postgresOptionsFromEnv(), rds }), {
   client: secretsManager,

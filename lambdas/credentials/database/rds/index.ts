@@ -1,5 +1,4 @@
 export type { DbClusterInfo, DbInstanceInfo, Endpoint, RdsDiscovery, RdsDiscoveryClients } from './discovery';
-export { lazyRdsDiscovery, rdsDiscoveryOnDemand } from './lazy-discovery';
 export type {
   DatabaseLocator,
   DatabaseLocatorOptions,
