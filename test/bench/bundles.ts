@@ -68,8 +68,10 @@ async function bundle(
   type: string,
   outfile: string,
   alias: Record<string, string>,
+  external: readonly string[] = [],
 ): Promise<void> {
   await build({
+    external: [...external],
     entryPoints: [join(root, 'lambdas', 'credentials', type, 'handler.ts')],
     bundle: true,
     minify: true,
@@ -123,7 +125,13 @@ export async function benchBundles(runs: number): Promise<BundleComparison> {
     for (const { type, env } of HANDLERS) {
       const current = join(work, 'current', type, 'index.js');
       await bundle(resolve('.'), type, current, { ...BUNDLE_ALIASES });
-      await bundle(resolve('.'), type, join(work, 'split', type, 'index.js'), { ...BUNDLE_ALIASES }, LOADED_ON_FIRST_USE);
+      await bundle(
+        resolve('.'),
+        type,
+        join(work, 'split', type, 'index.js'),
+        { ...BUNDLE_ALIASES },
+        LOADED_ON_FIRST_USE,
+      );
       builds.push({ type, build: 'current', file: current, env });
       if ('dir' in base && existsSync(join(base.dir, 'lambdas', 'credentials', type, 'handler.ts'))) {
         const previous = join(work, 'previous', type, 'index.js');
@@ -167,7 +175,10 @@ export async function benchBundles(runs: number): Promise<BundleComparison> {
         const previous = builds.find((b) => b.type === type && b.build === 'previous');
         return {
           type,
-          current: { ...figures(join(work, 'current', type, 'index.js')), lazyBytes: statSync(join(work, 'split', type, 'index.js')).size },
+          current: {
+            ...figures(join(work, 'current', type, 'index.js')),
+            lazyBytes: statSync(join(work, 'split', type, 'index.js')).size,
+          },
           previous: previous === undefined ? undefined : figures(previous.file),
         };
       }),
