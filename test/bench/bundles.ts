@@ -2,8 +2,10 @@
  * The rotation handlers as Lambda runs them: bundled the way the CDK Lambda construct bundles them
  * (`HOUSE_BUNDLING`: esbuild, CommonJS, minified, ESM sources preferred so they tree-shake, the AWS
  * SDK included, mysql2's iconv-lite stubbed), for this build and for a base commit side by side:
- * minified size, gzip, and module initialisation in a fresh Node.js process (the wall time of
- * `node -e "require(bundle)"` minus that of a bare `node -e 0`, medians of interleaved runs).
+ * minified size, gzip, and module initialisation in a fresh Node.js process: the wall time of
+ * `node -e "require(bundle)"` minus that of a bare `node -e 0` (medians of interleaved runs), and
+ * the same in CPU time (user + system of the child), which other work on a shared machine inflates
+ * far less than wall time.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
@@ -38,6 +40,8 @@ export interface BundleFigures {
   readonly gzipBytes: number;
   /** Module initialisation: median process wall time minus a bare `node -e 0`, in ms. */
   readonly initMs: number;
+  /** The same in CPU time (user + system), in ms. */
+  readonly initCpuMs: number;
 }
 
 export interface BundleComparison {
@@ -46,6 +50,8 @@ export interface BundleComparison {
   readonly runs: number;
   /** Median wall time of a bare `node -e 0`, in ms. */
   readonly bareNodeMs: number;
+  /** Median CPU time of a bare `node -e 0`, in ms. */
+  readonly bareNodeCpuMs: number;
   readonly rows: ReadonlyArray<{
     readonly type: string;
     readonly current: BundleFigures;
@@ -146,31 +152,38 @@ export async function benchBundles(runs: number): Promise<BundleComparison> {
       AWS_REGION: 'us-east-1',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
-    const wall = (args: readonly string[], extra: Record<string, string> = {}): number => {
+    /** Runs `node -e "<code>"` in a fresh process: its wall time and its own CPU time, in ms. */
+    const run = (code: string, extra: Record<string, string> = {}): { wall: number; cpu: number } => {
+      const report = 'const u=process.cpuUsage();process.stdout.write(String((u.user+u.system)/1000))';
       const started = performance.now();
-      const result = spawnSync(process.execPath, args, { env: { ...env, ...extra } });
-      const elapsed = performance.now() - started;
-      if (result.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${String(result.stderr)}`);
-      return elapsed;
+      const result = spawnSync(process.execPath, ['-e', `${code};${report}`], {
+        env: { ...env, ...extra },
+        encoding: 'utf8',
+      });
+      const wall = performance.now() - started;
+      if (result.status !== 0) throw new Error(`node -e ${code} failed: ${result.stderr}`);
+      return { wall, cpu: Number(result.stdout) };
     };
     // Interleaved, so a load spike on this shared machine hits every build alike.
-    const bare: number[] = [];
-    const times = new Map(builds.map((b) => [b.file, [] as number[]]));
+    const bare: Array<{ wall: number; cpu: number }> = [];
+    const times = new Map(builds.map((b) => [b.file, [] as Array<{ wall: number; cpu: number }>]));
     for (let i = 0; i < runs; i++) {
-      bare.push(wall(['-e', '0']));
-      for (const b of builds)
-        times.get(b.file)?.push(wall(['-e', `require(${JSON.stringify(b.file)})`], b.env));
+      bare.push(run('0'));
+      for (const b of builds) times.get(b.file)?.push(run(`require(${JSON.stringify(b.file)})`, b.env));
     }
-    const bareNodeMs = median(bare);
+    const bareNodeMs = median(bare.map((t) => t.wall));
+    const bareNodeCpuMs = median(bare.map((t) => t.cpu));
     const figures = (file: string): BundleFigures => ({
       bytes: statSync(file).size,
       gzipBytes: gzipSync(readFileSync(file)).length,
-      initMs: median(times.get(file) ?? []) - bareNodeMs,
+      initMs: median((times.get(file) ?? []).map((t) => t.wall)) - bareNodeMs,
+      initCpuMs: median((times.get(file) ?? []).map((t) => t.cpu)) - bareNodeCpuMs,
     });
     return {
       base: 'commit' in base ? base.commit : base.reason,
       runs,
       bareNodeMs,
+      bareNodeCpuMs,
       rows: HANDLERS.map(({ type }) => {
         const previous = builds.find((b) => b.type === type && b.build === 'previous');
         return {

@@ -45,14 +45,14 @@ async function bundleTable(): Promise<string[]> {
   const base = comparison.base;
   const lines = [
     `Rotation handler bundles, this build vs ${base} (esbuild as the Lambda construct bundles them: CommonJS, minified, SDK included).`,
-    `Module initialisation: median of ${comparison.runs} interleaved fresh \`node -e "require(bundle)"\` runs minus a bare \`node -e 0\` (${ms(comparison.bareNodeMs)}).`,
+    `Module initialisation: median of ${comparison.runs} interleaved fresh \`node -e "require(bundle)"\` runs minus a bare \`node -e 0\` (${ms(comparison.bareNodeMs)} wall, ${ms(comparison.bareNodeCpuMs)} CPU).`,
     '',
-    `| rotation handler | minified | minified (${base}) | gzip | gzip (${base}) | module initialisation | module initialisation (${base}) | minified, if ${LOADED_ON_FIRST_USE.join(', ')} were separate files |`,
-    '|---|---|---|---|---|---|---|---|',
+    `| rotation handler | minified | minified (${base}) | gzip | gzip (${base}) | module initialisation | module initialisation (${base}) | CPU | CPU (${base}) | minified, if ${LOADED_ON_FIRST_USE.join(', ')} were separate files |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const { type, current, previous } of comparison.rows) {
     lines.push(
-      `| ${type} | ${kb(current.bytes)} | ${previous ? kb(previous.bytes) : '-'} | ${kb(current.gzipBytes)} | ${previous ? kb(previous.gzipBytes) : '-'} | ${ms(current.initMs)} | ${previous ? ms(previous.initMs) : '-'} | ${current.lazyBytes !== undefined && current.lazyBytes < current.bytes ? kb(current.lazyBytes) : '-'} |`,
+      `| ${type} | ${kb(current.bytes)} | ${previous ? kb(previous.bytes) : '-'} | ${kb(current.gzipBytes)} | ${previous ? kb(previous.gzipBytes) : '-'} | ${ms(current.initMs)} | ${previous ? ms(previous.initMs) : '-'} | ${ms(current.initCpuMs)} | ${previous ? ms(previous.initCpuMs) : '-'} | ${current.lazyBytes !== undefined && current.lazyBytes < current.bytes ? kb(current.lazyBytes) : '-'} |`,
     );
   }
   return lines;
