@@ -62,7 +62,7 @@ class SecretTracker<S> {
  * structured log line and records metrics. Errors are redacted of every secret value read during
  * the invocation and re-thrown: Secrets Manager learns of a failure only from the thrown error.
  *
- * Secrets Manager calls per step (see README, "How a rotation works"), with `createIsPure`:
+ * Secrets Manager calls per step (README, Benchmarks, says why each stays), with `createIsPure`:
  * createSecret 3 (DescribeSecret, the AWSCURRENT value, PutSecretValue), setSecret 3
  * (DescribeSecret, the pending and the current value), testSecret 1 (the pending value, whose
  * `VersionStages` are its guard), finishSecret 3 (DescribeSecret, two label moves).
