@@ -72,7 +72,8 @@ export interface MariaDbOptions {
   readonly generalLog?: boolean;
   /**
    * Directories searched for `mariadbd` and `mariadb-install-db`.
-   * @default - the PATH, then /usr/sbin, /usr/bin, /usr/local/sbin, /usr/local/bin, /usr/local/mysql/bin
+   * @default - the PATH, then /usr/sbin, /usr/bin, /usr/local/sbin, /usr/local/bin, /usr/local/mysql/bin,
+   *   /opt/homebrew/bin, /opt/homebrew/sbin
    */
   readonly searchPath?: readonly string[];
   /**
@@ -82,7 +83,16 @@ export interface MariaDbOptions {
   readonly serverArgs?: readonly string[];
 }
 
-const SEARCH_PATH = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin', '/usr/local/mysql/bin'];
+/** Where MariaDB installs its binaries (Debian, /usr/local, Homebrew on Apple silicon); `scripts/setup-test-deps.sh` looks in the same places. */
+const SEARCH_PATH = [
+  '/usr/sbin',
+  '/usr/bin',
+  '/usr/local/sbin',
+  '/usr/local/bin',
+  '/usr/local/mysql/bin',
+  '/opt/homebrew/bin',
+  '/opt/homebrew/sbin',
+];
 
 function findBinary(names: readonly string[], dirs: readonly string[]): string | undefined {
   for (const name of names) {

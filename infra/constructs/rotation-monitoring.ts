@@ -1,9 +1,8 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -93,6 +92,8 @@ export class RotationMonitoring extends Construct {
   private readonly typeAlarms = new Map<CredentialType, cloudwatch.Alarm>();
   private readonly inUseAlarms = new Map<CredentialType, cloudwatch.Alarm>();
   private readonly action: actions.SnsAction;
+  /** The rules that publish to the topic: the only `aws:SourceArn` its policy admits EventBridge for. */
+  private readonly eventRuleArns: string[] = [];
 
   constructor(scope: Construct, id: string, props: RotationMonitoringProps = {}) {
     super(scope, id);
@@ -103,18 +104,20 @@ export class RotationMonitoring extends Construct {
         description: 'Encrypts the Handover alarm topic',
         enableKeyRotation: true,
       });
+      const alarmArns = `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`;
       // CloudWatch alarms and EventBridge publish to the encrypted topic: they need the key.
-      for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
-        key.addToResourcePolicy(
-          new iam.PolicyStatement({
-            sid: `PublishFrom${service.split('.')[0]}`,
-            principals: [new iam.ServicePrincipal(service)],
-            actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-            resources: ['*'],
-            conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-          }),
-        );
-      }
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'PublishFromcloudwatch',
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ArnLike: { 'aws:SourceArn': alarmArns },
+          },
+        }),
+      );
       const topic = new sns.Topic(this, 'Topic', {
         displayName: 'Handover rotation alarms',
         masterKey: key,
@@ -128,9 +131,7 @@ export class RotationMonitoring extends Construct {
           resources: [topic.topicArn],
           conditions: {
             StringEquals: { 'aws:SourceAccount': stack.account },
-            ArnLike: {
-              'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
-            },
+            ArnLike: { 'aws:SourceArn': alarmArns },
           },
         }),
       );
@@ -151,15 +152,60 @@ export class RotationMonitoring extends Construct {
         eventPattern: ROTATION_FAILED_EVENT_PATTERN,
       });
       this.rotationFailedRule.addTarget(
-        new targets.SnsTopic(this.topic, {
-          message: events.RuleTargetInput.fromText(
+        this.topicTarget(
+          events.RuleTargetInput.fromText(
             `Secrets Manager rotation failed: secret ${events.EventField.fromPath('$.detail.additionalEventData.SecretId')} in ${events.EventField.account} / ${events.EventField.region} at ${events.EventField.time}. ${description}`,
           ),
-        }),
+        ),
       );
     } else {
       this.rotationFailedRule = undefined;
     }
+  }
+
+  /**
+   * An EventBridge target that publishes `message` to the topic. Used instead of
+   * `targets.SnsTopic`, whose grant admits `events.amazonaws.com` with no condition (any account's
+   * rule could then publish forged pages to the topic): the one topic policy statement for
+   * EventBridge admits it only on behalf of the rules bound to this target (`aws:SourceArn`, the
+   * list grows with each rule) in this account (`aws:SourceAccount`).
+   *
+   * The topic's KMS key gets one statement for EventBridge WITHOUT those conditions, because AWS
+   * does not support them there: the Amazon SNS Developer Guide ("Enable compatibility between event
+   * sources from AWS services and encrypted topics") states that adding `aws:SourceAccount` and
+   * `aws:SourceArn` to a KMS key policy is not supported for EventBridge-to-encrypted topics (every
+   * delivery would fail). The key statement alone lets no one publish: the topic policy decides.
+   */
+  private topicTarget(message: events.RuleTargetInput): events.IRuleTarget {
+    const topic = this.topic;
+    return {
+      bind: (rule) => {
+        if (this.eventRuleArns.length === 0) {
+          topic.addToResourcePolicy(
+            new iam.PolicyStatement({
+              sid: 'EventBridgeRules',
+              principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+              actions: ['sns:Publish'],
+              resources: [topic.topicArn],
+              conditions: {
+                StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+                ArnEquals: { 'aws:SourceArn': Lazy.list({ produce: () => this.eventRuleArns }) },
+              },
+            }),
+          );
+          topic.masterKey?.addToResourcePolicy(
+            new iam.PolicyStatement({
+              sid: 'PublishFromEventBridge',
+              principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+              actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              resources: ['*'],
+            }),
+          );
+        }
+        this.eventRuleArns.push(rule.ruleRef.ruleArn);
+        return { arn: topic.topicArn, input: message, targetResource: topic };
+      },
+    };
   }
 
   /** Errors of a rotation function: at least one failed invocation in 5 minutes. */
@@ -296,11 +342,11 @@ export class RotationMonitoring extends Construct {
       rule.onComplianceChange(`${id}NonCompliant`, {
         description: description.slice(0, 512),
         eventPattern: { detail: { newEvaluationResult: { complianceType: ['NON_COMPLIANT'] } } },
-        target: new targets.SnsTopic(this.topic, {
-          message: events.RuleTargetInput.fromText(
+        target: this.topicTarget(
+          events.RuleTargetInput.fromText(
             `${description} Resource: ${events.EventField.fromPath('$.detail.resourceId')}`,
           ),
-        }),
+        ),
       });
     }
     return rules.map(([, , rule]) => rule);

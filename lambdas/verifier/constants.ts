@@ -4,13 +4,30 @@ export const AUTH_OUTCOMES = [
   'accepted-previous',
   'rejected-unknown',
   'rejected-revoked',
+  'rejected-stale',
   'rejected-malformed',
 ] as const;
 export type AuthOutcome = (typeof AUTH_OUTCOMES)[number];
 
 /** The outcomes that reject a request. */
-export const REJECTION_OUTCOMES = ['rejected-unknown', 'rejected-revoked', 'rejected-malformed'] as const;
+export const REJECTION_OUTCOMES = [
+  'rejected-unknown',
+  'rejected-revoked',
+  'rejected-stale',
+  'rejected-malformed',
+] as const;
 export type RejectionOutcome = (typeof REJECTION_OUTCOMES)[number];
+
+/**
+ * A count of zero for every rejection outcome: an object literal (the type makes it exhaustive), so
+ * the counters the hot path increments have a fixed shape from the start.
+ */
+export const zeroRejectionCounts = (): Record<RejectionOutcome, number> => ({
+  'rejected-unknown': 0,
+  'rejected-revoked': 0,
+  'rejected-stale': 0,
+  'rejected-malformed': 0,
+});
 
 /** The `credential_type` of every verifier log line and metric. */
 export const SHARED_KEY_CREDENTIAL_TYPE = 'shared-key';
@@ -28,10 +45,19 @@ export const VERIFIER_METRIC = {
   currentKeyAccepted: 'CurrentKeyAccepted',
   /** Requests accepted with the AWSPREVIOUS key during the grace window: the old key is still in use. */
   previousKeyAccepted: 'PreviousKeyAccepted',
-  /** Requests rejected, by `reason` (`rejected-unknown`, `rejected-revoked`, `rejected-malformed`). */
+  /**
+   * Requests rejected, by `reason` (`rejected-unknown`, `rejected-revoked`, `rejected-stale`,
+   * `rejected-malformed`).
+   */
   authRejected: 'AuthRejected',
   /** Background refreshes that failed (the verifier kept its last good keys). */
   refreshFailed: 'VerifierRefreshFailed',
+  /**
+   * Refreshes that failed in a row, as of the flush (a gauge: alarm on its Maximum). Published only
+   * while it is above zero. After `maxStalenessMs` without a successful refresh the AWSPREVIOUS key
+   * is answered `rejected-stale`.
+   */
+  consecutiveRefreshFailures: 'VerifierConsecutiveRefreshFailures',
   /**
    * 1 per verifier per flush, whatever the traffic: proves verifiers were reporting, so "no
    * previous-key accepts" means "unused" rather than "nobody was counting".
@@ -55,6 +81,11 @@ export const VERIFIER_DEFAULTS = {
   rejectionLogMaxLines: 100,
   retiredKeyIds: 32,
   unknownKeyRefreshMinIntervalMs: 10_000,
+  /**
+   * The floor of the default `maxStalenessMs` (15 minutes); the default is three jittered refresh
+   * intervals when that is longer.
+   */
+  maxStalenessMs: 900_000,
 } as const;
 
 export const VERIFIER_LIMITS = {

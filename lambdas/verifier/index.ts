@@ -9,6 +9,7 @@ export {
   VERIFIER_DEFAULTS,
   VERIFIER_DIMENSION,
   VERIFIER_METRIC,
+  zeroRejectionCounts,
 } from './constants';
 export type { SharedKeyParts } from './key-format';
 export {
@@ -26,7 +27,7 @@ export {
   SHARED_KEY_PATTERN,
   secretOf,
 } from './key-format';
-export type { AuthDecision, KeyEntry, KeyRingVersion, KeyStage } from './key-ring';
+export type { AuthDecision, KeyEntry, KeyRingVersion, KeyStage, PreviousKeyGate } from './key-ring';
 export { KeyRing, RetiredKeys } from './key-ring';
 export type { LoadedVersions, VerifierSecretsClient } from './loader';
 export { loadVersions } from './loader';

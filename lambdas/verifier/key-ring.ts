@@ -32,6 +32,14 @@ export interface KeyRingVersion {
   readonly secret: string;
 }
 
+/**
+ * Whether the AWSPREVIOUS key may be accepted now: `true` (the grace window is open and the keys are
+ * fresh), `false` (the grace window is closed: `rejected-revoked`) or `'stale'` (no key refresh has
+ * succeeded for too long, so a revocation may have gone unseen: `rejected-stale`). Asked only when
+ * the presented id is the previous key's.
+ */
+export type PreviousKeyGate = () => boolean | 'stale';
+
 /** Stage of a key in the ring. */
 export type KeyStage = 'current' | 'previous';
 
@@ -48,6 +56,7 @@ interface InternalEntry extends KeyEntry {
   readonly secret: Buffer;
   readonly acceptedDecision: AuthDecision;
   readonly revokedDecision: AuthDecision;
+  readonly staleDecision: AuthDecision;
   readonly unknownDecision: AuthDecision;
 }
 
@@ -146,6 +155,7 @@ export class KeyRing {
         versionId,
       }),
       revokedDecision: decision({ outcome: 'rejected-revoked', accepted: false, keyId, versionId }),
+      staleDecision: decision({ outcome: 'rejected-stale', accepted: false, keyId, versionId }),
       unknownDecision: decision({ outcome: 'rejected-unknown', accepted: false, keyId }),
     };
   }
@@ -163,10 +173,11 @@ export class KeyRing {
   /**
    * Decides one presented value. Synchronous, allocation-free on the accept path, no I/O.
    *
-   * @param graceOpen - whether the grace window for the AWSPREVIOUS key is open now; called only when
-   *   the presented id is the previous key's. When it is closed, that id is `rejected-revoked`.
+   * @param previousGate - whether the AWSPREVIOUS key may be accepted now; called only when the
+   *   presented id is the previous key's. `false`: that id is `rejected-revoked`; `'stale'`:
+   *   `rejected-stale`. The AWSCURRENT key never depends on it.
    */
-  decide(presented: unknown, graceOpen: () => boolean): AuthDecision {
+  decide(presented: unknown, previousGate: PreviousKeyGate): AuthDecision {
     if (
       typeof presented !== 'string' ||
       presented.length !== SHARED_KEY_LENGTH ||
@@ -184,8 +195,12 @@ export class KeyRing {
       return this.#retired.get(keyId) ?? { outcome: 'rejected-unknown', accepted: false, keyId };
     }
     const match = timingSafeEqual(this.#scratch, entry.secret);
-    // Decided by the (public) id alone: the grace window is closed for this key.
-    if (entry.stage === 'previous' && !graceOpen()) return entry.revokedDecision;
+    if (entry.stage === 'previous') {
+      // Decided by the (public) id alone: the grace window is closed, or the keys are too old to
+      // know whether this key is still AWSPREVIOUS.
+      const gate = previousGate();
+      if (gate !== true) return gate === false ? entry.revokedDecision : entry.staleDecision;
+    }
     if (!match) return entry.unknownDecision;
     entry.accepts += 1;
     return entry.acceptedDecision;

@@ -29,6 +29,8 @@ export interface VerifierMetricsSnapshot {
   readonly rejections: Readonly<Record<RejectionOutcome, number>>;
   /** Background refreshes that failed. */
   readonly refreshFailures: number;
+  /** Refreshes that failed in a row when the snapshot was taken (0 after a success). */
+  readonly consecutiveRefreshFailures: number;
 }
 
 /** Where a verifier's counters go, once per flush interval. */
@@ -47,7 +49,7 @@ export interface VerifierMetricRecord {
 /**
  * Turns a snapshot into metric records (the same for every sink): `VerifierHeartbeat` always (1),
  * accepts per key under `{credential_type, secret_name}` and `{..., key_id}`, rejections per
- * `reason`, refresh failures. Zero counts are left out.
+ * `reason`, refresh failures and consecutive refresh failures (a gauge). Zero counts are left out.
  */
 export function toMetricRecords(snapshot: VerifierMetricsSnapshot): VerifierMetricRecord[] {
   const base = {
@@ -81,10 +83,20 @@ export function toMetricRecords(snapshot: VerifierMetricsSnapshot): VerifierMetr
       dimensionSets: [base],
     });
   }
+  if (snapshot.consecutiveRefreshFailures > 0) {
+    records.push({
+      name: VERIFIER_METRIC.consecutiveRefreshFailures,
+      value: snapshot.consecutiveRefreshFailures,
+      dimensionSets: [base],
+    });
+  }
   return records;
 }
 
-/** Adds the counts of `later` to `earlier` (a snapshot whose publication failed). */
+/**
+ * Adds the counts of `later` to `earlier` (a snapshot whose publication failed). The consecutive
+ * refresh failures are a gauge: `later`'s value is the current one.
+ */
 export function mergeSnapshots(
   earlier: VerifierMetricsSnapshot,
   later: VerifierMetricsSnapshot,
@@ -103,6 +115,7 @@ export function mergeSnapshots(
     accepts: [...accepts.values()],
     rejections,
     refreshFailures: earlier.refreshFailures + later.refreshFailures,
+    consecutiveRefreshFailures: later.consecutiveRefreshFailures,
   };
 }
 

@@ -1,13 +1,7 @@
-import type { RejectionOutcome } from './constants';
+import { type RejectionOutcome, zeroRejectionCounts } from './constants';
 
 /** Rejection log lines suppressed in a window, by reason. */
 export type SuppressedCounts = Record<RejectionOutcome, number>;
-
-const zero = (): SuppressedCounts => ({
-  'rejected-unknown': 0,
-  'rejected-revoked': 0,
-  'rejected-malformed': 0,
-});
 
 /**
  * Decides which rejections get a log line, so a client (or an attacker) sending bad keys cannot
@@ -29,10 +23,11 @@ export class RejectionLogLimiter {
   readonly #logged: Record<RejectionOutcome, Set<string>> = {
     'rejected-unknown': new Set(),
     'rejected-revoked': new Set(),
+    'rejected-stale': new Set(),
     'rejected-malformed': new Set(),
   };
   #lines = 0;
-  #suppressed = zero();
+  #suppressed = zeroRejectionCounts();
   #anySuppressed = false;
 
   constructor(maxLinesPerWindow: number) {
@@ -65,7 +60,7 @@ export class RejectionLogLimiter {
     this.#lines = 0;
     if (!this.#anySuppressed) return undefined;
     const counts = this.#suppressed;
-    this.#suppressed = zero();
+    this.#suppressed = zeroRejectionCounts();
     this.#anySuppressed = false;
     return counts;
   }

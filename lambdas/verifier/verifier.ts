@@ -8,8 +8,16 @@ import {
   SHARED_KEY_CREDENTIAL_TYPE,
   VERIFIER_DEFAULTS,
   VERIFIER_LIMITS,
+  zeroRejectionCounts,
 } from './constants';
-import { type AuthDecision, type KeyEntry, KeyRing, type KeyRingVersion, RetiredKeys } from './key-ring';
+import {
+  type AuthDecision,
+  type KeyEntry,
+  KeyRing,
+  type KeyRingVersion,
+  type PreviousKeyGate,
+  RetiredKeys,
+} from './key-ring';
 import { type LoadedVersions, loadVersions, type VerifierSecretsClient } from './loader';
 import {
   createEmfMetricsSink,
@@ -49,6 +57,17 @@ export interface VerifierOptions {
    * @default true
    */
   readonly graceAcceptPrevious?: boolean | Date;
+  /**
+   * Bounded staleness, in milliseconds: when no refresh has succeeded for longer than this (Secrets
+   * Manager unreachable, KMS or IAM access broken), the AWSPREVIOUS key is answered `rejected-stale`,
+   * because a revocation (AWSPREVIOUS removed, e.g. in an emergency) may have happened unseen. The
+   * AWSCURRENT key keeps being accepted, for availability. The previous key is accepted again from
+   * the first successful refresh. At least 2 × `refreshIntervalMs` × (1 + `refreshJitter`), so one
+   * failed refresh alone never rejects it. Alarm on `VerifierConsecutiveRefreshFailures` to hear of
+   * failing refreshes well before this bound is reached.
+   * @default - 15 minutes, or 3 × `refreshIntervalMs` × (1 + `refreshJitter`) when that is longer
+   */
+  readonly maxStalenessMs?: number;
   /**
    * Structured logger: one line per (rate-limited) rejection, per key change and per refresh failure.
    * Accepts are never logged.
@@ -111,6 +130,13 @@ export interface VerifierStatus {
   readonly previousVersionId?: string;
   /** Whether a presented AWSPREVIOUS key is accepted right now. */
   readonly previousAccepted: boolean;
+  /**
+   * Whether the keys are older than `maxStalenessMs` (no refresh succeeded for that long): the
+   * AWSPREVIOUS key is then answered `rejected-stale`.
+   */
+  readonly stale: boolean;
+  /** The bound on the keys' age beyond which the AWSPREVIOUS key is rejected, in milliseconds. */
+  readonly maxStalenessMs: number;
   /** Recently retired key ids (answered `rejected-revoked`), oldest first. */
   readonly retiredKeyIds: readonly string[];
   /** When the last refresh attempt ended (epoch ms). */
@@ -147,6 +173,7 @@ const REASON: Record<RejectionOutcome, string> = {
   'rejected-unknown': 'the key id is not the AWSCURRENT or AWSPREVIOUS key of the secret',
   'rejected-revoked':
     'the key was AWSPREVIOUS and is no longer accepted (revoked, or replaced by a later rotation)',
+  'rejected-stale': 'the keys are too old to know whether the AWSPREVIOUS key is still valid',
   'rejected-malformed': 'not a shared key: expected hk_<12 base32 characters>_<43 base62 characters>',
 };
 
@@ -158,6 +185,7 @@ interface ResolvedOptions {
   readonly retiredKeyIds: number;
   readonly unknownKeyRefreshMinIntervalMs: number | false;
   readonly graceUntil: number;
+  readonly maxStalenessMs: number;
 }
 
 function resolveOptions(options: VerifierOptions): ResolvedOptions {
@@ -203,6 +231,7 @@ function resolveOptions(options: VerifierOptions): ResolvedOptions {
     graceUntil = grace.getTime();
     if (Number.isNaN(graceUntil)) problems.push('graceAcceptPrevious must be a boolean or a valid Date');
   } else if (grace !== true) problems.push('graceAcceptPrevious must be a boolean or a valid Date');
+  const maxStalenessMs = stalenessBound(options.maxStalenessMs, refreshIntervalMs, refreshJitter, problems);
   if (problems.length > 0) throw new HandoverError(`invalid verifier options: ${problems.join('; ')}`);
   return {
     refreshIntervalMs,
@@ -212,14 +241,27 @@ function resolveOptions(options: VerifierOptions): ResolvedOptions {
     retiredKeyIds,
     unknownKeyRefreshMinIntervalMs,
     graceUntil,
+    maxStalenessMs,
   };
 }
 
-const zeroRejections = (): Record<RejectionOutcome, number> => ({
-  'rejected-unknown': 0,
-  'rejected-revoked': 0,
-  'rejected-malformed': 0,
-});
+/** `maxStalenessMs`, or its default; a problem is added when an explicit value is too short. */
+function stalenessBound(
+  value: number | undefined,
+  refreshIntervalMs: number,
+  refreshJitter: number,
+  problems: string[],
+): number {
+  const longestInterval = Math.ceil(refreshIntervalMs * (1 + refreshJitter));
+  if (value === undefined) return Math.max(VERIFIER_DEFAULTS.maxStalenessMs, 3 * longestInterval);
+  const minimum = 2 * longestInterval;
+  if (!Number.isInteger(value) || value < minimum) {
+    problems.push(
+      `maxStalenessMs must be an integer of at least 2 × refreshIntervalMs × (1 + refreshJitter) = ${minimum}, got ${value}`,
+    );
+  }
+  return value;
+}
 
 const reasonOf = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -231,9 +273,10 @@ const reasonOf = (error: unknown): string =>
  * (unref'd, jittered timer; a failed refresh keeps the last good keys and is logged and counted).
  *
  * `verify` is synchronous and never touches the network: it accepts the AWSCURRENT key, and the
- * AWSPREVIOUS key during the grace window, comparing in constant time, and returns a structured
- * {@link AuthDecision}: `accepted-current`, `accepted-previous`, `rejected-unknown`,
- * `rejected-revoked` or `rejected-malformed`, with the key id and version id. Counters (previous-key
+ * AWSPREVIOUS key during the grace window while the keys are fresh (a refresh succeeded within
+ * `maxStalenessMs`), comparing in constant time, and returns a structured {@link AuthDecision}:
+ * `accepted-current`, `accepted-previous`, `rejected-unknown`, `rejected-revoked`, `rejected-stale`
+ * or `rejected-malformed`, with the key id and version id. Counters (previous-key
  * accepts, rejections by reason) are flushed as metrics periodically; the shared-key strategy's
  * `inUse` reads the previous-key accepts before the old key is revoked.
  *
@@ -278,12 +321,14 @@ class RunningVerifier implements Verifier {
   readonly #retired: RetiredKeys;
   readonly #limiter: RejectionLogLimiter;
   readonly #graceOpen: () => boolean;
+  /** Asked by the ring for a presented AWSPREVIOUS key only: grace window, then staleness. */
+  readonly #previousGate: PreviousKeyGate;
   #ring: KeyRing;
   #loaded: LoadedVersions;
   #known: Map<string, KeyRingVersion>;
   /** Entries whose accepts have not been flushed yet (current ring, and rings swapped out since). */
   readonly #unflushed = new Set<KeyEntry>();
-  #rejections = zeroRejections();
+  #rejections = zeroRejectionCounts();
   #refreshFailures = 0;
   #pendingSnapshot: VerifierMetricsSnapshot | undefined;
   #flushing: Promise<void> = Promise.resolve();
@@ -296,6 +341,8 @@ class RunningVerifier implements Verifier {
   #unknownRefreshBlocked = false;
   #lastRefreshAt: number;
   #lastSuccessAt: number;
+  /** `#lastSuccessAt` + `maxStalenessMs`: from then on the AWSPREVIOUS key is `rejected-stale`. */
+  #staleAfter: number;
   #consecutiveFailures = 0;
   #closed = false;
 
@@ -323,15 +370,20 @@ class RunningVerifier implements Verifier {
         : until === Number.NEGATIVE_INFINITY
           ? () => false
           : () => clock.now() < until;
+    const graceOpen = this.#graceOpen;
+    // One clock read, on the previous-key path only: the AWSCURRENT key never waits on it.
+    this.#previousGate = () => (graceOpen() ? clock.now() <= this.#staleAfter || 'stale' : false);
     this.#loaded = loaded;
     this.#ring = new KeyRing(loaded.current, loaded.previous, this.#retired);
     this.#known = RunningVerifier.#versionsOf(loaded);
     for (const entry of this.#ring.entries()) this.#unflushed.add(entry);
     this.#lastRefreshAt = this.#lastSuccessAt = clock.now();
+    this.#staleAfter = this.#lastSuccessAt + resolved.maxStalenessMs;
     this.#logger.info('shared key verifier ready', {
       ...this.#keyFields(),
       ...(loaded.previousProblem === undefined ? {} : { previous_problem: loaded.previousProblem }),
       grace: this.#graceDescription(),
+      max_staleness_ms: resolved.maxStalenessMs,
     });
     this.#scheduleRefresh();
     this.#scheduleFlush();
@@ -345,7 +397,7 @@ class RunningVerifier implements Verifier {
 
   verify(presented: string | undefined, context?: RejectionContext): AuthDecision {
     const ring = this.#ring;
-    const decision = ring.decide(presented, this.#graceOpen);
+    const decision = ring.decide(presented, this.#previousGate);
     if (!decision.accepted) this.#rejected(ring, decision, presented, context);
     return decision;
   }
@@ -361,7 +413,8 @@ class RunningVerifier implements Verifier {
     this.#rejections[outcome] += 1;
     const keyId = decision.keyId;
     const unknownId = outcome === 'rejected-unknown' && keyId !== undefined && !ring.has(keyId);
-    if (unknownId && !this.#unknownRefreshBlocked) this.#refreshSoon();
+    // An unknown id may be a key rotated in since the last refresh; stale keys need a refresh too.
+    if ((unknownId || outcome === 'rejected-stale') && !this.#unknownRefreshBlocked) this.#refreshSoon();
     if (this.#limiter.admit(outcome, keyId)) {
       this.#logRejection(decision, outcome, !unknownId, presented, context);
     }
@@ -380,6 +433,12 @@ class RunningVerifier implements Verifier {
     } else if (outcome === 'rejected-revoked' && decision.keyId === this.#ring.previous?.keyId) {
       reason = `the grace window for the AWSPREVIOUS key is closed (${this.#graceDescription()})`;
     }
+    let staleness = {};
+    if (outcome === 'rejected-stale') {
+      const age = this.#clock.now() - this.#lastSuccessAt;
+      staleness = this.#stalenessFields(age);
+      reason = `no key refresh has succeeded for ${age} ms (maxStalenessMs ${this.#resolved.maxStalenessMs}): the AWSPREVIOUS key is not accepted until one does, since it may have been revoked meanwhile; the AWSCURRENT key still is`;
+    }
     this.#logger.warn('shared key rejected', {
       ...context,
       credential_type: SHARED_KEY_CREDENTIAL_TYPE,
@@ -395,8 +454,22 @@ class RunningVerifier implements Verifier {
       ...(outcome === 'rejected-malformed'
         ? { presented_length: typeof presented === 'string' ? presented.length : 0 }
         : {}),
+      ...staleness,
       log_window_ms: this.#resolved.metricsFlushIntervalMs,
     });
+  }
+
+  /** What a log line says about the keys' age. */
+  #stalenessFields(keysAgeMs: number): {
+    keys_age_ms: number;
+    max_staleness_ms: number;
+    consecutive_failures: number;
+  } {
+    return {
+      keys_age_ms: keysAgeMs,
+      max_staleness_ms: this.#resolved.maxStalenessMs,
+      consecutive_failures: this.#consecutiveFailures,
+    };
   }
 
   /** How the grace window is set, for log lines. */
@@ -442,17 +515,34 @@ class RunningVerifier implements Verifier {
       this.#consecutiveFailures += 1;
       this.#refreshFailures += 1;
       const secrets = [...this.#known.values()].map((v) => v.secret);
-      this.#logger.warn('shared key verifier refresh failed: keeping the last good keys', {
-        ...this.#keyFields(),
-        outcome: 'refresh-failed',
-        reason: redact(reasonOf(error), secrets),
-        consecutive_failures: this.#consecutiveFailures,
-        keys_age_ms: this.#lastRefreshAt - this.#lastSuccessAt,
-      });
+      const stale = this.#lastRefreshAt > this.#staleAfter;
+      this.#logger.warn(
+        stale
+          ? 'shared key verifier refresh failed: keys are stale, the AWSPREVIOUS key is rejected until a refresh succeeds'
+          : 'shared key verifier refresh failed: keeping the last good keys',
+        {
+          ...this.#keyFields(),
+          outcome: 'refresh-failed',
+          reason: redact(reasonOf(error), secrets),
+          ...this.#stalenessFields(this.#lastRefreshAt - this.#lastSuccessAt),
+          stale,
+        },
+      );
       return false;
     }
+    const failed = this.#consecutiveFailures;
     this.#lastRefreshAt = this.#lastSuccessAt = this.#clock.now();
+    this.#staleAfter = this.#lastSuccessAt + this.#resolved.maxStalenessMs;
     this.#consecutiveFailures = 0;
+    if (failed > 0) {
+      this.#logger.info('shared key verifier refresh succeeded again', {
+        credential_type: SHARED_KEY_CREDENTIAL_TYPE,
+        secret_id: this.#loaded.arn,
+        secret_name: this.#loaded.name,
+        outcome: 'refresh-recovered',
+        failed_refreshes: failed,
+      });
+    }
     this.#apply(loaded);
     return true;
   }
@@ -527,7 +617,7 @@ class RunningVerifier implements Verifier {
       if (!live.has(entry)) this.#unflushed.delete(entry);
     }
     const rejections = this.#rejections;
-    this.#rejections = zeroRejections();
+    this.#rejections = zeroRejectionCounts();
     const refreshFailures = this.#refreshFailures;
     this.#refreshFailures = 0;
     return {
@@ -536,6 +626,7 @@ class RunningVerifier implements Verifier {
       accepts,
       rejections,
       refreshFailures,
+      consecutiveRefreshFailures: this.#consecutiveFailures,
     };
   }
 
@@ -585,7 +676,9 @@ class RunningVerifier implements Verifier {
       ...(ring.previous === undefined
         ? {}
         : { previousKeyId: ring.previous.keyId, previousVersionId: ring.previous.versionId }),
-      previousAccepted: ring.previous !== undefined && this.#graceOpen(),
+      previousAccepted: ring.previous !== undefined && this.#previousGate() === true,
+      stale: this.#clock.now() > this.#staleAfter,
+      maxStalenessMs: this.#resolved.maxStalenessMs,
       retiredKeyIds: this.#retired.ids(),
       lastRefreshAt: this.#lastRefreshAt,
       lastSuccessAt: this.#lastSuccessAt,

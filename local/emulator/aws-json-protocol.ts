@@ -1,4 +1,4 @@
-import { AwsServiceError, ERROR_TYPE } from './errors';
+import { AwsServiceError, ERROR_TYPE, jsonErrorResponse } from './errors';
 import type { OperationInput } from './input';
 import type { DecodedCall, HttpRequest, HttpResponse, ProtocolHandler } from './protocol';
 
@@ -6,6 +6,8 @@ import type { DecodedCall, HttpRequest, HttpResponse, ProtocolHandler } from './
 export interface AwsJsonServiceOptions {
   /** The service name for the call log and faults, e.g. `secretsmanager`. */
   readonly service: string;
+  /** The SigV4 signing name. @default - `service` */
+  readonly signingName?: string;
   /** The `X-Amz-Target` prefix before the dot, e.g. `secretsmanager`. */
   readonly targetPrefix: string;
   /** `1.0` or `1.1`: the `application/x-amz-json-<version>` content type. */
@@ -54,7 +56,7 @@ export function toAwsJson(value: unknown): unknown {
 
 /**
  * Serves one AWS JSON service (`POST /`, `X-Amz-Target: <prefix>.<Operation>`, JSON body; errors
- * as `{"__type", "message"}` with the error's HTTP status).
+ * as `{"__type", "message"}` with the error's HTTP status, see `jsonErrorResponse`).
  */
 export function createAwsJsonHandler(options: AwsJsonServiceOptions): ProtocolHandler {
   const contentType = `application/x-amz-json-${options.jsonVersion}`;
@@ -73,6 +75,8 @@ export function createAwsJsonHandler(options: AwsJsonServiceOptions): ProtocolHa
 
   return {
     service: options.service,
+    signingName: options.signingName ?? options.service,
+    protocol: options.jsonVersion === '1.0' ? 'awsJson1_0' : 'awsJson1_1',
     claims: (request) => request.method === 'POST' && (targetOf(request)?.startsWith(prefix) ?? false),
     decode: (request: HttpRequest): DecodedCall => {
       const operation = (targetOf(request) ?? '').slice(prefix.length);
@@ -97,7 +101,6 @@ export function createAwsJsonHandler(options: AwsJsonServiceOptions): ProtocolHa
     },
     execute: async (call) => options.invoke(call.operation, call.input),
     encodeResult: (_call, output, requestId) => respond(200, toAwsJson(output), requestId),
-    encodeError: (error, requestId) =>
-      respond(error.status, { __type: error.type, message: error.message }, requestId),
+    encodeError: (error, requestId) => jsonErrorResponse(error, requestId, options.jsonVersion),
   };
 }

@@ -627,6 +627,7 @@ function decompress(request: HttpRequest): HttpRequest {
 export function createCloudWatchHandler(service: CloudWatchService): ProtocolHandler {
   const json = createAwsJsonHandler({
     service: 'cloudwatch',
+    signingName: 'monitoring',
     targetPrefix: CLOUDWATCH_TARGET_PREFIX,
     jsonVersion: '1.0',
     isOperation: (operation) => CloudWatchService.isOperation(operation),
@@ -642,10 +643,8 @@ export function createCloudWatchHandler(service: CloudWatchService): ProtocolHan
     resourceMembers: ['Namespace'],
   });
   return {
-    service: json.service,
-    claims: (request) => json.claims(request),
+    ...json,
     decode: (request) => json.decode(decompress(request)),
-    execute: (call) => json.execute(call),
     encodeResult: (call, output, requestId) => json.encodeResult(call, output, requestId),
     encodeError: (error, requestId) => {
       const response = json.encodeError(error, requestId);

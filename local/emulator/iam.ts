@@ -10,16 +10,11 @@ import type {
   Tag,
   User,
 } from '@aws-sdk/client-iam';
-import type { AwsServiceError } from './errors';
+import type { Principal } from './auth';
+import { type AwsServiceError, QUERY_ERROR, queryError } from './errors';
 import type { OperationInput } from './input';
-import type { HttpRequest, ProtocolHandler } from './protocol';
-import {
-  createQueryHandler,
-  parseSigV4Credential,
-  QUERY_ERROR,
-  queryError,
-  type SigV4Credential,
-} from './query-protocol';
+import type { ProtocolHandler } from './protocol';
+import { createQueryHandler } from './query-protocol';
 
 /** Every IAM operation the emulator implements. */
 export const IAM_OPERATIONS = [
@@ -46,8 +41,9 @@ export interface IamOptions {
   /** The account id in ARNs and caller identities. @default '123456789012' */
   readonly accountId?: string;
   /**
-   * How long a new access key is rejected after CreateAccessKey (`InvalidClientTokenId`), as
-   * IAM's eventual consistency makes STS and other services reject new keys for several seconds.
+   * How long a new access key is rejected after CreateAccessKey (`InvalidClientTokenId` /
+   * `UnrecognizedClientException`), as IAM's eventual consistency makes STS and other services
+   * reject new keys for several seconds.
    * Also settable later through {@link IamService.propagationDelayMs}.
    * @default 0
    */
@@ -144,25 +140,13 @@ function parseTags(input: OperationInput): Tag[] {
   });
 }
 
-function invalidClientTokenId(): AwsServiceError {
-  return queryError(
-    QUERY_ERROR.invalidClientTokenId,
-    'The security token included in the request is invalid.',
-  );
-}
-
 /**
  * The IAM model: users and their access keys, with the semantics the rotation depends on (two keys
  * per user, `LimitExceeded` on a third; `NoSuchEntity`; Active / Inactive keys; last-used records),
- * and the account's authentication: which emulated access key may sign a request, for every
- * emulated service.
- *
- * Authentication rules ({@link IamService.authenticate}): a key this IAM issued is accepted by
- * every service only while it exists, is Active and has propagated (see `propagationDelayMs`);
- * otherwise the call fails with `InvalidClientTokenId` (HTTP 403), as with AWS. A key it never
- * issued (the operator's own dummy credentials, such as `test`) is accepted by IAM and Secrets
- * Manager, whose callers the emulator does not model, and rejected by STS, which must say who the
- * caller is. Each accepted call by an issued key records its last use (date, service, region).
+ * and the keys every emulated service authenticates with ({@link IamService.usableKey}): a key
+ * this IAM issued signs requests only while it exists, is Active and has propagated (see
+ * `propagationDelayMs`). Each accepted call by an issued key records its last use (date, service,
+ * region). The signature itself is checked by the `Authenticator`.
  *
  * @example
  * ```ts
@@ -178,11 +162,10 @@ export class IamService {
   readonly #now: () => Date;
   readonly #users = new Map<string, IamUser>();
   readonly #keys = new Map<string, IamAccessKey>();
-  readonly #deletedKeys = new Set<string>();
 
   readonly #operations: Record<
     IamOperation,
-    (input: OperationInput, caller: IamIdentity | undefined) => object
+    (input: OperationInput, caller: Principal | undefined) => object
   > = {
     CreateAccessKey: (input, caller) => this.#createAccessKey(input, caller),
     CreateUser: (input) => this.#createUser(input),
@@ -206,37 +189,29 @@ export class IamService {
 
   /**
    * Runs one IAM operation on decoded Query input (every scalar a string) and returns the response
-   * members. `caller` is the access key that signed the request (for calls that default to the
-   * calling user, such as GetUser without `UserName`). Throws `AwsServiceError`.
+   * members. `caller` is who signed the request (for calls that default to the calling user, such
+   * as GetUser without `UserName`). Throws `AwsServiceError`.
    */
-  invoke(operation: IamOperation, input: OperationInput, caller?: SigV4Credential): object {
-    const identity = caller === undefined ? undefined : this.identify(caller.accessKeyId);
-    return this.#operations[operation](input, identity);
+  invoke(operation: IamOperation, input: OperationInput, caller?: Principal): object {
+    return this.#operations[operation](input, caller);
   }
 
   /**
-   * Authenticates the signer of a request to `service` (the emulated service's name): throws
-   * `InvalidClientTokenId` for an issued key that is deleted, Inactive or not propagated yet, and
-   * records the last use of an accepted issued key. Keys never issued here are accepted except by
-   * STS; an unsigned STS request is `MissingAuthenticationToken`. Called by the server for every
-   * request, before the call reaches its service.
+   * The secret and owner of an access key that may sign requests now: issued here, not deleted,
+   * Active and propagated. `undefined` otherwise. No side effect.
    */
-  authenticate(request: HttpRequest, service: string): IamIdentity | undefined {
-    const credential = parseSigV4Credential(request.headers, request.url);
-    if (credential === undefined) {
-      if (service === 'sts') {
-        throw queryError(QUERY_ERROR.missingAuthenticationToken, 'Request is missing Authentication Token');
-      }
-      return undefined;
-    }
-    const key = this.#keys.get(credential.accessKeyId);
-    if (key === undefined) {
-      if (service === 'sts' || this.#deletedKeys.has(credential.accessKeyId)) throw invalidClientTokenId();
-      return undefined;
-    }
-    if (key.status !== 'Active' || !this.#propagated(key)) throw invalidClientTokenId();
-    key.lastUsed = { date: this.#now(), service, region: credential.region };
-    return this.identify(key.id);
+  usableKey(accessKeyId: string): { secretAccessKey: string; identity: IamIdentity } | undefined {
+    const key = this.#keys.get(accessKeyId);
+    const identity = this.identify(accessKeyId);
+    if (key === undefined || identity === undefined) return undefined;
+    if (key.status !== 'Active' || !this.#propagated(key)) return undefined;
+    return { secretAccessKey: key.secret, identity };
+  }
+
+  /** Records that an issued key signed an accepted call to `service` in `region` (GetAccessKeyLastUsed). */
+  recordUse(accessKeyId: string, service: string, region: string): void {
+    const key = this.#keys.get(accessKeyId);
+    if (key !== undefined) key.lastUsed = { date: this.#now(), service, region };
   }
 
   /** Who an issued, existing access key belongs to (whatever its status); no side effect. */
@@ -276,11 +251,11 @@ export class IamService {
   }
 
   /** The user a call is about: `UserName`, or the calling user when it is omitted. */
-  #subject(input: OperationInput, caller: IamIdentity | undefined): IamUser {
+  #subject(input: OperationInput, caller: Principal | undefined): IamUser {
     const name = optionalMember(input, 'UserName');
     if (name !== undefined && name !== '')
       return this.#user(checkPattern('UserName', name, USER_NAME_PATTERN));
-    if (caller === undefined) {
+    if (caller?.userName === undefined) {
       throw validation('Must specify userName when calling with non-User credentials');
     }
     return this.#user(caller.userName);
@@ -290,7 +265,7 @@ export class IamService {
     return [...this.#keys.values()].filter((key) => key.userName === userName);
   }
 
-  #key(input: OperationInput, caller: IamIdentity | undefined): IamAccessKey {
+  #key(input: OperationInput, caller: Principal | undefined): IamAccessKey {
     const id = checkPattern('AccessKeyId', requiredMember(input, 'AccessKeyId'), ACCESS_KEY_ID_PATTERN);
     const user = this.#subject(input, caller);
     const key = this.#keys.get(id);
@@ -337,11 +312,11 @@ export class IamService {
     return { User: this.#userShape(user) };
   }
 
-  #getUser(input: OperationInput, caller: IamIdentity | undefined): GetUserResponse {
+  #getUser(input: OperationInput, caller: Principal | undefined): GetUserResponse {
     return { User: this.#userShape(this.#subject(input, caller)) };
   }
 
-  #createAccessKey(input: OperationInput, caller: IamIdentity | undefined): CreateAccessKeyResponse {
+  #createAccessKey(input: OperationInput, caller: Principal | undefined): CreateAccessKeyResponse {
     const user = this.#subject(input, caller);
     if (this.#keysOf(user.name).length >= ACCESS_KEYS_PER_USER) {
       throw queryError(
@@ -367,7 +342,7 @@ export class IamService {
     return { AccessKey: accessKey };
   }
 
-  #listAccessKeys(input: OperationInput, caller: IamIdentity | undefined): ListAccessKeysResponse {
+  #listAccessKeys(input: OperationInput, caller: Principal | undefined): ListAccessKeysResponse {
     const user = this.#subject(input, caller);
     const maxItems = optionalMember(input, 'MaxItems');
     const limit = maxItems === undefined ? 100 : Number(maxItems);
@@ -396,7 +371,7 @@ export class IamService {
     };
   }
 
-  #updateAccessKey(input: OperationInput, caller: IamIdentity | undefined): object {
+  #updateAccessKey(input: OperationInput, caller: Principal | undefined): object {
     const status = requiredMember(input, 'Status');
     if (status !== 'Active' && status !== 'Inactive') {
       throw validation(
@@ -408,10 +383,9 @@ export class IamService {
     return {};
   }
 
-  #deleteAccessKey(input: OperationInput, caller: IamIdentity | undefined): object {
+  #deleteAccessKey(input: OperationInput, caller: Principal | undefined): object {
     const key = this.#key(input, caller);
     this.#keys.delete(key.id);
-    this.#deletedKeys.add(key.id);
     return {};
   }
 

@@ -1,5 +1,9 @@
+export type { Credentials, Principal, SigV4Authorization } from './auth';
+export { Authenticator, computeSignature, parseAuthorization } from './auth';
 export type { AwsJsonServiceOptions } from './aws-json-protocol';
 export { createAwsJsonHandler, toAwsJson } from './aws-json-protocol';
+export type { CallRecord } from './call-log';
+export { CallLog, HIDDEN, redactParameters } from './call-log';
 export type { CloudWatchOperation, CloudWatchOptions } from './cloudwatch';
 export {
   CLOUDWATCH_ERROR,
@@ -8,14 +12,24 @@ export {
   CloudWatchService,
   createCloudWatchHandler,
 } from './cloudwatch';
+export { CONTROL_PATH_PREFIX, handleControl } from './control';
+export type { AuthFailure, AwsProtocol, QueryErrorKind } from './errors';
 export {
+  AUTH_ERROR,
+  AUTH_MESSAGE,
   AwsServiceError,
+  authError,
   ERROR_TYPE,
   internalServiceError,
   invalidParameter,
   invalidRequest,
+  jsonErrorResponse,
+  QUERY_ERROR,
+  queryError,
+  queryErrorResponse,
   resourceExists,
   resourceNotFound,
+  restJsonErrorResponse,
   throttling,
 } from './errors';
 export type {
@@ -52,15 +66,8 @@ export {
   LambdaService,
 } from './lambda';
 export type { DecodedCall, HttpRequest, HttpResponse, ProtocolHandler } from './protocol';
-export type { QueryErrorKind, QueryServiceOptions, SigV4Credential } from './query-protocol';
-export {
-  createQueryHandler,
-  decodeQueryForm,
-  parseSigV4Credential,
-  QUERY_ERROR,
-  queryError,
-  toQueryXml,
-} from './query-protocol';
+export type { QueryServiceOptions } from './query-protocol';
+export { createQueryHandler, decodeQueryForm, toQueryXml } from './query-protocol';
 export type { RandomPasswordOptions } from './random-password';
 export { generateRandomPassword } from './random-password';
 export type {
@@ -87,17 +94,27 @@ export type {
   RotationLambdaEvent,
   RotationLambdaHandler,
   RotationRetryOptions,
+  RotationRun,
+  RotationRunResult,
   RotationStep,
   StepInvocation,
 } from './rotation-driver';
+export { driveRotation, ROTATION_STEPS } from './rotation-driver';
 export type {
+  FunctionAccess,
   RotationOutcome,
   RotationRecord,
   SecretsManagerOperation,
   SecretsManagerOptions,
 } from './secrets-manager';
-export { SECRETS_MANAGER_OPERATIONS, SecretsManagerService, STAGE } from './secrets-manager';
-export type { CallRecord, Emulator, EmulatorLogEntry, EmulatorOptions } from './server';
+export {
+  createSecretsManagerHandler,
+  SECRETS_MANAGER_OPERATIONS,
+  SECRETS_MANAGER_TARGET_PREFIX,
+  SecretsManagerService,
+  STAGE,
+} from './secrets-manager';
+export type { Emulator, EmulatorLogEntry, EmulatorOptions } from './server';
 export { startEmulator } from './server';
 export type { SfnOperation, TaskTokenStatus, WaitForTaskTokenOptions } from './sfn';
 export {

@@ -7,9 +7,11 @@ import { createRestJsonHandler } from './rest-json-protocol';
 
 /**
  * Lambda for the emulator: the configuration API the rollout's Lambda consumer adapter uses,
- * GetFunctionConfiguration and UpdateFunctionConfiguration, over the protocol the installed
- * `@aws-sdk/client-lambda` speaks: REST-JSON (`GET|PUT /2015-03-31/functions/{FunctionName}/configuration`,
- * errors named by the `x-amzn-errortype` header).
+ * GetFunctionConfiguration and UpdateFunctionConfiguration, and the function life cycle a caller
+ * playing Secrets Manager's rotation needs (CreateFunction, AddPermission, DeleteFunction), over
+ * the protocol the installed `@aws-sdk/client-lambda` speaks: REST-JSON
+ * (`GET|PUT /2015-03-31/functions/{FunctionName}/configuration`, errors named by the
+ * `x-amzn-errortype` header).
  *
  * Semantics kept from Lambda: `Environment.Variables` in an update REPLACES the whole map (callers
  * must read, merge and write back); an update makes `LastUpdateStatus` `InProgress` for
@@ -20,13 +22,23 @@ import { createRestJsonHandler } from './rest-json-protocol';
  * `InvalidParameterValueException`, whose message quotes the variables, as Lambda's does; a
  * function whose variables cannot be decrypted shows `Environment.Error` instead of the variables.
  *
- * Not emulated: invocation (the local workflow runner calls handlers directly), code, versions and
- * aliases (only `$LATEST`), layers, VPC settings, function creation through the API (functions are
- * registered with {@link LambdaService.registerFunction}).
+ * A created function is `Active` at once; its code is accepted and never run. AddPermission
+ * statements are kept so that Secrets Manager can tell whether it may invoke a function
+ * ({@link LambdaService.functionAccess}).
+ *
+ * Not emulated: invocation (the local workflow runner calls handlers directly; Secrets Manager
+ * calls handlers registered in-process), running code, versions and aliases (only `$LATEST`),
+ * layers, VPC settings, conditions of permission statements.
  */
 
 /** Every Lambda operation the emulator implements. */
-export const LAMBDA_OPERATIONS = ['GetFunctionConfiguration', 'UpdateFunctionConfiguration'] as const;
+export const LAMBDA_OPERATIONS = [
+  'AddPermission',
+  'CreateFunction',
+  'DeleteFunction',
+  'GetFunctionConfiguration',
+  'UpdateFunctionConfiguration',
+] as const;
 /** A Lambda operation the emulator implements. */
 export type LambdaOperation = (typeof LAMBDA_OPERATIONS)[number];
 
@@ -92,9 +104,18 @@ interface PendingUpdate {
   readonly failure?: LambdaUpdateFailure;
 }
 
+/** A statement of a function's resource-based policy (AddPermission). */
+interface PermissionStatement {
+  readonly sid: string;
+  readonly action: string;
+  readonly principal: string;
+}
+
 interface LambdaFunction {
   readonly name: string;
   readonly arn: string;
+  readonly role?: string;
+  readonly permissions: PermissionStatement[];
   readonly runtime: string;
   readonly handler: string;
   readonly updateDelayMs: number | undefined;
@@ -114,6 +135,8 @@ interface LambdaFunction {
 }
 
 const NAME_PATTERN = /^[a-zA-Z0-9-_]{1,64}$/;
+const ROLE_PATTERN = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
+const STATEMENT_ID_PATTERN = /^[a-zA-Z0-9-_]{1,100}$/;
 const VARIABLE_PATTERN = /^[a-zA-Z]([a-zA-Z0-9_])+$/;
 const RESERVED_VARIABLES = new Set([
   '_HANDLER',
@@ -161,6 +184,9 @@ export class LambdaService {
   readonly #functions = new Map<string, LambdaFunction>();
 
   readonly #operations: Record<LambdaOperation, (input: OperationInput) => object> = {
+    AddPermission: (input) => this.#addPermission(input),
+    CreateFunction: (input) => this.#createFunction(input),
+    DeleteFunction: (input) => this.#deleteFunction(input),
     GetFunctionConfiguration: (input) => this.#getFunctionConfiguration(input),
     UpdateFunctionConfiguration: (input) => this.#updateFunctionConfiguration(input),
   };
@@ -190,6 +216,7 @@ export class LambdaService {
     const fn: LambdaFunction = {
       name: options.functionName,
       arn: `arn:aws:lambda:${this.region}:${this.accountId}:function:${options.functionName}`,
+      permissions: [],
       runtime: options.runtime ?? 'nodejs20.x',
       handler: options.handler ?? 'index.handler',
       updateDelayMs: options.updateDelayMs,
@@ -233,6 +260,22 @@ export class LambdaService {
     const fn = this.#require(functionName);
     if (error === undefined) delete fn.environmentError;
     else fn.environmentError = error;
+  }
+
+  /**
+   * Whether Secrets Manager may invoke the function with this ARN (or name): `missing` when there is
+   * none, `invocable` when a statement of its policy grants `lambda:InvokeFunction` to
+   * `secretsmanager.amazonaws.com`, `forbidden` otherwise.
+   */
+  functionAccess(functionArn: string): 'invocable' | 'forbidden' | 'missing' {
+    const fn = this.#find(functionArn);
+    if (fn === undefined) return 'missing';
+    const granted = fn.permissions.some(
+      (statement) =>
+        statement.principal === 'secretsmanager.amazonaws.com' &&
+        ['lambda:InvokeFunction', 'lambda:*'].includes(statement.action),
+    );
+    return granted ? 'invocable' : 'forbidden';
   }
 
   /** Forgets every function. */
@@ -299,7 +342,7 @@ export class LambdaService {
       FunctionName: fn.name,
       FunctionArn: fn.arn,
       Runtime: fn.runtime as FunctionConfiguration['Runtime'],
-      Role: `arn:aws:iam::${this.accountId}:role/${fn.name}-role`,
+      Role: fn.role ?? `arn:aws:iam::${this.accountId}:role/${fn.name}-role`,
       Handler: fn.handler,
       CodeSize: 1024,
       Description: fn.description,
@@ -321,6 +364,90 @@ export class LambdaService {
         : { LastUpdateStatusReasonCode: fn.lastUpdateStatusReasonCode }),
       PackageType: 'Zip',
       Architectures: ['arm64'],
+    };
+  }
+
+  #createFunction(input: OperationInput): FunctionConfiguration {
+    const name = requireString(input, 'FunctionName');
+    const role = requireString(input, 'Role');
+    if (!NAME_PATTERN.test(name)) {
+      throw lambdaError(
+        LAMBDA_ERROR.invalidParameterValue,
+        `1 validation error detected: Value '${name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: ${NAME_PATTERN.source}`,
+      );
+    }
+    if (!ROLE_PATTERN.test(role)) {
+      throw lambdaError(
+        LAMBDA_ERROR.invalidParameterValue,
+        `1 validation error detected: Value '${role}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: ${ROLE_PATTERN.source}`,
+      );
+    }
+    if (optionalObject(input, 'Code') === undefined) {
+      throw lambdaError(LAMBDA_ERROR.invalidParameterValue, 'Code is required.');
+    }
+    if (this.#functions.has(name)) {
+      throw lambdaError(LAMBDA_ERROR.resourceConflict, `Function already exist: ${name}`);
+    }
+    const environment = optionalObject(input, 'Environment');
+    const runtime = optionalString(input, 'Runtime');
+    const handler = optionalString(input, 'Handler');
+    const description = optionalString(input, 'Description');
+    const timeout = optionalInteger(input, 'Timeout', 1, 900);
+    const memorySize = optionalInteger(input, 'MemorySize', 128, 10_240);
+    const fn: LambdaFunction = {
+      name,
+      arn: `arn:aws:lambda:${this.region}:${this.accountId}:function:${name}`,
+      role,
+      permissions: [],
+      runtime: runtime ?? 'nodejs20.x',
+      handler: handler ?? 'index.handler',
+      updateDelayMs: undefined,
+      description: description ?? '',
+      timeout: timeout ?? 3,
+      memorySize: memorySize ?? 128,
+      variables: environment === undefined ? {} : this.#variables(environment),
+      revisionId: randomUUID(),
+      lastModified: this.#now(),
+      lastUpdateStatus: 'Successful',
+      updates: 0,
+    };
+    this.#functions.set(name, fn);
+    return this.#configuration(fn);
+  }
+
+  #deleteFunction(input: OperationInput): object {
+    const fn = this.#resolve(input);
+    this.#functions.delete(fn.name);
+    return {};
+  }
+
+  #addPermission(input: OperationInput): object {
+    const fn = this.#resolve(input);
+    const sid = requireString(input, 'StatementId');
+    const action = requireString(input, 'Action');
+    const principal = requireString(input, 'Principal');
+    if (!STATEMENT_ID_PATTERN.test(sid)) {
+      throw lambdaError(
+        LAMBDA_ERROR.invalidParameterValue,
+        `1 validation error detected: Value '${sid}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ${STATEMENT_ID_PATTERN.source}`,
+      );
+    }
+    if (fn.permissions.some((statement) => statement.sid === sid)) {
+      throw lambdaError(
+        LAMBDA_ERROR.resourceConflict,
+        `The statement id (${sid}) provided already exists. Please specify a new statement id, or remove the existing statement.`,
+      );
+    }
+    fn.permissions.push({ sid, action, principal });
+    const principalShape = principal.includes('.amazonaws.com') ? { Service: principal } : { AWS: principal };
+    return {
+      Statement: JSON.stringify({
+        Sid: sid,
+        Effect: 'Allow',
+        Principal: principalShape,
+        Action: action,
+        Resource: fn.arn,
+      }),
     };
   }
 
@@ -421,6 +548,19 @@ export function createLambdaHandler(lambda: LambdaService): ProtocolHandler {
     service: 'lambda',
     pathPrefix: LAMBDA_PATH_PREFIX,
     routes: [
+      { method: 'POST', path: LAMBDA_PATH_PREFIX, operation: 'CreateFunction', successStatus: 201 },
+      {
+        method: 'DELETE',
+        path: `${LAMBDA_PATH_PREFIX}/{FunctionName}`,
+        operation: 'DeleteFunction',
+        successStatus: 204,
+      },
+      {
+        method: 'POST',
+        path: `${LAMBDA_PATH_PREFIX}/{FunctionName}/policy`,
+        operation: 'AddPermission',
+        successStatus: 201,
+      },
       {
         method: 'GET',
         path: `${LAMBDA_PATH_PREFIX}/{FunctionName}/configuration`,

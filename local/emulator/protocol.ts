@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AwsServiceError } from './errors';
+import type { Principal } from './auth';
+import type { AwsProtocol, AwsServiceError } from './errors';
 import type { OperationInput } from './input';
 
 /** An HTTP request as the emulator received it, body fully read. */
@@ -26,19 +27,24 @@ export interface DecodedCall {
 }
 
 /**
- * One AWS service behind one wire protocol (AWS JSON 1.1 for Secrets Manager; the Query protocol
- * for IAM and STS). The server asks each handler in turn whether it claims a request, then runs
- * the same pipeline for all of them: decode, call log, fault injection, execute, encode.
+ * One AWS service behind one wire protocol (AWS JSON for Secrets Manager; the Query protocol for
+ * IAM and STS; REST-JSON for Lambda). The server asks each handler in turn whether it claims a
+ * request, then runs the same pipeline for all of them: decode, call log, authentication (SigV4),
+ * fault injection, execute, encode.
  */
 export interface ProtocolHandler {
   /** The service name used in the call log and by faults, e.g. `secretsmanager`. */
   readonly service: string;
+  /** The SigV4 signing name a request's credential scope must carry, e.g. `monitoring` for CloudWatch. */
+  readonly signingName: string;
+  /** The wire protocol, which decides how errors (authentication errors too) are shaped. */
+  readonly protocol: AwsProtocol;
   /** Whether this handler serves the request (by `X-Amz-Target`, `Action`, path, ...). */
   claims(request: HttpRequest): boolean;
   /** Decodes the request; throws `AwsServiceError` when it is malformed or the operation is unknown. */
   decode(request: HttpRequest): DecodedCall;
-  /** Runs the operation on the service model; throws `AwsServiceError`. */
-  execute(call: DecodedCall): Promise<object>;
+  /** Runs the operation on the service model for the authenticated caller; throws `AwsServiceError`. */
+  execute(call: DecodedCall, caller: Principal): Promise<object>;
   /** Encodes a successful response. */
   encodeResult(call: DecodedCall, output: object, requestId: string): HttpResponse;
   /** Encodes an error response. */

@@ -1,74 +1,8 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import { AwsServiceError } from './errors';
+import { type Principal, parseAuthorization } from './auth';
+import { QUERY_ERROR, queryError, queryErrorResponse } from './errors';
 import type { OperationInput } from './input';
-import type { DecodedCall, HttpRequest, HttpResponse, ProtocolHandler } from './protocol';
-
-/**
- * Error codes of the AWS Query protocol services (IAM, STS) that the emulator returns, with the
- * HTTP status the real services send them with.
- */
-export const QUERY_ERROR = {
-  /** 400: the request is malformed or a parameter breaks a constraint. */
-  validation: { code: 'ValidationError', status: 400 },
-  /** 400: no `Action` in the request. */
-  missingAction: { code: 'MissingAction', status: 400 },
-  /** 400: the `Action` does not exist (for this `Version`). */
-  invalidAction: { code: 'InvalidAction', status: 400 },
-  /** 403: the access key id is unknown, deleted, inactive, or not propagated yet. */
-  invalidClientTokenId: { code: 'InvalidClientTokenId', status: 403 },
-  /** 403: the request is not signed. */
-  missingAuthenticationToken: { code: 'MissingAuthenticationToken', status: 403 },
-  /** 404: IAM's "not found". */
-  noSuchEntity: { code: 'NoSuchEntity', status: 404 },
-  /** 409: IAM's quota error (for example a third access key). */
-  limitExceeded: { code: 'LimitExceeded', status: 409 },
-  /** 409: IAM's "already exists". */
-  entityAlreadyExists: { code: 'EntityAlreadyExists', status: 409 },
-} as const;
-
-/** One of {@link QUERY_ERROR}. */
-export type QueryErrorKind = (typeof QUERY_ERROR)[keyof typeof QUERY_ERROR];
-
-/** Builds an `AwsServiceError` with a Query protocol error code and its HTTP status. */
-export function queryError(kind: QueryErrorKind, message: string): AwsServiceError {
-  return new AwsServiceError(kind.code, message, kind.status);
-}
-
-/** The credential scope of a SigV4-signed request: who signed it, for which region and service. */
-export interface SigV4Credential {
-  readonly accessKeyId: string;
-  /** `YYYYMMDD` */
-  readonly date: string;
-  readonly region: string;
-  /** The signing name, e.g. `iam`, `sts`, `secretsmanager`. */
-  readonly service: string;
-}
-
-const CREDENTIAL_PATTERN = /Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
-
-/**
- * Reads the SigV4 credential scope from the `Authorization` header (or the `X-Amz-Credential` query
- * parameter of a presigned URL). The signature itself is not verified: the emulator only needs to
- * know which access key signed the request. `undefined` when the request is not signed.
- *
- * @example
- * ```ts
- * parseSigV4Credential({ authorization: 'AWS4-HMAC-SHA256 Credential=AKIA.../20260101/us-east-1/iam/aws4_request, ...' });
- * // { accessKeyId: 'AKIA...', date: '20260101', region: 'us-east-1', service: 'iam' }
- * ```
- */
-export function parseSigV4Credential(headers: IncomingHttpHeaders, url = '/'): SigV4Credential | undefined {
-  const header = headers.authorization;
-  let scope = typeof header === 'string' ? header : undefined;
-  if (scope === undefined) {
-    const query = new URL(url, 'http://localhost').searchParams.get('X-Amz-Credential');
-    scope = query === null ? undefined : `Credential=${query}`;
-  }
-  const match = scope === undefined ? null : CREDENTIAL_PATTERN.exec(scope);
-  if (match === null) return undefined;
-  const [, accessKeyId = '', date = '', region = '', service = ''] = match;
-  return { accessKeyId, date, region, service };
-}
+import type { HttpRequest, HttpResponse, ProtocolHandler } from './protocol';
+import { escapeXml } from './xml';
 
 type FormTree = { [key: string]: FormTree | string };
 
@@ -119,15 +53,6 @@ export function decodeQueryForm(body: string): Record<string, unknown> {
   return normalize(root) as Record<string, unknown>;
 }
 
-function escapeXml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&apos;');
-}
-
 /**
  * Model values to Query protocol XML elements: a structure's members in order, lists as
  * `<member>` elements, dates in ISO 8601, booleans as `true` / `false`; `undefined` members are left
@@ -156,12 +81,8 @@ export interface QueryServiceOptions {
   readonly xmlns: string;
   /** Whether the service implements `action`. */
   readonly isOperation: (action: string) => boolean;
-  /** Runs an operation; `caller` is the request's SigV4 credential, if it was signed. */
-  readonly invoke: (
-    action: string,
-    input: OperationInput,
-    caller: SigV4Credential | undefined,
-  ) => object | Promise<object>;
+  /** Runs an operation for `caller`, who signed the request. */
+  readonly invoke: (action: string, input: OperationInput, caller: Principal) => object | Promise<object>;
   /** Input members naming the resource, for the call log. @default ['UserName'] */
   readonly resourceMembers?: readonly string[];
 }
@@ -174,8 +95,7 @@ function isFormRequest(request: HttpRequest): boolean {
 /**
  * Serves one AWS Query protocol service (IAM, STS): `POST /` with a form-encoded body carrying
  * `Action` and `Version`; responses are XML (`<ActionResponse><ActionResult>...`), errors are
- * `<ErrorResponse><Error><Type>Sender|Receiver</Type><Code/><Message/></Error><RequestId/></ErrorResponse>`
- * with the error's HTTP status.
+ * `<ErrorResponse>` (see `queryErrorResponse`) with the error's HTTP status.
  *
  * A request is claimed by the SigV4 credential scope's service name (`.../iam/aws4_request`), so
  * several Query services can share one endpoint; an unsigned request is claimed by its `Action`.
@@ -193,7 +113,6 @@ function isFormRequest(request: HttpRequest): boolean {
  */
 export function createQueryHandler(options: QueryServiceOptions): ProtocolHandler {
   const resourceMembers = options.resourceMembers ?? ['UserName'];
-  const callers = new WeakMap<DecodedCall, SigV4Credential>();
   const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
   const respond = (status: number, body: string, requestId: string): HttpResponse => ({
     status,
@@ -203,10 +122,12 @@ export function createQueryHandler(options: QueryServiceOptions): ProtocolHandle
 
   return {
     service: options.service,
+    signingName: options.service,
+    protocol: 'awsQuery',
     claims(request) {
       if (request.method !== 'POST' || !isFormRequest(request)) return false;
-      const credential = parseSigV4Credential(request.headers, request.url);
-      if (credential !== undefined) return credential.service === options.service;
+      const credential = parseAuthorization(request.headers);
+      if (credential !== undefined && 'service' in credential) return credential.service === options.service;
       const action = new URLSearchParams(request.body.toString('utf8')).get('Action');
       return action !== null && options.isOperation(action);
     },
@@ -223,16 +144,13 @@ export function createQueryHandler(options: QueryServiceOptions): ProtocolHandle
         );
       }
       const resourceId = resourceMembers.map((member) => members[member]).find((v) => typeof v === 'string');
-      const call: DecodedCall = {
+      return {
         operation: action,
         input: members,
         ...(typeof resourceId === 'string' && { resourceId }),
       };
-      const credential = parseSigV4Credential(request.headers, request.url);
-      if (credential !== undefined) callers.set(call, credential);
-      return call;
     },
-    execute: async (call) => options.invoke(call.operation, call.input, callers.get(call)),
+    execute: async (call, caller) => options.invoke(call.operation, call.input, caller),
     encodeResult(call, output, requestId) {
       const result =
         Object.keys(output).length === 0
@@ -246,15 +164,6 @@ export function createQueryHandler(options: QueryServiceOptions): ProtocolHandle
         requestId,
       );
     },
-    encodeError(error, requestId) {
-      const type = error.status >= 500 ? 'Receiver' : 'Sender';
-      return respond(
-        error.status,
-        `<ErrorResponse xmlns="${options.xmlns}"><Error><Type>${type}</Type>` +
-          `<Code>${escapeXml(error.type)}</Code><Message>${escapeXml(error.message)}</Message></Error>` +
-          `<RequestId>${requestId}</RequestId></ErrorResponse>`,
-        requestId,
-      );
-    },
+    encodeError: (error, requestId) => queryErrorResponse(error, requestId, options.xmlns),
   };
 }

@@ -1,6 +1,6 @@
-import { AwsServiceError, ERROR_TYPE } from './errors';
+import { AwsServiceError, ERROR_TYPE, restJsonErrorResponse } from './errors';
 import type { OperationInput } from './input';
-import type { DecodedCall, HttpRequest, ProtocolHandler } from './protocol';
+import type { DecodedCall, HttpRequest, HttpResponse, ProtocolHandler } from './protocol';
 
 /** One REST operation: its HTTP method, its path template and its name. */
 export interface RestJsonRoute {
@@ -76,6 +76,8 @@ export function createRestJsonHandler(options: RestJsonServiceOptions): Protocol
 
   return {
     service: options.service,
+    signingName: options.service,
+    protocol: 'restJson1',
     claims: (request) => pathOf(request).startsWith(options.pathPrefix),
     decode(request) {
       const url = new URL(request.url, 'http://localhost');
@@ -120,19 +122,17 @@ export function createRestJsonHandler(options: RestJsonServiceOptions): Protocol
       return call;
     },
     execute: async (call) => options.invoke(call.operation, call.input),
-    encodeResult: (call, output, requestId) => ({
-      status: statuses.get(call) ?? 200,
-      headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId },
-      body: JSON.stringify(output),
-    }),
-    encodeError: (error, requestId) => ({
-      status: error.status,
-      headers: {
-        'content-type': 'application/json',
-        'x-amzn-requestid': requestId,
-        'x-amzn-errortype': error.type,
-      },
-      body: JSON.stringify(errorBody(error)),
-    }),
+    encodeResult: (call, output, requestId): HttpResponse => {
+      const status = statuses.get(call) ?? 200;
+      // 204 No Content has no body.
+      return status === 204
+        ? { status, headers: { 'x-amzn-requestid': requestId }, body: '' }
+        : {
+            status,
+            headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId },
+            body: JSON.stringify(output),
+          };
+    },
+    encodeError: (error, requestId) => restJsonErrorResponse(error, requestId, errorBody(error)),
   };
 }

@@ -1,9 +1,14 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import type { RotationStep } from '../../lambdas/rotation/constants';
-
-export type { RotationStep };
+/**
+ * The four steps of a rotation by Lambda function, in the order Secrets Manager calls them (AWS
+ * Secrets Manager User Guide, "Rotation by Lambda function": `create_secret`, `set_secret`,
+ * `test_secret`, `finish_secret`, sent as `createSecret`, ... in the event's `Step`).
+ */
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+/** One of {@link ROTATION_STEPS}. */
+export type RotationStep = (typeof ROTATION_STEPS)[number];
 
 /** The event Secrets Manager invokes a rotation Lambda with. */
 export interface RotationLambdaEvent {
@@ -12,8 +17,11 @@ export interface RotationLambdaEvent {
   readonly SecretId: string;
   /** The version id being rotated to. */
   readonly ClientRequestToken: string;
-  /** A token the Lambda passes to PutSecretValue; the emulator accepts and ignores it. */
-  readonly RotationToken: string;
+  /**
+   * A token the Lambda passes to PutSecretValue; the emulator accepts and ignores it. Absent when
+   * the steps are run by a caller that is not the service (which has no token to give).
+   */
+  readonly RotationToken?: string;
 }
 
 /** A local stand-in for a rotation Lambda: resolves on success, throws (or rejects) on failure. */
@@ -55,6 +63,17 @@ export interface RotationRun {
   readonly onStep: (invocation: StepInvocation) => void;
   /** Returns a reason to stop before the next attempt (cancelled, emulator closed), if any. */
   readonly stopReason: () => string | undefined;
+  /**
+   * The event's `RotationToken`.
+   * @default - none: the event has no `RotationToken`
+   */
+  readonly rotationToken?: string;
+  /**
+   * Checks the secret after a step succeeded; a returned reason fails the rotation there, as the
+   * service does when createSecret did not create the pending version.
+   * @default - no check
+   */
+  readonly afterStep?: (step: RotationStep) => string | undefined;
 }
 
 /** The end of a rotation run. */
@@ -77,7 +96,6 @@ function messageOf(error: unknown): string {
  */
 export async function driveRotation(run: RotationRun): Promise<RotationRunResult> {
   const retries = run.retry.retries ?? 2;
-  const rotationToken = crypto.randomUUID();
   for (const step of run.steps) {
     let lastError = '';
     let succeeded = false;
@@ -90,7 +108,7 @@ export async function driveRotation(run: RotationRun): Promise<RotationRunResult
           Step: step,
           SecretId: run.secretArn,
           ClientRequestToken: run.clientRequestToken,
-          RotationToken: rotationToken,
+          ...(run.rotationToken !== undefined && { RotationToken: run.rotationToken }),
         });
         run.onStep({ step, clientRequestToken: run.clientRequestToken, attempt, outcome: 'succeeded' });
         succeeded = true;
@@ -106,6 +124,8 @@ export async function driveRotation(run: RotationRun): Promise<RotationRunResult
       }
     }
     if (!succeeded) return { ok: false, error: `${step} failed after ${retries + 1} attempts: ${lastError}` };
+    const rejected = run.afterStep?.(step);
+    if (rejected !== undefined) return { ok: false, error: rejected };
   }
   return { ok: true };
 }

@@ -18,7 +18,7 @@ import type {
   UpdateSecretResponse,
   UpdateSecretVersionStageResponse,
 } from '@aws-sdk/client-secrets-manager';
-import { STAGE, STEPS } from '../../lambdas/rotation/constants';
+import { createAwsJsonHandler } from './aws-json-protocol';
 import {
   AwsServiceError,
   ERROR_TYPE,
@@ -38,16 +38,32 @@ import {
   optionalStringList,
   requireString,
 } from './input';
+import type { ProtocolHandler } from './protocol';
 import { generateRandomPassword } from './random-password';
 import {
   driveRotation,
+  ROTATION_STEPS,
   type RotationLambdaHandler,
   type RotationRetryOptions,
   type RotationStep,
   type StepInvocation,
 } from './rotation-driver';
 
-export { STAGE };
+/** The staging labels Secrets Manager itself gives meaning to. */
+export const STAGE = {
+  current: 'AWSCURRENT',
+  pending: 'AWSPENDING',
+  previous: 'AWSPREVIOUS',
+} as const;
+
+/** The `X-Amz-Target` prefix of Secrets Manager. */
+export const SECRETS_MANAGER_TARGET_PREFIX = 'secretsmanager';
+
+/**
+ * Whether a Lambda function exists and lets Secrets Manager invoke it (its resource policy names
+ * the principal `secretsmanager.amazonaws.com`), as the emulated Lambda knows it.
+ */
+export type FunctionAccess = 'invocable' | 'forbidden' | 'missing';
 
 /** Every Secrets Manager operation the emulator implements. */
 export const SECRETS_MANAGER_OPERATIONS = [
@@ -85,6 +101,15 @@ export interface SecretsManagerOptions {
   readonly maxVersions?: number;
   /** The clock. @default - the system clock */
   readonly now?: () => Date;
+  /**
+   * Looks a rotation function up in the emulated Lambda, for ARNs with no handler registered
+   * in-process. A function created through the Lambda API whose policy admits Secrets Manager can
+   * be named in RotateSecret; the emulator cannot run its code, so it behaves as a function that
+   * returns at once: createSecret creates nothing, and the rotation fails the way the service
+   * fails it ("Pending secret version ... was not created by Lambda ...").
+   * @default - only functions registered in-process can rotate
+   */
+  readonly functionAccess?: (functionArn: string) => FunctionAccess;
 }
 
 /** A rotation the emulator ran (or is running) for a secret. */
@@ -159,6 +184,8 @@ const SUFFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 const NOT_FOUND = "Secrets Manager can't find the specified secret.";
 const PREVIOUS_ROTATION_INCOMPLETE = "A previous rotation isn't complete. That rotation will be reattempted.";
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** A function created through the Lambda API: the emulator cannot run its code, so it does nothing. */
+const CODE_THE_EMULATOR_CANNOT_RUN: RotationLambdaHandler = () => undefined;
 
 function randomSuffix(): string {
   return [...randomBytes(6)].map((byte) => SUFFIX_ALPHABET.charAt(byte % SUFFIX_ALPHABET.length)).join('');
@@ -277,6 +304,7 @@ export class SecretsManagerService {
   readonly #retry: RotationRetryOptions;
   readonly #maxVersions: number;
   readonly #now: () => Date;
+  readonly #functionAccess: (functionArn: string) => FunctionAccess;
   #disposed = false;
 
   readonly #operations: Record<SecretsManagerOperation, (input: OperationInput) => object> = {
@@ -303,6 +331,7 @@ export class SecretsManagerService {
     this.#retry = options.rotation ?? {};
     this.#maxVersions = options.maxVersions ?? 100;
     this.#now = options.now ?? (() => new Date());
+    this.#functionAccess = options.functionAccess ?? (() => 'missing');
   }
 
   /** Whether `operation` is a Secrets Manager operation the emulator implements. */
@@ -888,7 +917,9 @@ export class SecretsManagerService {
     if (lambdaArn === undefined) {
       throw invalidRequest('No Lambda rotation function ARN is associated with this secret.');
     }
-    const handler = this.#lambdas.get(lambdaArn);
+    const handler =
+      this.#lambdas.get(lambdaArn) ??
+      (this.#functionAccess(lambdaArn) === 'invocable' ? CODE_THE_EMULATOR_CANNOT_RUN : undefined);
     if (handler === undefined) {
       throw invalidRequest(
         `Secrets Manager cannot invoke the specified Lambda function ${lambdaArn}. ` +
@@ -953,7 +984,7 @@ export class SecretsManagerService {
     versionId: string,
     immediate: boolean,
   ): void {
-    const steps: readonly RotationStep[] = immediate ? STEPS : ['testSecret'];
+    const steps: readonly RotationStep[] = immediate ? ROTATION_STEPS : ['testSecret'];
     let settle: (outcome: RotationOutcome) => void = () => {};
     const rotation: MutableRotation = {
       secretArn: secret.arn,
@@ -977,8 +1008,11 @@ export class SecretsManagerService {
         secretArn: secret.arn,
         clientRequestToken: versionId,
         retry: this.#retry,
+        rotationToken: randomUUID(),
         onStep: (invocation) => rotation.steps.push(invocation),
         stopReason: () => rotation.cancelled ?? (this.#disposed ? 'The emulator was closed' : undefined),
+        afterStep: (step) =>
+          step === 'createSecret' ? this.#pendingMissing(secret, versionId, lambdaArn) : undefined,
       }).then((result) => {
         const status = result.ok ? 'succeeded' : 'failed';
         const finishedAt = this.#now();
@@ -998,8 +1032,38 @@ export class SecretsManagerService {
     });
   }
 
+  /** The service's check after createSecret: the pending version must now hold a value. */
+  #pendingMissing(secret: Secret, versionId: string, lambdaArn: string): string | undefined {
+    const version = secret.versions.get(versionId);
+    if (version !== undefined && hasValue(version) && version.stages.has(STAGE.pending)) return undefined;
+    return (
+      `Pending secret version ${versionId} for Secret ${secret.name} was not created by Lambda ${lambdaArn}. ` +
+      'Remove the AWSPENDING staging label and restart rotation.'
+    );
+  }
+
   #snapshot(rotation: MutableRotation): RotationRecord {
     const { cancelled: _cancelled, settled: _settled, steps, ...rest } = rotation;
     return { ...rest, steps: [...steps] };
   }
+}
+
+/** Serves a {@link SecretsManagerService} over AWS JSON 1.1 (blobs in base64 on the wire). */
+export function createSecretsManagerHandler(secretsManager: SecretsManagerService): ProtocolHandler {
+  return createAwsJsonHandler({
+    service: 'secretsmanager',
+    targetPrefix: SECRETS_MANAGER_TARGET_PREFIX,
+    jsonVersion: '1.1',
+    isOperation: (operation) => SecretsManagerService.isOperation(operation),
+    invoke: (operation, input) => {
+      if (!SecretsManagerService.isOperation(operation)) {
+        throw new AwsServiceError(
+          ERROR_TYPE.unknownOperation,
+          `The emulator does not implement ${operation}.`,
+        );
+      }
+      return secretsManager.invoke(operation, input);
+    },
+    blobMembers: ['SecretBinary'],
+  });
 }

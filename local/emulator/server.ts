@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAwsJsonHandler } from './aws-json-protocol';
+import { Authenticator, type Credentials } from './auth';
+import { CallLog, type CallRecord, type OpenCallRecord, redactParameters } from './call-log';
 import { CloudWatchService, createCloudWatchHandler } from './cloudwatch';
+import { handleControl } from './control';
 import { AwsServiceError, ERROR_TYPE, internalServiceError } from './errors';
 import { createEventBridgeHandler, EventBridgeService } from './eventbridge';
 import { FaultInjector } from './faults';
@@ -11,23 +13,13 @@ import { createLambdaHandler, type LambdaOptions, LambdaService } from './lambda
 import type { DecodedCall, HttpRequest, HttpResponse, ProtocolHandler } from './protocol';
 import { createRdsHandler, RdsService } from './rds';
 import type { RotationLambdaHandler, RotationRetryOptions } from './rotation-driver';
-import { SecretsManagerService } from './secrets-manager';
+import { createSecretsManagerHandler, SecretsManagerService } from './secrets-manager';
 import { createStepFunctionsHandler, StepFunctionsService } from './sfn';
 import { createSnsHandler, SnsService } from './sns';
 import { createSsmHandler, SsmService } from './ssm';
 import { createStsHandler, StsService } from './sts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
-
-/** One API call the emulator received. Never holds a request body or a secret value. */
-export interface CallRecord {
-  /** The service, e.g. `secretsmanager`. */
-  readonly service: string;
-  /** The operation, e.g. `PutSecretValue`. */
-  readonly operation: string;
-  /** The SecretId (or Name for CreateSecret; UserName for IAM; the instance or cluster identifier for RDS) the call was about, when it had one. */
-  readonly secretId?: string;
-}
 
 /** What the optional `log` callback receives: operation names only. */
 export interface EmulatorLogEntry {
@@ -53,6 +45,12 @@ export interface EmulatorOptions {
   readonly iam?: Omit<IamOptions, 'accountId'>;
   /** Lambda settings, e.g. how long updates stay `InProgress`. @default - updates complete on the next read */
   readonly lambda?: Pick<LambdaOptions, 'updateDelayMs'>;
+  /**
+   * The bootstrap credentials: requests they sign act as the account's administrator (root).
+   * @default - the `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` of this process, read at each
+   * request; `test` / `test` when they are unset
+   */
+  readonly credentials?: Credentials;
 }
 
 /** The services the rollout workflow talks to. */
@@ -74,7 +72,7 @@ export interface Emulator {
   readonly secretsManager: SecretsManagerService;
   /** The CloudWatch metrics model: the data points PutMetricData stored. */
   readonly cloudWatch: CloudWatchService;
-  /** The IAM model (users, access keys, last use) that also authenticates every call's signer. */
+  /** The IAM model: users, access keys (the ones that may sign calls), last use. */
   readonly iam: IamService;
   /** The RDS model: register DB instances and clusters whose endpoints point at local servers. */
   readonly rds: RdsService;
@@ -90,8 +88,13 @@ export interface Emulator {
   readonly sns: SnsService;
   /** Fault injection: make chosen calls fail. */
   readonly faults: FaultInjector;
-  /** Every call received since start or the last `resetCalls()`, oldest first (a copy). */
+  /**
+   * Every call received since start or the last `resetCalls()`, oldest first (copies), with who
+   * signed it, from where, and its parameters without secret values.
+   */
   readonly calls: readonly CallRecord[];
+  /** The bootstrap credentials in effect now (the account's administrator). */
+  readonly bootstrapCredentials: Credentials;
   /** Empties the call log. */
   resetCalls(): void;
   /** The number of calls per operation since start or the last `resetCalls()`. */
@@ -134,7 +137,8 @@ class RunningEmulator implements Emulator {
   readonly stepFunctions: StepFunctionsService;
   readonly sns: SnsService;
   readonly #server: Server;
-  readonly #calls: CallRecord[];
+  readonly #calls: CallLog;
+  readonly #authenticator: Authenticator;
 
   constructor(
     server: Server,
@@ -142,7 +146,8 @@ class RunningEmulator implements Emulator {
     host: string,
     secretsManager: SecretsManagerService,
     faults: FaultInjector,
-    calls: CallRecord[],
+    calls: CallLog,
+    authenticator: Authenticator,
     iam: IamService,
     cloudWatch: CloudWatchService,
     rds: RdsService,
@@ -154,6 +159,7 @@ class RunningEmulator implements Emulator {
     this.secretsManager = secretsManager;
     this.faults = faults;
     this.#calls = calls;
+    this.#authenticator = authenticator;
     this.iam = iam;
     this.cloudWatch = cloudWatch;
     this.rds = rds;
@@ -165,17 +171,19 @@ class RunningEmulator implements Emulator {
   }
 
   get calls(): readonly CallRecord[] {
-    return [...this.#calls];
+    return this.#calls.records;
+  }
+
+  get bootstrapCredentials(): Credentials {
+    return this.#authenticator.bootstrapCredentials;
   }
 
   resetCalls(): void {
-    this.#calls.length = 0;
+    this.#calls.clear();
   }
 
   callCounts(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const { operation } of this.#calls) counts[operation] = (counts[operation] ?? 0) + 1;
-    return counts;
+    return this.#calls.counts();
   }
 
   registerRotationLambda(lambdaArn: string, handler: RotationLambdaHandler): void {
@@ -193,12 +201,15 @@ class RunningEmulator implements Emulator {
 }
 
 /**
- * Starts the in-process AWS API emulator: an HTTP server speaking the real wire protocols of
- * Secrets Manager (AWS JSON 1.1), IAM, STS and RDS (Query), CloudWatch (AWS JSON 1.0), which the unchanged AWS SDK v3 reaches
- * through the standard endpoint settings; for the rollout workflow also Lambda (REST-JSON), SSM and
- * EventBridge (AWS JSON 1.1), Step Functions task tokens (AWS JSON 1.0) and SNS (Query). Signatures are not checked; any credentials work, except
- * access keys the emulated IAM issued, which work only while they exist, are Active and have
- * propagated (see {@link IamService.authenticate}).
+ * Starts the AWS API emulator in this process: an HTTP server speaking the real wire protocols of
+ * Secrets Manager (AWS JSON 1.1), IAM, STS and RDS (Query), CloudWatch (AWS JSON 1.0), which the
+ * unchanged AWS SDK v3 reaches through the standard endpoint settings; for the rollout workflow
+ * also Lambda (REST-JSON), SSM and EventBridge (AWS JSON 1.1), Step Functions task tokens (AWS JSON
+ * 1.0) and SNS (Query).
+ *
+ * Every request must carry a valid SigV4 signature, recomputed with the SDK's own signer: signed
+ * with the bootstrap credentials (the account's administrator; see `credentials`) or with an access
+ * key the emulated IAM issued that exists, is Active and has propagated. See `Authenticator`.
  *
  * @example
  * ```ts
@@ -209,7 +220,7 @@ class RunningEmulator implements Emulator {
  * const client = new SecretsManagerClient({
  *   endpoint: emulator.endpoint, // or process.env.AWS_ENDPOINT_URL = emulator.endpoint
  *   region: 'us-east-1',
- *   credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+ *   credentials: emulator.bootstrapCredentials, // `test` / `test` unless this process has others
  * });
  * await client.send(new CreateSecretCommand({ Name: 'app/db', SecretString: '{"password":"..."}' }));
  * emulator.registerRotationLambda(lambdaArn, handler);
@@ -219,24 +230,11 @@ class RunningEmulator implements Emulator {
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? '127.0.0.1';
-  const secretsManager = new SecretsManagerService({
-    ...(options.region !== undefined && { region: options.region }),
-    ...(options.accountId !== undefined && { accountId: options.accountId }),
-    ...(options.rotation !== undefined && { rotation: options.rotation }),
-  });
-  const iam = new IamService({
-    ...options.iam,
-    ...(options.accountId !== undefined && { accountId: options.accountId }),
-  });
-  const cloudWatch = new CloudWatchService();
-  const rds = new RdsService({
-    ...(options.region !== undefined && { region: options.region }),
-    ...(options.accountId !== undefined && { accountId: options.accountId }),
-  });
   const where = {
     ...(options.region !== undefined && { region: options.region }),
     ...(options.accountId !== undefined && { accountId: options.accountId }),
   };
+  const iam = new IamService({ ...options.iam, ...where });
   const rollout: RolloutServices = {
     lambda: new LambdaService({ ...where, ...options.lambda }),
     ssm: new SsmService(where),
@@ -244,27 +242,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     stepFunctions: new StepFunctionsService(),
     sns: new SnsService(where),
   };
+  const secretsManager = new SecretsManagerService({
+    ...where,
+    ...(options.rotation !== undefined && { rotation: options.rotation }),
+    functionAccess: (functionArn) => rollout.lambda.functionAccess(functionArn),
+  });
+  const cloudWatch = new CloudWatchService();
+  const rds = new RdsService(where);
+  const authenticator = new Authenticator({
+    iam,
+    accountId: iam.accountId,
+    ...(options.credentials !== undefined && { credentials: options.credentials }),
+  });
   const faults = new FaultInjector();
-  const calls: CallRecord[] = [];
+  const calls = new CallLog();
   const handlers: readonly ProtocolHandler[] = [
-    createAwsJsonHandler({
-      service: 'secretsmanager',
-      targetPrefix: 'secretsmanager',
-      jsonVersion: '1.1',
-      isOperation: (operation) => SecretsManagerService.isOperation(operation),
-      invoke: (operation, input) => {
-        if (!SecretsManagerService.isOperation(operation)) {
-          throw new AwsServiceError(
-            ERROR_TYPE.unknownOperation,
-            `The emulator does not implement ${operation}.`,
-          );
-        }
-        return secretsManager.invoke(operation, input);
-      },
-      blobMembers: ['SecretBinary'],
-    }),
+    createSecretsManagerHandler(secretsManager),
     createIamHandler(iam),
-    createStsHandler(new StsService(iam)),
+    createStsHandler(new StsService()),
     createCloudWatchHandler(cloudWatch),
     createRdsHandler(rds),
     createLambdaHandler(rollout.lambda),
@@ -274,7 +269,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     createSnsHandler(rollout.sns),
   ];
 
-  const handle = async (request: HttpRequest): Promise<HttpResponse> => {
+  const handle = async (request: HttpRequest, sourceIp: string): Promise<HttpResponse> => {
+    const control = handleControl(request, { calls, faults });
+    if (control !== undefined) return control;
     const requestId = randomUUID();
     const handler = handlers.find((candidate) => candidate.claims(request));
     if (handler === undefined) {
@@ -287,23 +284,40 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         }),
       };
     }
+    // Decoded first, for the call log; a malformed request is answered after authentication.
     let call: DecodedCall | undefined;
+    let malformed: unknown;
     try {
       call = handler.decode(request);
-      calls.push({
-        service: handler.service,
-        operation: call.operation,
-        ...(call.resourceId !== undefined && { secretId: call.resourceId }),
-      });
-      options.log?.({ service: handler.service, operation: call.operation });
-      iam.authenticate(request, handler.service);
+    } catch (error) {
+      malformed = error;
+    }
+    const userAgent = request.headers['user-agent'];
+    const scope = Authenticator.scopeOf(request);
+    const record: OpenCallRecord = calls.open({
+      service: handler.service,
+      operation: call?.operation ?? 'Unknown',
+      ...(call?.resourceId !== undefined && { secretId: call.resourceId }),
+      time: new Date(),
+      requestId,
+      ...(scope !== undefined && { accessKeyId: scope.accessKeyId, region: scope.region }),
+      sourceIp,
+      ...(userAgent !== undefined && { userAgent }),
+      requestParameters: call === undefined ? {} : redactParameters(call.input),
+    });
+    options.log?.({ service: handler.service, operation: record.operation });
+    try {
+      const caller = await authenticator.authenticate(request, handler);
+      record.caller = caller;
+      if (call === undefined) throw malformed;
       const fault = faults.check(handler.service, call.operation, call.input);
       if (fault !== undefined) throw fault;
-      const output = await handler.execute(call);
+      const output = await handler.execute(call, caller);
       return handler.encodeResult(call, output, requestId);
     } catch (error) {
       // Unexpected errors become InternalServiceError without their message: it could carry input.
       const serviceError = error instanceof AwsServiceError ? error : internalServiceError();
+      record.errorCode = serviceError.type;
       return handler.encodeError(serviceError, requestId);
     }
   };
@@ -311,7 +325,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const server = createServer((message, response) => {
     readBody(message)
       .then((body) =>
-        handle({ method: message.method ?? 'GET', url: message.url ?? '/', headers: message.headers, body }),
+        handle(
+          { method: message.method ?? 'GET', url: message.url ?? '/', headers: message.headers, body },
+          message.socket.remoteAddress ?? '',
+        ),
       )
       .then(
         (result) => send(response, result),
@@ -333,6 +350,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     secretsManager,
     faults,
     calls,
+    authenticator,
     iam,
     cloudWatch,
     rds,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { AwsServiceError } from './errors';
+import { AwsServiceError, QUERY_ERROR, queryError } from './errors';
 import type { OperationInput } from './input';
 import type { ProtocolHandler } from './protocol';
-import { createQueryHandler, QUERY_ERROR, queryError } from './query-protocol';
+import { createQueryHandler } from './query-protocol';
 
 /**
  * SNS for the emulator: CreateTopic, DeleteTopic and Publish over the protocol the installed

@@ -1,8 +1,9 @@
 import type { GetCallerIdentityResponse } from '@aws-sdk/client-sts';
-import type { IamService } from './iam';
+import type { Principal } from './auth';
+import { QUERY_ERROR, queryError } from './errors';
 import type { OperationInput } from './input';
 import type { ProtocolHandler } from './protocol';
-import { createQueryHandler, QUERY_ERROR, queryError, type SigV4Credential } from './query-protocol';
+import { createQueryHandler } from './query-protocol';
 
 /** Every STS operation the emulator implements. */
 export const STS_OPERATIONS = ['GetCallerIdentity'] as const;
@@ -14,42 +15,30 @@ export const STS_VERSION = '2011-06-15';
 export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
 /**
- * The STS model: GetCallerIdentity answers who signed the request, from the access keys of the
- * emulated IAM. Authentication itself (unknown, deleted, Inactive or not yet propagated keys are
- * `InvalidClientTokenId`) is {@link IamService.authenticate}, which the server runs before every call.
+ * The STS model: GetCallerIdentity answers who signed the request. Authentication itself (the
+ * signature, unknown, deleted, Inactive or not yet propagated keys are `InvalidClientTokenId`, a
+ * wrong secret `SignatureDoesNotMatch`) is the `Authenticator`'s, which the server runs before
+ * every call; the bootstrap credentials are the account's root.
  *
  * @example
  * ```ts
- * const sts = new StsService(iam);
- * sts.invoke('GetCallerIdentity', {}, { accessKeyId: 'AKIA...', date: '20260101', region: 'us-east-1', service: 'sts' });
+ * const sts = new StsService();
+ * sts.invoke('GetCallerIdentity', {}, caller);
  * // { UserId: 'AIDA...', Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/app' }
  * ```
  */
 export class StsService {
-  readonly #iam: IamService;
-
-  constructor(iam: IamService) {
-    this.#iam = iam;
-  }
-
   /** Whether `operation` is an STS operation the emulator implements. */
   static isOperation(operation: string): operation is StsOperation {
     return (STS_OPERATIONS as readonly string[]).includes(operation);
   }
 
-  /** Runs one STS operation for the caller that signed the request. Throws `AwsServiceError`. */
-  invoke(_operation: StsOperation, _input: OperationInput, caller: SigV4Credential | undefined): object {
-    const identity = caller === undefined ? undefined : this.#iam.identify(caller.accessKeyId);
-    if (identity === undefined) {
-      throw queryError(
-        QUERY_ERROR.invalidClientTokenId,
-        'The security token included in the request is invalid.',
-      );
-    }
+  /** Runs one STS operation for the caller that signed the request. */
+  invoke(_operation: StsOperation, _input: OperationInput, caller: Principal): object {
     const response: GetCallerIdentityResponse = {
-      UserId: identity.userId,
-      Account: identity.accountId,
-      Arn: identity.arn,
+      UserId: caller.principalId,
+      Account: caller.accountId,
+      Arn: caller.arn,
     };
     return response;
   }

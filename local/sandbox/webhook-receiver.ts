@@ -28,7 +28,7 @@ export async function startWebhookReceiver(stage: Stage, timeline: Timeline): Pr
       stats.requests++;
       const body = Buffer.concat(chunks);
       const verdict = verifyWebhookSignature({
-        header: request.headers['handover-signature'] as string | undefined,
+        headers: request.headers,
         body,
         keys: [WEBHOOK_SIGNING_KEY],
       });

@@ -21,6 +21,7 @@ import {
   createVerifier,
   generateSharedKey,
   systemClock,
+  type Verifier,
   type VerifierClock,
   type VerifierSecretsClient,
 } from '../../lambdas/verifier';
@@ -38,6 +39,8 @@ interface Case {
   readonly name: string;
   readonly presented: string;
   readonly expected: string;
+  /** The verifier deciding this case (default: the fresh one). */
+  readonly verifier?: Verifier;
 }
 
 function activeResources(): Map<string, number> {
@@ -92,13 +95,24 @@ export async function benchVerifier(): Promise<string[]> {
     VersionStages: ['AWSCURRENT'],
   });
 
-  const verifier = await createVerifier({
+  const freshVerifier = await createVerifier({
     secretId: name,
     client,
     clock,
     logger,
     metrics: { publish: () => undefined },
   });
+  // A verifier whose last successful refresh is 16 minutes old (its clock runs ahead once created):
+  // past the default 15-minute bound, so it answers rejected-stale for the previous key.
+  let skew = 0;
+  const staleVerifier = await createVerifier({
+    secretId: name,
+    client,
+    clock: { ...clock, now: () => systemClock.now() + skew },
+    logger,
+    metrics: { publish: () => undefined },
+  });
+  skew = 16 * 60_000;
   const cases: Case[] = [
     { name: 'accepted-current', presented: current, expected: 'accepted-current' },
     { name: 'accepted-previous', presented: previous, expected: 'accepted-previous' },
@@ -114,6 +128,18 @@ export async function benchVerifier(): Promise<string[]> {
       expected: 'rejected-malformed',
     },
     { name: 'rejected-malformed (empty header)', presented: '', expected: 'rejected-malformed' },
+    {
+      name: 'accepted-current (stale keys)',
+      presented: current,
+      expected: 'accepted-current',
+      verifier: staleVerifier,
+    },
+    {
+      name: 'rejected-stale (previous key, stale keys)',
+      presented: previous,
+      expected: 'rejected-stale',
+      verifier: staleVerifier,
+    },
   ];
 
   const lines = [
@@ -125,6 +151,7 @@ export async function benchVerifier(): Promise<string[]> {
   const failures: string[] = [];
   let sink = 0;
   for (const c of cases) {
+    const verifier = c.verifier ?? freshVerifier;
     for (let i = 0; i < WARMUP; i++) sink += verifier.verify(c.presented).outcome.length;
     const decision = verifier.verify(c.presented);
     if (decision.outcome !== c.expected) failures.push(`${c.name}: got ${decision.outcome}`);
@@ -155,7 +182,8 @@ export async function benchVerifier(): Promise<string[]> {
       `| ${c.name} | ${fmt(perSecond)} | ${fmt(rates[0] ?? 0)} – ${fmt(rates.at(-1) ?? 0)} | ${nsPerCall.toFixed(0)} | ${sendCalls} | ${newTimers} | ${handles.join(', ') || 'none'} |`,
     );
     if (sendCalls !== 0) failures.push(`${c.name}: ${sendCalls} send() calls on the hot path`);
-    if (newTimers > (c.name.includes('unknown id') ? 1 : 0))
+    // An unknown id or stale keys may ask for one early refresh (on a timer, after the loop).
+    if (newTimers > (c.name.includes('unknown id') || c.name.startsWith('rejected-stale') ? 1 : 0))
       failures.push(`${c.name}: ${newTimers} timers scheduled`);
     if (handles.some((h) => !h.startsWith('Timeout')))
       failures.push(`${c.name}: new handles ${handles.join(', ')}`);
@@ -164,7 +192,7 @@ export async function benchVerifier(): Promise<string[]> {
     // Let a scheduled early refresh run outside the measured loop.
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  await verifier.close();
+  await Promise.all([freshVerifier.close(), staleVerifier.close()]);
   lines.push(
     '',
     `Goal >= ${GOAL.toLocaleString('en-US')}/s per case: ${failures.length === 0 ? 'met' : `NOT met: ${failures.join('; ')}`}.`,

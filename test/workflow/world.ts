@@ -37,6 +37,7 @@ import { startPostgres } from '../../local/postgres';
 import { synthesizedDefinition } from '../../local/workflow/definition';
 import { rotationSucceededEvent } from '../../local/workflow/events';
 import { type LocalFunction, LocalStepFunctions } from '../../local/workflow/local-step-functions';
+import { ALL_SERVICES, endpointVariable } from '../support/aws-targets';
 import { recordSecretMaterial } from '../support/log-scan';
 
 export const ROTATION_FUNCTION_ARN =
@@ -57,7 +58,8 @@ export type RecordedMetric = readonly [name: string, credentialType: string];
 
 /**
  * The workflow tests' world: real PostgreSQL with TLS, the AWS emulator over HTTP (every SDK client
- * reaches it through AWS_ENDPOINT_URL), the real alternating-users rotation function registered
+ * reaches it through AWS_ENDPOINT_URL and every per-service variable: the workflow runs on its own
+ * emulator, whatever endpoints the integration suite was given), the real alternating-users rotation function registered
  * with it, the real rollout function, a signed-webhook receiver, an event consumer that
  * acknowledges with SendTaskSuccess over HTTP, and the SYNTHESIZED state machine executed locally.
  */
@@ -69,6 +71,7 @@ export async function startRolloutWorld() {
   });
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: emulator.endpoint,
+    ...Object.fromEntries(ALL_SERVICES.map((service) => [endpointVariable(service), emulator.endpoint])),
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
@@ -120,7 +123,7 @@ export async function startRolloutWorld() {
     request.on('end', () => {
       const body = Buffer.concat(chunks);
       const verdict = verifyWebhookSignature({
-        header: request.headers['handover-signature'] as string | undefined,
+        headers: request.headers,
         body,
         keys: [WEBHOOK_SIGNING_KEY],
       });

@@ -97,19 +97,18 @@ export function masterLogin<C extends { readonly dbname?: string | undefined }>(
 }
 
 /**
- * Runs `write` as the master where it changes passwords (its own location, the primary its RDS
- * tags name, or where the secret points); on a read-only server, again on the writer. Returns
- * where the change was made.
+ * Runs `write` as the master where it changes passwords (its own location, or the primary its RDS
+ * tags name: never where the rotated secret points); on a read-only server, again on the writer.
+ * Returns where the change was made.
  */
 export async function onMasterWriter(
   locator: DatabaseLocator,
   current: AlternatingSecret,
-  where: Endpoint,
   master: MasterCredentials,
   ctx: StrategyContext,
   write: (endpoint: Endpoint) => Promise<ReadOnlyServer | undefined>,
 ): Promise<Endpoint> {
-  const first = await locator.locateMaster(master, current.masterarn, where, ctx.logger);
+  const first = await locator.locateMaster(master, requireMasterArn(current), ctx.logger);
   return changeOnWriter(
     locator,
     first,
@@ -171,9 +170,10 @@ export async function locateWithMaster<M extends MasterCredentials>(
 }
 
 /**
- * The master's login to count the sessions of `old`: where the secret points (a read replica's
- * sessions are its own), as the master at its own location if its secret has one, never the
- * primary its tags name.
+ * The master's login to count the sessions of `old`: where the master connects
+ * ({@link DatabaseLocator.locateMaster}: its own location, or the primary its RDS tags name), never
+ * where the rotated secret points. Sessions on a read replica the rotated secret points at are
+ * counted only when the master secret itself points at that replica.
  */
 export async function masterLoginForSessions<S extends AlternatingSecret, M extends MasterCredentials>(
   locator: DatabaseLocator,
@@ -181,8 +181,8 @@ export async function masterLoginForSessions<S extends AlternatingSecret, M exte
   ctx: StrategyContext,
   parseCredentials: (value: string) => M,
 ): Promise<ReturnType<typeof masterLogin<S>>> {
-  const { where, master } = await locateWithMaster(locator, old, ctx, parseCredentials);
-  const masterWhere = await locator.locateMaster(master, undefined, where, ctx.logger);
+  const master = await loadMaster(old, ctx, parseCredentials);
+  const masterWhere = await locator.locateMaster(master, requireMasterArn(old), ctx.logger);
   return masterLogin(master, old, masterWhere);
 }
 

@@ -42,8 +42,8 @@ export interface DatabaseStrategyOptions {
    * `password`, and finding the writer when the secret's host is a read replica. Each `handler.ts`
    * builds one from module-scope SDK clients (`createDefaultRdsDiscovery`, `./rds/discovery`).
    * @default - none: a secret without `host` fails with a `SecretFormatError` naming it, a master
-   * secret without `host` connects where the rotated secret points, and a secret whose host is a
-   * read replica fails with a `ReadReplicaError`
+   * secret without `host` or RDS names fails with a `MasterEndpointError` (its tags cannot be read),
+   * and a secret whose host is a read replica fails with a `ReadReplicaError`
    */
   readonly rds?: RdsDiscovery;
   /**

@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import * as z from 'zod/mini';
 
 /** Plain SQL identifiers only: nothing that needs quoting, so nothing to smuggle through a quote. */
@@ -7,6 +8,48 @@ const USERNAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 export const nonEmpty = z
   .string({ error: 'expected a string' })
   .check(z.minLength(1, { error: 'expected a non-empty string' }));
+
+/** One RFC 1123 label: letters, digits and hyphens, 1 to 63 characters, no hyphen at either end. */
+const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const ALL_DIGITS = /^[0-9]+$/;
+/** The longest host name DNS carries (RFC 1123 §2.1), without a trailing dot. */
+const MAX_HOST_LENGTH = 253;
+
+/**
+ * Whether `value` is where a database can be reached, and nothing else: a host name (RFC 1123:
+ * dot-separated labels of letters, digits and hyphens, 1 to 63 characters each, no hyphen at
+ * either end, at most 253 characters, the last label not all digits so that it never reads as a
+ * malformed IPv4 address) or an IP address literal: IPv4 in dotted-decimal (four octets, no leading
+ * zeros) or IPv6 as AWS and the drivers write it (no brackets, no zone id). Anything that could
+ * carry a port, a path, a query, user info or a control character is refused.
+ *
+ * @example
+ * ```ts
+ * isHostOrAddress('orders.abc123.eu-west-1.rds.amazonaws.com'); // true
+ * isHostOrAddress('2001:db8::1'); // true
+ * isHostOrAddress('db?password=hunter2'); // false
+ * ```
+ */
+export function isHostOrAddress(value: string): boolean {
+  if (isIPv4(value)) return true;
+  if (value.includes(':')) return !value.includes('%') && isIPv6(value);
+  if (value.length > MAX_HOST_LENGTH) return false;
+  const labels = value.split('.');
+  return labels.every((label) => HOST_LABEL.test(label)) && !ALL_DIGITS.test(labels.at(-1) ?? '');
+}
+
+/**
+ * A database `host`: a host name or an IP address ({@link isHostOrAddress}). The error names what
+ * is expected, never the value (it may hold a password: `db?password=...`).
+ */
+export const hostSchema = z.string({ error: 'expected a string' }).check(
+  z.minLength(1, { error: 'expected a non-empty string', abort: true }),
+  z.refine(isHostOrAddress, {
+    error:
+      'expected a host name (RFC 1123: labels of letters, digits and hyphens, dot-separated) or an IP address ' +
+      '(IPv4, or IPv6 without brackets), with no port, path, query or other characters',
+  }),
+);
 
 const portNumber = () => z.int().check(z.gte(1), z.lte(65535));
 
@@ -53,7 +96,7 @@ export function databaseCredentialsSchema<E extends z.ZodMiniType, U extends z.Z
 ) {
   return z.object({
     engine: z.optional(engine),
-    host: z.optional(nonEmpty),
+    host: z.optional(hostSchema),
     port: z.optional(portSchema),
     username,
     password: nonEmpty,

@@ -5,6 +5,7 @@ import {
   alternatingMembers,
   alternatingParse,
   currentForRevoke,
+  loadMaster,
   locateWithMaster,
   masterLogin,
   masterLoginForSessions,
@@ -85,7 +86,7 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
       const hash = nativePasswordHash(pending.password);
       let changedOn: Endpoint;
       try {
-        changedOn = await onMasterWriter(locator, current, where, master, ctx, (endpoint) =>
+        changedOn = await onMasterWriter(locator, current, master, ctx, (endpoint) =>
           withSession(
             settings,
             masterLogin(master, current, endpoint),
@@ -178,9 +179,9 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
   async function setLock(old: MysqlSecret, lock: boolean, ctx: StrategyContext): Promise<void> {
     const step = lock ? 'revoke' : 'restore';
     const current = await currentForRevoke(ctx, parse, old, step, lock ? 'lock' : undefined);
-    const { where, master } = await locateWithMaster(locator, current, ctx, parseMysqlCredentials);
+    const master = await loadMaster(current, ctx, parseMysqlCredentials);
     let hosts: string[] = [];
-    await onMasterWriter(locator, current, where, master, ctx, (endpoint) =>
+    await onMasterWriter(locator, current, master, ctx, (endpoint) =>
       withSession(
         settings,
         masterLogin(master, current, endpoint),

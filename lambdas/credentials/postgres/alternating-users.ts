@@ -6,6 +6,7 @@ import {
   alternatingMembers,
   alternatingParse,
   currentForRevoke,
+  loadMaster,
   locateWithMaster,
   masterLogin,
   masterLoginForSessions,
@@ -82,7 +83,7 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
       const verifier = await scramSha256Verifier(pending.password);
       let changedOn: Endpoint;
       try {
-        changedOn = await onMasterWriter(locator, current, where, master, ctx, (endpoint) =>
+        changedOn = await onMasterWriter(locator, current, master, ctx, (endpoint) =>
           withSession(
             settings,
             masterLogin(master, current, endpoint),
@@ -163,8 +164,8 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
   async function setLogin(old: PostgresSecret, login: boolean, ctx: StrategyContext): Promise<void> {
     const step = login ? 'restore' : 'revoke';
     const current = await currentForRevoke(ctx, parse, old, step, login ? undefined : 'disable');
-    const { where, master } = await locateWithMaster(locator, current, ctx, parsePostgresCredentials);
-    await onMasterWriter(locator, current, where, master, ctx, (endpoint) =>
+    const master = await loadMaster(current, ctx, parsePostgresCredentials);
+    await onMasterWriter(locator, current, master, ctx, (endpoint) =>
       withSession(
         settings,
         masterLogin(master, current, endpoint),

@@ -44,6 +44,7 @@ export {
   DEFAULT_WEBHOOK_TIMEOUT_MS,
   IDEMPOTENCY_HEADER,
   WEBHOOK_EVENT_TYPE,
+  webhookMessageId,
 } from './webhook';
 
 /** Timing and retry settings of every adapter. */

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { ConsumerError } from '../../shared/errors';
-import { MIN_SIGNING_KEY_LENGTH, SIGNATURE_HEADER, signWebhook } from '../../webhooks/signature';
+import { signWebhook, standardWebhooksSecret } from '../../webhooks/signature';
 import type { ConsumerResult, ConsumerUpdate, RolloutMode, WebhookConsumer } from '../contract';
 import type { ConsumerAdapter } from './adapter';
 import type { SecretsManagerPort } from './ssm-parameter';
@@ -17,6 +17,15 @@ import {
 
 /** The header that makes deliveries idempotent: `<rolloutId>:<consumer>:<phase>`. */
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
+/**
+ * The Standard Webhooks message id (`webhook-id`) of one phase's delivery: the same for every
+ * attempt and every re-run of that phase (derived from its idempotency key), as the specification
+ * asks, so receivers can deduplicate on it.
+ */
+export function webhookMessageId(idempotencyKey: string): string {
+  return `msg_${createHash('sha256').update(idempotencyKey).digest('base64url').slice(0, 32)}`;
+}
+
 /** The payload's `type`. */
 export const WEBHOOK_EVENT_TYPE = 'handover.credential.rotated';
 /** The default per-attempt deadline of a webhook, in milliseconds. */
@@ -189,11 +198,12 @@ function networkProblem(error: unknown, timeoutMs: number): string {
 }
 
 /**
- * The adapter for webhook consumers: POSTs a JSON payload (never the secret value) signed with the
- * HMAC key read from `signingSecretArn` (header `Handover-Signature: t=<unix>,v1=<hex>`, see
- * `lambdas/webhooks/signature.ts`; each attempt has its own `deliveryId` and is signed afresh, so no two
- * attempts share a signature and replay protection never rejects a retry) with `Idempotency-Key:
- * <rolloutId>:<consumer>:<phase>`. `update` sends `phase: "update"`, `verify` sends `phase:
+ * The adapter for webhook consumers: POSTs a JSON payload (never the secret value) signed per the
+ * Standard Webhooks specification with the key read from `signingSecretArn` (headers `webhook-id`,
+ * `webhook-timestamp`, `webhook-signature: v1,<base64>`, see `lambdas/webhooks/signature.ts`; each
+ * attempt has its own `deliveryId` and is signed afresh, so no two attempts share a signature and
+ * replay protection never rejects a retry, while `webhook-id` stays the same for the phase) with
+ * `Idempotency-Key: <rolloutId>:<consumer>:<phase>`. `update` sends `phase: "update"`, `verify` sends `phase:
  * "verify"`: the receiver answers 2xx once it has moved to (update) and can use (verify) the new
  * version. Each attempt must answer within `timeoutMs`; 5xx, 408, 425, 429 (honouring a
  * `Retry-After` up to the backoff cap), timeouts and network errors are retried with exponential
@@ -221,10 +231,13 @@ export function createWebhookAdapter(deps: WebhookAdapterDeps): ConsumerAdapter<
     } catch (error) {
       throw consumerFailure(consumer, `cannot read the signing key ${consumer.signingSecretArn}`, error);
     }
-    if (key.length < MIN_SIGNING_KEY_LENGTH) {
+    try {
+      standardWebhooksSecret(key);
+    } catch (error) {
+      // The message says what is wrong with the key (length, encoding), never the key.
       throw new ConsumerError(
         consumer.name,
-        `${label(consumer)}: the signing key in ${consumer.signingSecretArn} is shorter than ${MIN_SIGNING_KEY_LENGTH} characters`,
+        `${label(consumer)}: the signing key in ${consumer.signingSecretArn} is not usable: ${(error as Error).message}`,
       );
     }
     return key;
@@ -238,6 +251,8 @@ export function createWebhookAdapter(deps: WebhookAdapterDeps): ConsumerAdapter<
     const url = endpointOf(consumer);
     const key = await signingKey(consumer);
     const timeoutMs = consumer.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
+    const idempotencyKey = `${update.rolloutId}:${consumer.name}:${phase}`;
+    const id = webhookMessageId(idempotencyKey);
     let problem = 'not sent';
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       const payload: WebhookPayload = {
@@ -262,8 +277,9 @@ export function createWebhookAdapter(deps: WebhookAdapterDeps): ConsumerAdapter<
           headers: {
             'content-type': 'application/json',
             'user-agent': 'handover-webhook/1',
-            [SIGNATURE_HEADER]: signWebhook(body, key, Math.floor(clock.now() / 1000)),
-            [IDEMPOTENCY_HEADER]: `${update.rolloutId}:${consumer.name}:${phase}`,
+            // Signed afresh for every attempt: a new timestamp, the same message id.
+            ...signWebhook({ id, timestamp: Math.floor(clock.now() / 1000), body, keys: key }),
+            [IDEMPOTENCY_HEADER]: idempotencyKey,
           },
         });
         if (response.status >= 200 && response.status < 300) {

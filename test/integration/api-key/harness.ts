@@ -2,7 +2,6 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
-  RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { apiKeyOptionsFromEnv } from '../../../lambdas/credentials/api-key/env';
@@ -12,11 +11,10 @@ import { createApiKeyStrategy } from '../../../lambdas/credentials/api-key/strat
 import { createRotationLambda } from '../../../lambdas/rotation/lambda';
 import { createSecretsManagerPort } from '../../../lambdas/rotation/secrets-port';
 import type { StrategyContext } from '../../../lambdas/rotation/strategy';
-import { type Emulator, type RotationOutcome, startEmulator } from '../../../local/emulator';
+import type { RotationOutcome } from '../../../local/emulator';
+import { startAws } from '../../support/aws';
 import { recordSecretMaterial } from '../../support/log-scan';
 import { FakeKeyService, FakeSendgrid, FakeTwilio } from '../../support/providers';
-
-export const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:handover-api-key';
 
 /** The rotated secret's JSON as a test reads it back. */
 export interface StoredSecret {
@@ -28,9 +26,10 @@ export interface StoredSecret {
 }
 
 /**
- * One test file's world: the three fake providers over real HTTP on 127.0.0.1, the Secrets Manager
- * emulator reached through the STANDARD endpoint variable, and the real rotation Lambda handler,
- * built from the environment exactly as `handler.ts` builds it, registered with the emulator.
+ * One test file's world: the three fake providers over real HTTP on 127.0.0.1, Secrets Manager
+ * (an endpoint given, or the emulator) reached through the STANDARD endpoint variable, and the real
+ * rotation Lambda handler, built from the environment exactly as `handler.ts` builds it, registered
+ * as the rotation function.
  * `strategy` is a second instance with the same configuration, in the role of the rollout
  * workflow (inUse, revoke).
  */
@@ -43,14 +42,7 @@ export async function startApiKeyWorld() {
     twilio.listen(),
     acme.listen(),
   ]);
-  const emulator: Emulator = await startEmulator({ rotation: { retries: 2, retryDelayMs: 0 } });
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
+  const aws = await startAws({ services: ['secretsmanager'] });
   const env = {
     HANDOVER_API_KEY_SENDGRID_BASE_URL: sendgridUrl,
     HANDOVER_API_KEY_TWILIO_BASE_URL: twilioUrl,
@@ -63,7 +55,7 @@ export async function startApiKeyWorld() {
     HANDOVER_API_KEY_PROPAGATION_MS: '0',
   };
   const handler = createRotationLambda(createApiKeyStrategy(apiKeyOptionsFromEnv(env)));
-  emulator.registerRotationLambda(LAMBDA_ARN, handler);
+  const functionArn = await aws.rotation.register('api-key', handler);
   const strategy = createApiKeyStrategy(apiKeyOptionsFromEnv(env));
   const sm = new SecretsManagerClient({});
   const port = createSecretsManagerPort(sm);
@@ -73,7 +65,11 @@ export async function startApiKeyWorld() {
     sendgrid,
     twilio,
     acme,
-    emulator,
+    aws,
+    /** The in-process emulator; for the emulator-only tests. */
+    get emulator() {
+      return aws.requireEmulator();
+    },
     sm,
     strategy,
     logLines,
@@ -133,15 +129,9 @@ export async function startApiKeyWorld() {
 
     /** RotateSecret through the SDK, then wait until Secrets Manager's side of it settles. */
     async rotate(arn: string, clientRequestToken?: string): Promise<RotationOutcome> {
-      await sm.send(
-        new RotateSecretCommand({
-          SecretId: arn,
-          RotationLambdaARN: LAMBDA_ARN,
-          RotationRules: { AutomaticallyAfterDays: 30 },
-          ...(clientRequestToken === undefined ? {} : { ClientRequestToken: clientRequestToken }),
-        }),
-      );
-      const outcome = await emulator.secretsManager.waitForRotation(arn);
+      const outcome = await aws.rotation.rotate(arn, functionArn, {
+        ...(clientRequestToken !== undefined && { token: clientRequestToken }),
+      });
       for (const stage of ['AWSCURRENT', 'AWSPREVIOUS']) {
         const value = await world.value(arn, { VersionStage: stage }).catch(() => undefined);
         if (typeof value?.apiKey === 'string') recordSecretMaterial(value.apiKey);
@@ -181,7 +171,7 @@ export async function startApiKeyWorld() {
       try {
         await strategy.test(
           world.parse(value),
-          world.context('arn:aws:secretsmanager:us-east-1:123456789012:secret:probe-AbCdEf'),
+          world.context(`arn:aws:secretsmanager:${aws.region}:000000000000:secret:probe-AbCdEf`),
         );
         return true;
       } catch {
@@ -190,7 +180,8 @@ export async function startApiKeyWorld() {
     },
 
     async close() {
-      await emulator.close();
+      sm.destroy();
+      await aws.close();
       await Promise.all([sendgrid.close(), twilio.close(), acme.close()]);
     },
   };

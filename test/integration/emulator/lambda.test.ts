@@ -1,4 +1,6 @@
 import {
+  AddPermissionCommand,
+  DeleteFunctionCommand,
   GetFunctionConfigurationCommand,
   InvalidParameterValueException,
   LambdaClient,
@@ -8,47 +10,52 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Emulator } from '../../../local/emulator';
-import { errorOf, startTestEmulator } from './harness';
+import type { AwsWorld } from '../../support/aws';
+import { createNoOpFunction, RUN_ID } from '../../support/lambda-functions';
+import { errorOf, startTestAws } from './harness';
 
-let emulator: Emulator;
+/**
+ * Lambda's function configuration API over REST-JSON, with functions created through the API,
+ * against the emulator or any given endpoint.
+ */
+let aws: AwsWorld;
 let client: LambdaClient;
 let counter = 0;
 let name: string;
+let account: string;
 
 beforeAll(async () => {
-  emulator = await startTestEmulator();
-  client = new LambdaClient({
-    endpoint: emulator.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
+  aws = await startTestAws(['lambda', 'sts']);
+  client = new LambdaClient({ maxAttempts: 1 });
+  account = await aws.accountId();
 });
 
 afterAll(async () => {
   client.destroy();
-  await emulator.close();
+  await aws.close();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   counter += 1;
-  name = `fn-${counter}`;
-  emulator.lambda.updateDelayMs = 0;
-  emulator.lambda.registerFunction({ functionName: name, environment: { TABLE: 'bills', MODE: 'live' } });
+  name = `fn-${RUN_ID}-${counter}`;
+  await createNoOpFunction(client, {
+    functionName: name,
+    accountId: account,
+    environment: { TABLE: 'bills', MODE: 'live' },
+  });
 });
 
 const get = (functionName = name) =>
   client.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
 
-describe('Emulator: Lambda', () => {
+describe('Lambda function configuration API', () => {
   describe('GetFunctionConfiguration', () => {
-    it('returns the registered configuration with its variables and a RevisionId', async () => {
+    it('returns the configuration with its variables and a RevisionId', async () => {
       const config = await get();
 
       expect(config).toMatchObject({
         FunctionName: name,
-        FunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+        FunctionArn: `arn:aws:lambda:${aws.region}:${account}:function:${name}`,
         Environment: { Variables: { TABLE: 'bills', MODE: 'live' } },
         State: 'Active',
         LastUpdateStatus: 'Successful',
@@ -59,10 +66,10 @@ describe('Emulator: Lambda', () => {
     });
 
     it('accepts the function ARN and a partial ARN', async () => {
-      const arn = `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
+      const arn = `arn:aws:lambda:${aws.region}:${account}:function:${name}`;
 
       expect((await get(arn)).FunctionName).toBe(name);
-      expect((await get(`123456789012:function:${name}`)).FunctionName).toBe(name);
+      expect((await get(`${account}:function:${name}`)).FunctionName).toBe(name);
     });
 
     it('fails with ResourceNotFoundException (404) for an unknown function', async () => {
@@ -71,7 +78,7 @@ describe('Emulator: Lambda', () => {
       expect(error).toBeInstanceOf(ResourceNotFoundException);
       expect(error.$metadata?.httpStatusCode).toBe(404);
       expect(error.message).toBe(
-        'Function not found: arn:aws:lambda:us-east-1:123456789012:function:missing-function',
+        `Function not found: arn:aws:lambda:${aws.region}:${account}:function:missing-function`,
       );
     });
 
@@ -81,19 +88,6 @@ describe('Emulator: Lambda', () => {
       );
 
       expect(error).toBeInstanceOf(ResourceNotFoundException);
-    });
-
-    it('shows Environment.Error instead of the variables when they cannot be decrypted', async () => {
-      emulator.lambda.setEnvironmentError(name, {
-        ErrorCode: 'KMSAccessDeniedException',
-        Message: 'no access',
-      });
-
-      const config = await get();
-
-      expect(config.Environment).toEqual({
-        Error: { ErrorCode: 'KMSAccessDeniedException', Message: 'no access' },
-      });
     });
   });
 
@@ -113,41 +107,6 @@ describe('Emulator: Lambda', () => {
       await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Description: 'new' }));
 
       expect((await get()).Environment?.Variables).toEqual({ TABLE: 'bills', MODE: 'live' });
-    });
-
-    it('is InProgress for the configured delay, then Successful, with a new RevisionId', async () => {
-      emulator.lambda.updateDelayMs = 150;
-      const before = await get();
-
-      const response = await client.send(
-        new UpdateFunctionConfigurationCommand({
-          FunctionName: name,
-          Environment: { Variables: { A1: 'x' } },
-        }),
-      );
-      const during = await get();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const after = await get();
-
-      expect(response.LastUpdateStatus).toBe('InProgress');
-      expect(during.LastUpdateStatus).toBe('InProgress');
-      expect(after.LastUpdateStatus).toBe('Successful');
-      expect(after.RevisionId).not.toBe(before.RevisionId);
-      expect(emulator.lambda.updateCount(name)).toBe(1);
-    });
-
-    it('fails with ResourceConflictException (409) while an update is in progress', async () => {
-      emulator.lambda.updateDelayMs = 10_000;
-      await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Description: 'first' }));
-
-      const error = await errorOf(
-        client.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Description: 'second' })),
-      );
-
-      expect(error).toBeInstanceOf(ResourceConflictException);
-      expect(error.$metadata?.httpStatusCode).toBe(409);
-      expect(error.message).toContain('An update is in progress for resource');
-      expect((await get()).Description).toBe('first');
     });
 
     it('fails with PreconditionFailedException (412) for a stale RevisionId and changes nothing', async () => {
@@ -177,19 +136,6 @@ describe('Emulator: Lambda', () => {
       );
 
       expect(response.Description).toBe('ok');
-    });
-
-    it('ends Failed with the scheduled reason', async () => {
-      emulator.lambda.failNextUpdate(name, { reasonCode: 'EniLimitExceeded', reason: 'ENI limit reached' });
-
-      await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Description: 'x' }));
-      const config = await get();
-
-      expect(config).toMatchObject({
-        LastUpdateStatus: 'Failed',
-        LastUpdateStatusReasonCode: 'EniLimitExceeded',
-        LastUpdateStatusReason: 'ENI limit reached',
-      });
     });
 
     it.each([
@@ -222,20 +168,39 @@ describe('Emulator: Lambda', () => {
     });
   });
 
-  it('records calls with the function name', async () => {
-    emulator.resetCalls();
+  describe('CreateFunction, AddPermission and DeleteFunction', () => {
+    it('refuses a second function of the same name with ResourceConflictException (409)', async () => {
+      const error = await errorOf(createNoOpFunction(client, { functionName: name, accountId: account }));
 
-    await get();
+      expect(error).toBeInstanceOf(ResourceConflictException);
+      expect(error.$metadata?.httpStatusCode).toBe(409);
+    });
 
-    expect(emulator.calls).toEqual([
-      { service: 'lambda', operation: 'GetFunctionConfiguration', secretId: name },
-    ]);
-  });
+    it('adds a permission statement once, and refuses its StatementId again with ResourceConflictException', async () => {
+      const input = {
+        FunctionName: name,
+        StatementId: 'secretsmanager-invoke',
+        Action: 'lambda:InvokeFunction',
+        Principal: 'secretsmanager.amazonaws.com',
+      };
 
-  it('answers an unimplemented Lambda route with UnknownOperationException', async () => {
-    const response = await fetch(`${emulator.endpoint}/2015-03-31/functions/${name}/code`, { method: 'GET' });
+      const added = await client.send(new AddPermissionCommand(input));
+      const again = await errorOf(client.send(new AddPermissionCommand(input)));
 
-    expect(response.status).toBe(404);
-    expect(response.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
+      expect(JSON.parse(added.Statement ?? '{}')).toMatchObject({
+        Sid: 'secretsmanager-invoke',
+        Effect: 'Allow',
+        Principal: { Service: 'secretsmanager.amazonaws.com' },
+        Action: 'lambda:InvokeFunction',
+        Resource: `arn:aws:lambda:${aws.region}:${account}:function:${name}`,
+      });
+      expect(again).toBeInstanceOf(ResourceConflictException);
+    });
+
+    it('deletes a function: GetFunctionConfiguration is ResourceNotFoundException afterwards', async () => {
+      await client.send(new DeleteFunctionCommand({ FunctionName: name }));
+
+      expect(await errorOf(get())).toBeInstanceOf(ResourceNotFoundException);
+    });
   });
 });

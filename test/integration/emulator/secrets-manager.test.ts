@@ -8,7 +8,6 @@ import {
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   RestoreSecretCommand,
-  RotateSecretCommand,
   type SecretsManagerClient,
   TagResourceCommand,
   UntagResourceCommand,
@@ -16,20 +15,27 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../../../local/emulator';
-import { clientFor, errorOf, startTestEmulator, token, uniqueName } from './harness';
+import type { AwsWorld } from '../../support/aws';
+import { errorOf, secretsManagerClient, startTestAws, token, uniqueName } from './harness';
 
-let emulator: Emulator;
+/** Secrets Manager's API contract (AWS JSON 1.1), against the emulator or any given endpoint. */
+let aws: AwsWorld;
 let client: SecretsManagerClient;
+let arnPrefix: string;
+let placeholderFunction: string;
 
 beforeAll(async () => {
-  emulator = await startTestEmulator();
-  client = clientFor(emulator, { maxAttempts: 1 });
+  aws = await startTestAws(['secretsmanager', 'sts']);
+  client = secretsManagerClient();
+  arnPrefix = `arn:aws:secretsmanager:${aws.region}:${await aws.accountId()}:secret:`;
+  placeholderFunction = await aws.rotation.register('create-secret-is-broken', () => {
+    throw new Error('createSecret is broken');
+  });
 });
 
 afterAll(async () => {
   client.destroy();
-  await emulator.close();
+  await aws.close();
 });
 
 async function createSecret(
@@ -51,28 +57,19 @@ async function stagesOf(secretId: string): Promise<Record<string, string[]>> {
 /** Leaves a version with AWSPENDING and no value, like a rotation that failed in createSecret. */
 async function withPlaceholder(): Promise<{ name: string; v1: string; pending: string }> {
   const secret = await createSecret('current');
-  const lambdaArn = `arn:aws:lambda:us-east-1:123456789012:function:${secret.name.replaceAll('/', '-')}`;
-  emulator.registerRotationLambda(lambdaArn, () => {
-    throw new Error('createSecret is broken');
-  });
-  const rotated = await client.send(
-    new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: lambdaArn }),
-  );
-  const outcome = await emulator.secretsManager.waitForRotation(secret.name);
+  const outcome = await aws.rotation.rotate(secret.arn, placeholderFunction);
   expect(outcome.status).toBe('failed');
-  return { name: secret.name, v1: secret.v1, pending: rotated.VersionId ?? '' };
+  return { name: secret.name, v1: secret.v1, pending: outcome.versionId };
 }
 
-describe('Emulator: Secrets Manager', () => {
+describe('Secrets Manager API', () => {
   it('creates a secret whose first version carries AWSCURRENT', async () => {
     const name = uniqueName();
     const created = await client.send(
       new CreateSecretCommand({ Name: name, SecretString: '{"password":"p1"}' }),
     );
 
-    expect(created.ARN).toMatch(
-      new RegExp(`^arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-[A-Za-z0-9]{6}$`),
-    );
+    expect(created.ARN).toMatch(new RegExp(`^${arnPrefix}${name}-[A-Za-z0-9]{6}$`));
     const value = await client.send(new GetSecretValueCommand({ SecretId: name }));
     expect(value).toMatchObject({
       ARN: created.ARN,
@@ -89,9 +86,7 @@ describe('Emulator: Secrets Manager', () => {
     const { arn, name } = await createSecret('by-arn');
 
     const byArn = await client.send(new GetSecretValueCommand({ SecretId: arn }));
-    const byPartialArn = await client.send(
-      new GetSecretValueCommand({ SecretId: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}` }),
-    );
+    const byPartialArn = await client.send(new GetSecretValueCommand({ SecretId: `${arnPrefix}${name}` }));
 
     expect(byArn.SecretString).toBe('by-arn');
     expect(byPartialArn.Name).toBe(name);

@@ -9,7 +9,7 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
-  RotateSecretCommand,
+  PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -20,10 +20,9 @@ import {
 } from '../../../lambdas/credentials/iam-access-key';
 import { createSecretsManagerPort } from '../../../lambdas/rotation/secrets-port';
 import type { StrategyContext } from '../../../lambdas/rotation/strategy';
-import { type Emulator, type RotationOutcome, startEmulator } from '../../../local/emulator';
+import type { RotationOutcome } from '../../../local/emulator';
+import { startAws } from '../../support/aws';
 import { recordSecretMaterial } from '../../support/log-scan';
-
-export const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:handover-iam-access-key';
 
 export interface Key {
   readonly accessKeyId: string;
@@ -31,35 +30,35 @@ export interface Key {
 }
 
 /**
- * One test file's world: the emulator reached through the STANDARD endpoint variables
- * (`AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL_STS`, as the SDK
- * clients in the Lambda read them), and the real rotation Lambda (`handler.ts`, its module-scope
- * clients, Powertools logger and metrics) registered with it. The strategy the rollout workflow
- * would use for inUse / revoke / restore is built from the same environment.
+ * One test file's world: Secrets Manager, IAM and STS where the run says (the endpoints given, or
+ * the emulator), reached through the STANDARD endpoint variables as the SDK clients in the Lambda
+ * read them; the real rotation Lambda (`handler.ts`, its module-scope clients, Powertools logger
+ * and metrics) registered as the rotation function; Secrets Manager's part played by the emulator
+ * or by the harness. The strategy the rollout workflow would use for inUse / revoke / restore is
+ * built from the same environment.
  */
 export async function startWorld() {
-  const emulator: Emulator = await startEmulator({ rotation: { retries: 2, retryDelayMs: 0 } });
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.endpoint,
-    AWS_ENDPOINT_URL_IAM: emulator.endpoint,
-    AWS_ENDPOINT_URL_STS: emulator.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    HANDOVER_IAM_TEST_TIMEOUT_MS: '10000',
-  });
+  const aws = await startAws({ services: ['secretsmanager', 'iam', 'sts'] });
+  // How long testSecret waits for STS to accept a new key: long enough for the emulated propagation
+  // delay; raise it for a real account, where propagation takes seconds.
+  process.env.HANDOVER_IAM_TEST_TIMEOUT_MS ??= '2500';
   // The composition root reads the environment at import, like a Lambda cold start.
   const { handler } = await import('../../../lambdas/credentials/iam-access-key/handler');
-  emulator.registerRotationLambda(LAMBDA_ARN, handler);
+  const functionArn = await aws.rotation.register('iam-access-key', handler);
   // No endpoints here: the clients resolve them from the standard variables.
   const sm = new SecretsManagerClient({});
   const iam = new IAMClient({});
   const strategy = createIamAccessKeyStrategy(iamAccessKeyOptionsFromEnv());
+  const accountId = await aws.accountId();
   let users = 0;
 
   const world = {
-    emulator,
+    aws,
+    /** The in-process emulator; for the emulator-only tests. */
+    get emulator() {
+      return aws.requireEmulator();
+    },
+    accountId,
     sm,
     iam,
     strategy,
@@ -97,26 +96,37 @@ export async function startWorld() {
       return { arn: created.ARN ?? '', username, key };
     },
 
+    /** The ARN of IAM user `name`. */
+    userArn(name: string, path = '/'): string {
+      return `arn:aws:iam::${accountId}:user${path}${name}`;
+    },
+
     /** RotateSecret through the SDK, then wait until Secrets Manager's side of it settles. */
     async rotate(
       arn: string,
       options: { token?: string; immediately?: boolean } = {},
     ): Promise<RotationOutcome> {
-      await sm.send(
-        new RotateSecretCommand({
-          SecretId: arn,
-          RotationLambdaARN: LAMBDA_ARN,
-          RotationRules: { AutomaticallyAfterDays: 30 },
-          ...(options.token === undefined ? {} : { ClientRequestToken: options.token }),
-          ...(options.immediately === undefined ? {} : { RotateImmediately: options.immediately }),
-        }),
-      );
-      const outcome = await emulator.secretsManager.waitForRotation(arn);
+      const outcome = await aws.rotation.rotate(arn, functionArn, options);
       for (const stage of ['AWSCURRENT', 'AWSPREVIOUS']) {
         const value = await world.value(arn, stage).catch(() => undefined);
         if (value !== undefined) recordSecretMaterial(value.secretAccessKey, value.accessKeyId);
       }
       return outcome;
+    },
+
+    /** Puts `value` as a new AWSPENDING version (as an earlier createSecret would have); returns its id. */
+    async putPending(arn: string, value: Record<string, unknown>): Promise<string> {
+      if (typeof value.secretAccessKey === 'string') recordSecretMaterial(value.secretAccessKey);
+      const token = crypto.randomUUID();
+      await sm.send(
+        new PutSecretValueCommand({
+          SecretId: arn,
+          ClientRequestToken: token,
+          SecretString: JSON.stringify(value),
+          VersionStages: ['AWSPENDING'],
+        }),
+      );
+      return token;
     },
 
     async value(arn: string, stage: string): Promise<AccessKeySecret> {
@@ -172,18 +182,36 @@ export async function startWorld() {
 
     /** The IAM and STS calls the emulator received since the last reset, as `service:Operation`. */
     identityCalls(): string[] {
-      return emulator.calls
-        .filter((call) => call.service === 'iam' || call.service === 'sts')
+      return aws
+        .requireEmulator()
+        .calls.filter((call) => call.service === 'iam' || call.service === 'sts')
         .map((call) => `${call.service}:${call.operation}`);
     },
 
     async close() {
       sm.destroy();
       iam.destroy();
-      await emulator.close();
+      await aws.close();
     },
   };
   return world;
 }
 
 export type World = Awaited<ReturnType<typeof startWorld>>;
+
+/** A secret JSON that is wrong in one field, and that field's name. */
+export const BAD_INPUT_CASES = [
+  ['malformed JSON', () => '{"username":"x","accessKeyId":"AKIA', '$'],
+  ['a missing username', (k: Key) => JSON.stringify({ ...k }), 'username'],
+  [
+    'a missing secretAccessKey',
+    (k: Key) => JSON.stringify({ username: 'x', accessKeyId: k.accessKeyId }),
+    'secretAccessKey',
+  ],
+  [
+    'a numeric accessKeyId',
+    (k: Key) => JSON.stringify({ username: 'x', accessKeyId: 42, secretAccessKey: k.secretAccessKey }),
+    'accessKeyId',
+  ],
+  ['a username that is a list', (k: Key) => JSON.stringify({ username: ['x'], ...k }), 'username'],
+] as const satisfies readonly (readonly [string, (k: Key) => string, string])[];

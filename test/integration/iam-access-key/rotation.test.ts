@@ -1,21 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskAccessKeyId } from '../../../lambdas/credentials/iam-access-key';
 import { CredentialTestError, SecretFormatError } from '../../../lambdas/shared/errors';
-import { type Key, startWorld, type World } from './harness';
+import { BAD_INPUT_CASES, startWorld, type World } from './harness';
 
 /**
  * Full rotations of IAM access keys: the real SDK over HTTP (endpoints from the standard
- * variables), the service's role played by the emulator's RotateSecret, and the real Lambda handler.
+ * variables), Secrets Manager's part played by its RotateSecret (the emulator's, or the harness's
+ * for another endpoint), and the real Lambda handler. Portable: only the public API is observed.
  */
 let world: World;
 
 beforeAll(async () => {
   world = await startWorld();
-});
-
-afterEach(() => {
-  world.emulator.faults.clear();
-  world.emulator.iam.propagationDelayMs = 0;
 });
 
 afterAll(async () => {
@@ -25,9 +21,8 @@ afterAll(async () => {
 describe('Rotation: IAM access key end to end', () => {
   it('rotates four times with the rollout revoking in between: AWSCURRENT always works, never LimitExceeded', async () => {
     const app = await world.createApp({ extra: { region: 'eu-west-1' } });
-    const arn = `arn:aws:iam::123456789012:user/${app.username}`;
+    const arn = world.userArn(app.username);
     const seen = new Set([app.key.accessKeyId]);
-    world.emulator.resetCalls();
 
     for (let i = 0; i < 4; i++) {
       const outcome = await world.rotate(app.arn);
@@ -55,9 +50,7 @@ describe('Rotation: IAM access key end to end', () => {
       expect(await world.callerArn(previous)).toBeUndefined();
       expect(await world.callerArn(current)).toBe(arn);
     }
-    expect(world.identityCalls()).not.toContain('iam:LimitExceeded');
-    expect(world.identityCalls().filter((c) => c === 'iam:CreateAccessKey')).toHaveLength(4);
-    expect(world.identityCalls().filter((c) => c === 'iam:DeleteAccessKey')).toHaveLength(3);
+    expect(seen.size).toBe(5);
   });
 
   it('fails the next rotation while the previous key is still Active, and resumes once it is revoked', async () => {
@@ -80,56 +73,51 @@ describe('Rotation: IAM access key end to end', () => {
     expect((await world.stages(app.arn))[blocked.versionId]).toEqual(['AWSCURRENT']);
   });
 
-  it('deletes the orphan key when PutSecretValue fails after CreateAccessKey, and the retry creates one key', async () => {
+  it('fails testSecret naming the key id, never the secret, when the stored SecretAccessKey does not match the key (SignatureDoesNotMatch)', async () => {
     const app = await world.createApp();
-    let keysWhenPutFailed: string[] = [];
-    const fault = world.emulator.faults.add({
-      service: 'secretsmanager',
-      operation: 'PutSecretValue',
-      error: { type: 'InternalServiceError', message: 'injected after CreateAccessKey', status: 500 },
-      // Every attempt of the SDK's own retries fails: the step fails with the key created.
-      times: 3,
-      when: () => {
-        keysWhenPutFailed = world.emulator.iam.accessKeyIdsOf(app.username);
-        return true;
-      },
+    const next = await world.createKey(app.username);
+    const wrongSecret = `${next.secretAccessKey.slice(0, 39)}${next.secretAccessKey.endsWith('A') ? 'B' : 'A'}`;
+    const pending = await world.putPending(app.arn, {
+      username: app.username,
+      accessKeyId: next.accessKeyId,
+      secretAccessKey: wrongSecret,
     });
-    world.emulator.resetCalls();
 
-    const outcome = await world.rotate(app.arn);
+    const outcome = await world.rotate(app.arn, { token: pending });
 
-    expect(fault.hits).toBe(3);
-    expect(outcome.status).toBe('succeeded');
-    expect(outcome.steps.filter((s) => s.outcome === 'failed').map((s) => s.step)).toEqual(['createSecret']);
-    const [initial, orphan] = keysWhenPutFailed;
-    expect(initial).toBe(app.key.accessKeyId);
-    expect(orphan).toBeDefined();
-    const current = await world.value(app.arn, 'AWSCURRENT');
-    expect(current.accessKeyId).not.toBe(orphan);
-    expect(await world.keys(app.username)).toEqual([`${initial}:Active`, `${current.accessKeyId}:Active`]);
-    expect(world.identityCalls().slice(0, 6)).toEqual([
-      'iam:ListAccessKeys',
-      'iam:CreateAccessKey',
-      'iam:ListAccessKeys',
-      'iam:GetAccessKeyLastUsed',
-      'iam:DeleteAccessKey',
-      'iam:CreateAccessKey',
+    expect(outcome.status).toBe('failed');
+    expect(outcome.steps.filter((s) => s.outcome === 'failed').map((s) => s.step)).toEqual([
+      'testSecret',
+      'testSecret',
+      'testSecret',
     ]);
+    expect(outcome.error).toContain(`access key ${maskAccessKeyId(next.accessKeyId)}`);
+    expect(outcome.error).toContain('SignatureDoesNotMatch');
+    expect(outcome.error).not.toContain(wrongSecret);
+    expect(outcome.error).not.toContain(next.secretAccessKey);
+    expect((await world.value(app.arn, 'AWSCURRENT')).accessKeyId).toBe(app.key.accessKeyId);
+    expect((await world.stages(app.arn))[pending]).toEqual(['AWSPENDING']);
   });
 
-  it('waits out IAM propagation in testSecret: STS rejects the new key at first, the step still succeeds', async () => {
+  it('fails testSecret with the key named and its status when the key is Inactive (RotateImmediately=false)', async () => {
     const app = await world.createApp();
-    world.emulator.iam.propagationDelayMs = 1200;
-    world.emulator.resetCalls();
-    const started = Date.now();
+    await world.deactivate(app.username, app.key.accessKeyId);
+    const before = await world.stages(app.arn);
 
-    const outcome = await world.rotate(app.arn);
+    const outcome = await world.rotate(app.arn, { immediately: false });
 
-    expect(outcome.status).toBe('succeeded');
-    expect(outcome.steps.every((step) => step.outcome === 'succeeded')).toBe(true);
-    expect(world.identityCalls().filter((c) => c === 'sts:GetCallerIdentity').length).toBeGreaterThan(1);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1200);
-    expect(await world.callerArn(await world.value(app.arn, 'AWSCURRENT'))).toBeDefined();
+    expect(outcome.status).toBe('failed');
+    expect(outcome.steps.map((s) => `${s.step}:${s.outcome}`)).toEqual([
+      'testSecret:failed',
+      'testSecret:failed',
+      'testSecret:failed',
+    ]);
+    expect(outcome.error).toContain(
+      `STS rejects access key ${maskAccessKeyId(app.key.accessKeyId)} (InvalidClientTokenId`,
+    );
+    expect(outcome.error).toContain(`it is Inactive for IAM user "${app.username}"`);
+    expect(outcome.error).not.toContain(app.key.secretAccessKey);
+    expect(await world.stages(app.arn)).toEqual(before);
   });
 
   it('refuses to rotate a secret whose key belongs to another user, creating nothing', async () => {
@@ -163,7 +151,7 @@ describe('Rotation: IAM access key end to end', () => {
     expect(outcome.status).toBe('failed');
     expect(error).toBeInstanceOf(CredentialTestError);
     expect((error as Error).message).toContain(
-      `authenticates as arn:aws:iam::123456789012:user/${intruder.username}, not as IAM user "${victim}"`,
+      `authenticates as ${world.userArn(intruder.username)}, not as IAM user "${victim}"`,
     );
     expect(await world.stages(forged.arn)).toEqual(before);
   });
@@ -191,7 +179,7 @@ describe('Rotation: IAM access key end to end', () => {
     await world.strategy.restore?.(previous, ctx);
 
     expect(afterRevoke).toBeUndefined();
-    expect(await world.callerArn(previous)).toBe(`arn:aws:iam::123456789012:user/${app.username}`);
+    expect(await world.callerArn(previous)).toBe(world.userArn(app.username));
   });
 
   it('reports the old key in use while a consumer still calls AWS with it, and not after it stops', async () => {
@@ -210,48 +198,35 @@ describe('Rotation: IAM access key end to end', () => {
 
     expect(before?.inUse).toBe(false);
     expect(used?.inUse).toBe(true);
-    expect(used?.evidence).toContain('(sts in us-east-1)');
+    expect(used?.evidence).toContain(`(sts in ${world.aws.region})`);
     expect(used?.lastUsed?.getTime()).toBeGreaterThan(since.getTime());
     expect(later?.inUse).toBe(false);
   });
 
-  describe('bad input: a clear error, no IAM call, nothing changed', () => {
-    it.each([
-      ['malformed JSON', () => '{"username":"x","accessKeyId":"AKIA', '$'],
-      ['a missing username', (k: Key) => JSON.stringify({ ...k }), 'username'],
-      [
-        'a missing secretAccessKey',
-        (k: Key) => JSON.stringify({ username: 'x', accessKeyId: k.accessKeyId }),
-        'secretAccessKey',
-      ],
-      [
-        'a numeric accessKeyId',
-        (k: Key) => JSON.stringify({ username: 'x', accessKeyId: 42, secretAccessKey: k.secretAccessKey }),
-        'accessKeyId',
-      ],
-      ['a username that is a list', (k: Key) => JSON.stringify({ username: ['x'], ...k }), 'username'],
-    ])('fails the rotation of a secret with %s, naming the field', async (_name, make, field) => {
-      const owner = await world.createUser();
-      const key = await world.createKey(owner);
-      const app = await world.createApp({ raw: make(key) });
-      const before = await world.stages(app.arn);
-      world.emulator.resetCalls();
+  describe('bad input: a clear error, nothing changed', () => {
+    it.each(BAD_INPUT_CASES)(
+      'fails the rotation of a secret with %s, naming the field',
+      async (_name, make, field) => {
+        const owner = await world.createUser();
+        const key = await world.createKey(owner);
+        const app = await world.createApp({ raw: make(key) });
+        const before = await world.stages(app.arn);
 
-      const outcome = await world.rotate(app.arn);
-      const error = await world
-        .handler({ Step: 'createSecret', SecretId: app.arn, ClientRequestToken: outcome.versionId })
-        .catch((e: unknown) => e);
+        const outcome = await world.rotate(app.arn);
+        const error = await world
+          .handler({ Step: 'createSecret', SecretId: app.arn, ClientRequestToken: outcome.versionId })
+          .catch((e: unknown) => e);
 
-      expect(outcome.status).toBe('failed');
-      expect(outcome.error).toContain('SecretFormatError');
-      expect(outcome.error).not.toContain(key.secretAccessKey);
-      expect(error).toBeInstanceOf(SecretFormatError);
-      expect((error as SecretFormatError).field).toBe(field);
-      expect(world.identityCalls()).toEqual([]);
-      expect(await world.keys(owner)).toEqual([`${key.accessKeyId}:Active`]);
-      const after = await world.stages(app.arn);
-      expect(after[outcome.versionId]).toEqual(['AWSPENDING']);
-      expect(Object.keys(after)).toHaveLength(Object.keys(before).length + 1);
-    });
+        expect(outcome.status).toBe('failed');
+        expect(outcome.error).toContain('SecretFormatError');
+        expect(outcome.error).not.toContain(key.secretAccessKey);
+        expect(error).toBeInstanceOf(SecretFormatError);
+        expect((error as SecretFormatError).field).toBe(field);
+        expect(await world.keys(owner)).toEqual([`${key.accessKeyId}:Active`]);
+        const after = await world.stages(app.arn);
+        expect(after[outcome.versionId]).toEqual(['AWSPENDING']);
+        expect(Object.keys(after)).toHaveLength(Object.keys(before).length + 1);
+      },
+    );
   });
 });

@@ -96,9 +96,15 @@ function setup(pair: Pair, options: { kinds?: string[]; connect?: MysqlConnect }
     ...(options.connect && { connect: options.connect }),
   });
   const current = strategy.parse(secretJson(server, pair.base, pair.password, { masterarn: MASTER_ARN }));
-  // An RDS-managed master secret: only username and password.
+  // A master secret with credentials and its own host and port (the master never connects where
+  // only the rotated secret points; RDS-managed master secrets are covered in test/integration/rds).
   const { ctx, secrets, lines } = context(watch, {
-    [MASTER_ARN]: JSON.stringify({ username: master.username, password: master.password }),
+    [MASTER_ARN]: JSON.stringify({
+      host: 'localhost',
+      port: server.port,
+      username: master.username,
+      password: master.password,
+    }),
     [SECRET_ID]: strategy.serialize(current),
   });
   return { strategy, current, ctx, secrets, lines };

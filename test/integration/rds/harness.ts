@@ -5,20 +5,18 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
-  RotateSecretCommand,
   SecretsManagerClient,
   type Tag,
 } from '@aws-sdk/client-secrets-manager';
 import { createConnection } from 'mysql2/promise';
 import pg from 'pg';
 import { vi } from 'vitest';
-import { type Emulator, type RotationOutcome, startEmulator } from '../../../local/emulator';
+import type { RotationOutcome } from '../../../local/emulator';
+import { startAws } from '../../support/aws';
 import { recordSecretMaterial } from '../../support/log-scan';
 
 /** A rotation Lambda handler as `handler.ts` exports it. */
 export type Handler = (event: unknown) => Promise<unknown>;
-
-export const lambdaArn = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:handover-${name}`;
 
 /**
  * Loads a database type's REAL `handler.ts` (its composition root: SDK clients for Secrets Manager
@@ -36,26 +34,31 @@ export async function loadHandler(type: 'postgres' | 'mysql', env: Record<string
 }
 
 /**
- * The AWS side of an RDS test file: the emulator (Secrets Manager and RDS) reached through the
- * STANDARD endpoint variables `AWS_ENDPOINT_URL_SECRETS_MANAGER` and `AWS_ENDPOINT_URL_RDS`, as the
- * handlers' module-scope SDK clients read them, and helpers to create secrets and rotate them.
+ * The AWS side of an RDS test file: Secrets Manager and RDS (endpoints given, or the emulator)
+ * reached through the STANDARD endpoint variables `AWS_ENDPOINT_URL_SECRETS_MANAGER` and
+ * `AWS_ENDPOINT_URL_RDS`, as the handlers' module-scope SDK clients read them, and helpers to
+ * register rotation functions, create secrets and rotate them. Registering DB instances whose
+ * endpoints are local servers is the emulator's (`emulator.rds`): no AWS API allows it, so the
+ * tests that need it are in the emulator-only group.
  */
-export async function startAws() {
-  const emulator: Emulator = await startEmulator({ rotation: { retries: 2, retryDelayMs: 0 } });
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.endpoint,
-    AWS_ENDPOINT_URL_RDS: emulator.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
+export async function startRdsAws() {
+  const world = await startAws({ services: ['secretsmanager', 'rds'] });
   const sm = new SecretsManagerClient({});
   const work = mkdtempSync(join(tmpdir(), 'handover-rds-'));
+  const functions = new Map<string, string>();
 
   const aws = {
-    emulator,
+    world,
+    /** The in-process emulator; for the emulator-only tests. */
+    get emulator() {
+      return world.requireEmulator();
+    },
     sm,
+
+    /** Makes `handler` the rotation function called `name`. */
+    async register(name: string, handler: Handler): Promise<void> {
+      functions.set(name, await world.rotation.register(name, handler));
+    },
 
     /** Writes a CA certificate to a file, for `HANDOVER_TLS_CA_FILE`. */
     caFile(name: string, pem: string): string {
@@ -79,15 +82,11 @@ export async function startAws() {
 
     /** RotateSecret through the SDK, then wait until Secrets Manager's side of it settles. */
     async rotate(function_: string, arn: string, clientRequestToken?: string): Promise<RotationOutcome> {
-      await sm.send(
-        new RotateSecretCommand({
-          SecretId: arn,
-          RotationLambdaARN: lambdaArn(function_),
-          RotationRules: { AutomaticallyAfterDays: 30 },
-          ...(clientRequestToken === undefined ? {} : { ClientRequestToken: clientRequestToken }),
-        }),
-      );
-      const outcome = await emulator.secretsManager.waitForRotation(arn);
+      const functionArn = functions.get(function_);
+      if (functionArn === undefined) throw new Error(`no rotation function named ${function_}`);
+      const outcome = await world.rotation.rotate(arn, functionArn, {
+        ...(clientRequestToken !== undefined && { token: clientRequestToken }),
+      });
       for (const stage of ['AWSCURRENT', 'AWSPREVIOUS', 'AWSPENDING']) {
         const value = await aws.value(arn, { VersionStage: stage }).catch(() => undefined);
         if (typeof value?.password === 'string') recordSecretMaterial(value.password);
@@ -109,27 +108,29 @@ export async function startAws() {
 
     /** The RDS calls received since the last reset, in order: `Operation:identifier`. */
     rdsCalls(): string[] {
-      return emulator.calls
-        .filter((call) => call.service === 'rds')
+      return world
+        .requireEmulator()
+        .calls.filter((call) => call.service === 'rds')
         .map((call) => `${call.operation}:${call.secretId ?? ''}`);
     },
 
     /** How many DescribeSecret calls named `secretId` since the last reset. */
     describeSecretCalls(secretId: string): number {
-      return emulator.calls.filter(
-        (call) => call.operation === 'DescribeSecret' && call.secretId === secretId,
-      ).length;
+      return world
+        .requireEmulator()
+        .calls.filter((call) => call.operation === 'DescribeSecret' && call.secretId === secretId).length;
     },
 
     async close() {
-      await emulator.close();
+      sm.destroy();
+      await world.close();
       rmSync(work, { recursive: true, force: true });
     },
   };
   return aws;
 }
 
-export type Aws = Awaited<ReturnType<typeof startAws>>;
+export type Aws = Awaited<ReturnType<typeof startRdsAws>>;
 
 /** Whether a user/password logs in to PostgreSQL at `port` over TLS verify-full, as a consumer would. */
 export async function pgLogsIn(

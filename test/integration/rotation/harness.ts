@@ -21,18 +21,16 @@ export interface DatabaseSecret {
   readonly masterarn?: string;
 }
 
-export const lambdaArn = (mode: PostgresMode) =>
-  `arn:aws:lambda:us-east-1:123456789012:function:handover-${mode}`;
-
 /**
- * One test file's world: a real PostgreSQL with TLS, the emulator reached through the STANDARD
+ * One test file's world: a real PostgreSQL with TLS, Secrets Manager reached through the STANDARD
  * endpoint variable (`AWS_ENDPOINT_URL_SECRETS_MANAGER`, as any SDK client in the Lambda reads it),
- * and the real rotation Lambdas (Powertools logger and metrics included) registered with it.
+ * and the real rotation Lambdas (Powertools logger and metrics included) registered as rotation
+ * functions.
  */
 export async function startWorld() {
   const database = await startPostgres();
   const side = await startSecretsSide();
-  const { emulator, sm } = side;
+  const { sm } = side;
   const work = mkdtempSync(join(tmpdir(), 'handover-rotation-'));
   const caFile = join(work, 'ca.pem');
   writeFileSync(caFile, database.ca);
@@ -46,7 +44,7 @@ export async function startWorld() {
       }),
     );
     handlers.set(mode, handler);
-    emulator.registerRotationLambda(lambdaArn(mode), handler);
+    await side.register(`postgres-${mode}`, handler);
   }
   const connection = { engine: 'postgres', host: 'localhost', port: database.port, dbname: 'postgres' };
   const masterArn = await side.createSecret(
@@ -58,7 +56,11 @@ export async function startWorld() {
 
   const world = {
     database,
-    emulator,
+    aws: side.aws,
+    /** The in-process emulator; for the emulator-only tests. */
+    get emulator() {
+      return side.aws.requireEmulator();
+    },
     sm,
     handler(mode: PostgresMode) {
       const handler = handlers.get(mode);
@@ -85,7 +87,7 @@ export async function startWorld() {
     },
 
     rotate: (mode: PostgresMode, arn: string, clientRequestToken?: string): Promise<RotationOutcome> =>
-      side.rotate(lambdaArn(mode), arn, clientRequestToken),
+      side.rotate(`postgres-${mode}`, arn, clientRequestToken),
     value: async (arn: string, selector: { VersionStage?: string; VersionId?: string }) =>
       (await side.value(arn, selector)) as unknown as DatabaseSecret,
     stages: side.stages,
@@ -112,7 +114,7 @@ export async function startWorld() {
     },
 
     async close() {
-      await emulator.close();
+      await side.close();
       await database.stop();
       rmSync(work, { recursive: true, force: true });
     },

@@ -22,11 +22,8 @@ export interface MysqlDatabaseSecret {
 
 export const MYSQL_MODES_UNDER_TEST = ['single-user', 'alternating-users', 'dual-password'] as const;
 
-export const mysqlLambdaArn = (mode: MysqlMode) =>
-  `arn:aws:lambda:us-east-1:123456789012:function:handover-mysql-${mode}`;
-
 /**
- * One test file's world: a real MariaDB with TLS, the emulator reached through the STANDARD
+ * One test file's world: a real MariaDB with TLS, Secrets Manager reached through the STANDARD
  * endpoint variable (`AWS_ENDPOINT_URL_SECRETS_MANAGER`, as any SDK client in the Lambda reads it),
  * and the real MySQL rotation Lambdas (Powertools logger and metrics included), built through the
  * credential registry from an explicit environment per mode.
@@ -43,7 +40,7 @@ export async function startMysqlWorld() {
 
 async function buildWorld(database: TestMariaDb) {
   const side = await startSecretsSide();
-  const { emulator, sm } = side;
+  const { sm } = side;
   const work = mkdtempSync(join(tmpdir(), 'handover-mysql-rotation-'));
   const caFile = join(work, 'ca.pem');
   writeFileSync(caFile, database.ca);
@@ -57,7 +54,7 @@ async function buildWorld(database: TestMariaDb) {
       }),
     );
     handlers.set(mode, handler);
-    emulator.registerRotationLambda(mysqlLambdaArn(mode), handler);
+    await side.register(`mysql-${mode}`, handler);
   }
 
   // A master user like RDS for MariaDB's: no SUPER; CREATE USER, PROCESS and ordinary privileges WITH GRANT OPTION.
@@ -71,13 +68,21 @@ async function buildWorld(database: TestMariaDb) {
   await database.query('CREATE DATABASE app');
   await database.query('CREATE TABLE app.orders (id int)');
   const connection = { engine: 'mariadb', host: 'localhost', port: database.port, dbname: 'app' };
-  // An RDS-managed master secret holds only username and password.
-  const masterArn = await side.createSecret('master', JSON.stringify(masterUser));
+  // The master secret says where the master connects (it never goes where only the rotated secret
+  // points; RDS-managed master secrets, tagged with their instance, are in test/integration/rds).
+  const masterArn = await side.createSecret(
+    'master',
+    JSON.stringify({ host: 'localhost', port: database.port, ...masterUser }),
+  );
   let users = 0;
 
   const world = {
     database,
-    emulator,
+    aws: side.aws,
+    /** The in-process emulator; for the emulator-only tests. */
+    get emulator() {
+      return side.aws.requireEmulator();
+    },
     sm,
     masterUser,
     handler(mode: MysqlMode) {
@@ -106,7 +111,7 @@ async function buildWorld(database: TestMariaDb) {
     },
 
     rotate: (mode: MysqlMode, arn: string, clientRequestToken?: string): Promise<RotationOutcome> =>
-      side.rotate(mysqlLambdaArn(mode), arn, clientRequestToken),
+      side.rotate(`mysql-${mode}`, arn, clientRequestToken),
     value: async (arn: string, selector: { VersionStage?: string; VersionId?: string }) =>
       (await side.value(arn, selector)) as MysqlDatabaseSecret & Record<string, unknown>,
     stages: side.stages,
@@ -138,7 +143,7 @@ async function buildWorld(database: TestMariaDb) {
 
     async close() {
       try {
-        await emulator.close();
+        await side.close();
       } finally {
         await database.stop();
         rmSync(work, { recursive: true, force: true });

@@ -4,7 +4,6 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
-  RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import {
@@ -15,10 +14,9 @@ import {
   type VerifierOptions,
 } from '../../../lambdas/verifier';
 import { createAuthServer } from '../../../lambdas/verifier/examples/node-http';
-import { type Emulator, type RotationOutcome, startEmulator } from '../../../local/emulator';
+import type { RotationOutcome } from '../../../local/emulator';
+import { startAws } from '../../support/aws';
 import { recordSecretMaterial } from '../../support/log-scan';
-
-export const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:handover-shared-key';
 
 /** What a client got back for one request. */
 export interface Answer {
@@ -31,24 +29,17 @@ export interface Answer {
 }
 
 /**
- * One test file's world: the emulator reached through the STANDARD endpoint variables
- * (`AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_CLOUDWATCH`), the real shared-key rotation
- * Lambda (its `handler.ts` composition root, SDK clients and all) registered with it, a real
- * verifier publishing its metrics with PutMetricData, and the real `node:http` example server.
+ * One test file's world: Secrets Manager and CloudWatch (endpoints given, or the emulator) reached
+ * through the STANDARD endpoint variables (`AWS_ENDPOINT_URL_SECRETS_MANAGER`,
+ * `AWS_ENDPOINT_URL_CLOUDWATCH`), the real shared-key rotation Lambda (its `handler.ts` composition
+ * root, SDK clients and all) registered as the rotation function, a real verifier publishing its
+ * metrics with PutMetricData, and the real `node:http` example server.
  */
 export async function startWorld() {
-  const emulator: Emulator = await startEmulator({ rotation: { retries: 2, retryDelayMs: 0 } });
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.endpoint,
-    AWS_ENDPOINT_URL_CLOUDWATCH: emulator.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
+  const aws = await startAws({ services: ['secretsmanager', 'cloudwatch'] });
   // Imported after the environment is set: the composition root builds its clients at load.
   const { handler } = await import('../../../lambdas/credentials/shared-key/handler');
-  emulator.registerRotationLambda(LAMBDA_ARN, handler);
+  const functionArn = await aws.rotation.register('shared-key', handler);
   // No endpoints here: the clients resolve them from the standard variables.
   const sm = new SecretsManagerClient({});
   const cloudWatch = new CloudWatchClient({});
@@ -66,7 +57,7 @@ export async function startWorld() {
   const verifiers: Verifier[] = [];
 
   const world = {
-    emulator,
+    aws,
     sm,
     cloudWatch,
     /** Every Secrets Manager call the verifiers made. */
@@ -86,7 +77,7 @@ export async function startWorld() {
       return { name, arn: created.ARN ?? '', key };
     },
 
-    /** A verifier whose Secrets Manager calls are counted, publishing to the emulator's CloudWatch. */
+    /** A verifier whose Secrets Manager calls are counted, publishing to CloudWatch. */
     async verifier(secretId: string, options: Partial<VerifierOptions> = {}): Promise<Verifier> {
       const verifier = await createVerifier({
         secretId,
@@ -124,14 +115,7 @@ export async function startWorld() {
 
     /** RotateSecret through the SDK, then wait for the rotation Lambda to finish. */
     async rotate(arn: string): Promise<{ outcome: RotationOutcome; key: string }> {
-      await sm.send(
-        new RotateSecretCommand({
-          SecretId: arn,
-          RotationLambdaARN: LAMBDA_ARN,
-          RotationRules: { AutomaticallyAfterDays: 30 },
-        }),
-      );
-      const outcome = await emulator.secretsManager.waitForRotation(arn);
+      const outcome = await aws.rotation.rotate(arn, functionArn);
       const key = await world.key(arn, 'AWSCURRENT');
       recordSecretMaterial(key, key.slice(16));
       return { outcome, key };
@@ -151,7 +135,7 @@ export async function startWorld() {
       sm.destroy();
       verifierClient.destroy();
       cloudWatch.destroy();
-      await emulator.close();
+      await aws.close();
     },
   };
   return world;

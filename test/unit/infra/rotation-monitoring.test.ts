@@ -30,19 +30,34 @@ describe('Construct: RotationMonitoring', () => {
     template.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('MonitoringTopicKey'), 'Arn'] },
     });
+    const alarmArns = {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudwatch:${REGION}:${ACCOUNT}:alarm:*`]],
+    };
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
-        Statement: Match.arrayWith(
-          ['cloudwatch', 'events'].map((service) => ({
-            Sid: `PublishFrom${service}`,
+        Statement: Match.arrayWith([
+          {
+            Sid: 'PublishFromcloudwatch',
             Effect: 'Allow',
-            Principal: { Service: `${service}.amazonaws.com` },
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Resource: '*',
-            Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
-          })),
-        ),
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': ACCOUNT },
+              ArnLike: { 'aws:SourceArn': alarmArns },
+            },
+          },
+          // AWS does not support aws:SourceAccount / aws:SourceArn in a key policy for EventBridge
+          // deliveries to an encrypted topic: the topic policy below is the gate.
+          {
+            Sid: 'PublishFromEventBridge',
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Resource: '*',
+          },
+        ]),
       },
     });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
@@ -59,17 +74,22 @@ describe('Construct: RotationMonitoring', () => {
             Action: 'sns:Publish',
             Condition: {
               StringEquals: { 'aws:SourceAccount': ACCOUNT },
-              ArnLike: {
-                'aws:SourceArn': {
-                  'Fn::Join': [
-                    '',
-                    ['arn:', { Ref: 'AWS::Partition' }, `:cloudwatch:${REGION}:${ACCOUNT}:alarm:*`],
-                  ],
-                },
+              ArnLike: { 'aws:SourceArn': alarmArns },
+            },
+          }),
+          Match.objectLike({
+            Sid: 'EventBridgeRules',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': ACCOUNT },
+              ArnEquals: {
+                'aws:SourceArn': [
+                  { 'Fn::GetAtt': [Match.stringLikeRegexp('MonitoringRotationFailedEvent'), 'Arn'] },
+                ],
               },
             },
           }),
-          Match.objectLike({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' }),
         ]),
       },
     });

@@ -34,6 +34,7 @@ function ring() {
 
 const open = () => true;
 const closed = () => false;
+const stale = () => 'stale' as const;
 
 /** `secret` with one character changed at `index`, still base62. */
 function flip(secret: string, index: number): string {
@@ -64,6 +65,18 @@ describe('Class: KeyRing', () => {
       () => previous.key,
       closed,
       { outcome: 'rejected-revoked', keyId: previous.keyId, versionId: 'v1' },
+    ],
+    [
+      'the previous key while the keys are stale',
+      () => previous.key,
+      stale,
+      { outcome: 'rejected-stale', keyId: previous.keyId, versionId: 'v1' },
+    ],
+    [
+      'the current key while the keys are stale',
+      () => current.key,
+      stale,
+      { outcome: 'accepted-current', keyId: current.keyId, versionId: 'v2' },
     ],
     [
       'a retired key',

@@ -17,8 +17,9 @@ const SNAPSHOT: VerifierMetricsSnapshot = {
     { keyId: 'aaaaaaaaaaaa', stage: 'previous', count: 3 },
     { keyId: 'cccccccccccc', stage: 'previous', count: 0 },
   ],
-  rejections: { 'rejected-unknown': 2, 'rejected-revoked': 0, 'rejected-malformed': 1 },
+  rejections: { 'rejected-unknown': 2, 'rejected-revoked': 0, 'rejected-stale': 4, 'rejected-malformed': 1 },
   refreshFailures: 1,
+  consecutiveRefreshFailures: 3,
 };
 
 const BASE = { credential_type: 'shared-key', secret_name: 'prod/orders/api-key' };
@@ -28,14 +29,16 @@ afterEach(() => {
 });
 
 describe('Function: toMetricRecords', () => {
-  it('publishes a heartbeat, accepts per key, rejections per reason and refresh failures, without zeros', () => {
+  it('publishes a heartbeat, accepts per key, rejections per reason, refresh failures and consecutive failures, without zeros', () => {
     expect(toMetricRecords(SNAPSHOT)).toEqual([
       { name: 'VerifierHeartbeat', value: 1, dimensionSets: [BASE] },
       { name: 'CurrentKeyAccepted', value: 7, dimensionSets: [BASE, { ...BASE, key_id: 'bbbbbbbbbbbb' }] },
       { name: 'PreviousKeyAccepted', value: 3, dimensionSets: [BASE, { ...BASE, key_id: 'aaaaaaaaaaaa' }] },
       { name: 'AuthRejected', value: 2, dimensionSets: [{ ...BASE, reason: 'rejected-unknown' }] },
+      { name: 'AuthRejected', value: 4, dimensionSets: [{ ...BASE, reason: 'rejected-stale' }] },
       { name: 'AuthRejected', value: 1, dimensionSets: [{ ...BASE, reason: 'rejected-malformed' }] },
       { name: 'VerifierRefreshFailed', value: 1, dimensionSets: [BASE] },
+      { name: 'VerifierConsecutiveRefreshFailures', value: 3, dimensionSets: [BASE] },
     ]);
   });
 
@@ -44,14 +47,26 @@ describe('Function: toMetricRecords', () => {
       {
         ...SNAPSHOT,
         accepts: [],
-        rejections: { 'rejected-unknown': 0, 'rejected-revoked': 0, 'rejected-malformed': 0 },
+        rejections: {
+          'rejected-unknown': 0,
+          'rejected-revoked': 0,
+          'rejected-stale': 0,
+          'rejected-malformed': 0,
+        },
         refreshFailures: 0,
+        consecutiveRefreshFailures: 0,
       },
       {
         ...SNAPSHOT,
         accepts: [],
-        rejections: { 'rejected-unknown': 0, 'rejected-revoked': 0, 'rejected-malformed': 0 },
+        rejections: {
+          'rejected-unknown': 0,
+          'rejected-revoked': 0,
+          'rejected-stale': 0,
+          'rejected-malformed': 0,
+        },
         refreshFailures: 0,
+        consecutiveRefreshFailures: 0,
       },
     );
     expect(toMetricRecords(idle).map((r) => r.name)).toEqual(['VerifierHeartbeat']);
@@ -59,8 +74,12 @@ describe('Function: toMetricRecords', () => {
 });
 
 describe('Function: mergeSnapshots', () => {
-  it('adds the counts of two snapshots per key and reason', () => {
-    const merged = mergeSnapshots(SNAPSHOT, { ...SNAPSHOT, timestamp: new Date('2026-11-21T10:01:00Z') });
+  it('adds the counts of two snapshots per key and reason and keeps the later consecutive failures', () => {
+    const merged = mergeSnapshots(SNAPSHOT, {
+      ...SNAPSHOT,
+      timestamp: new Date('2026-11-21T10:01:00Z'),
+      consecutiveRefreshFailures: 5,
+    });
     expect(merged.timestamp).toEqual(new Date('2026-11-21T10:01:00Z'));
     expect(merged.accepts).toEqual([
       { keyId: 'bbbbbbbbbbbb', stage: 'current', count: 14 },
@@ -70,9 +89,11 @@ describe('Function: mergeSnapshots', () => {
     expect(merged.rejections).toEqual({
       'rejected-unknown': 4,
       'rejected-revoked': 0,
+      'rejected-stale': 8,
       'rejected-malformed': 2,
     });
     expect(merged.refreshFailures).toBe(2);
+    expect(merged.consecutiveRefreshFailures).toBe(5);
   });
 });
 
@@ -86,7 +107,7 @@ describe('Function: createEmfMetricsSink', () => {
     createEmfMetricsSink().publish(SNAPSHOT);
     vi.restoreAllMocks();
     const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(records).toHaveLength(6);
+    expect(records).toHaveLength(8);
     const previous = records.find((r) => r.PreviousKeyAccepted !== undefined);
     expect(previous).toEqual({
       _aws: {
@@ -112,6 +133,7 @@ describe('Function: createEmfMetricsSink', () => {
       .map((r) => [r.reason, r.AuthRejected]);
     expect(rejected).toEqual([
       ['rejected-unknown', 2],
+      ['rejected-stale', 4],
       ['rejected-malformed', 1],
     ]);
   });
@@ -130,7 +152,7 @@ describe('Function: createCloudWatchMetricsSink', () => {
     expect(sent).toHaveLength(1);
     const input = sent[0]?.input;
     expect(input?.Namespace).toBe('HandoverTest');
-    expect(input?.MetricData).toHaveLength(8);
+    expect(input?.MetricData).toHaveLength(10);
     expect(input?.MetricData).toContainEqual({
       MetricName: 'PreviousKeyAccepted',
       Dimensions: [

@@ -169,6 +169,127 @@ describe('Grace window', () => {
   });
 });
 
+describe('Bounded staleness', () => {
+  const MINUTE = 60_000;
+
+  it('rejects the previous key as rejected-stale once no refresh has succeeded for 15 minutes, and keeps accepting the current key', async () => {
+    const s = await setup();
+    const next = s.world.rotate();
+    await s.verifier.refresh();
+    // Secrets Manager (or KMS, or IAM) becomes unreachable; meanwhile the previous key is revoked.
+    s.world.client.fail(1_000);
+    s.world.revokePrevious();
+    await s.clock.advance(14 * MINUTE);
+    expect(s.verifier.verify(s.world.first.key).outcome).toBe('accepted-previous');
+    await s.clock.advance(MINUTE + 1);
+    expect(s.verifier.verify(s.world.first.key)).toEqual({
+      outcome: 'rejected-stale',
+      accepted: false,
+      keyId: s.world.first.keyId,
+      versionId: s.world.firstVersion,
+    });
+    expect(s.verifier.verify(next.key.key).outcome).toBe('accepted-current');
+    expect(s.verifier.status()).toMatchObject({ stale: true, previousAccepted: false });
+    expect(s.verifier.status().consecutiveFailures).toBeGreaterThanOrEqual(28);
+    const line = s.rejections().at(-1)?.fields;
+    expect(line).toMatchObject({
+      outcome: 'rejected-stale',
+      key_id: s.world.first.keyId,
+      max_staleness_ms: 15 * MINUTE,
+      consecutive_failures: s.verifier.status().consecutiveFailures,
+    });
+    expect(line?.reason).toMatch(/no key refresh has succeeded for \d+ ms \(maxStalenessMs 900000\)/);
+    expect(line?.keys_age_ms).toBeGreaterThan(15 * MINUTE);
+    s.expectNoSecretLogged(next.key);
+  });
+
+  it('accepts the previous key again as soon as a refresh succeeds', async () => {
+    const s = await setup({ maxStalenessMs: 5 * MINUTE });
+    s.world.rotate();
+    await s.verifier.refresh();
+    s.world.client.fail(1_000);
+    await s.clock.advance(5 * MINUTE + 1);
+    expect(s.verifier.verify(s.world.first.key).outcome).toBe('rejected-stale');
+    s.world.client.fail(0);
+    expect(await s.verifier.refresh()).toBe(true);
+    expect(s.verifier.verify(s.world.first.key).outcome).toBe('accepted-previous');
+    expect(s.verifier.status()).toMatchObject({
+      stale: false,
+      previousAccepted: true,
+      consecutiveFailures: 0,
+    });
+    expect(s.logger.lines.find((l) => l.fields.outcome === 'refresh-recovered')?.fields).toMatchObject({
+      failed_refreshes: expect.any(Number),
+    });
+  });
+
+  it('applies the revocation it could not see once the refresh succeeds', async () => {
+    const s = await setup({ maxStalenessMs: 5 * MINUTE });
+    s.world.rotate();
+    await s.verifier.refresh();
+    s.world.client.fail(1_000);
+    s.world.revokePrevious();
+    await s.clock.advance(5 * MINUTE + 1);
+    expect(s.verifier.verify(s.world.first.key).outcome).toBe('rejected-stale');
+    s.world.client.fail(0);
+    await s.verifier.refresh();
+    expect(s.verifier.verify(s.world.first.key).outcome).toBe('rejected-revoked');
+  });
+
+  it('schedules an early refresh when it rejects a stale previous key', async () => {
+    const s = await setup({ maxStalenessMs: 5 * MINUTE, refreshIntervalMs: 2 * MINUTE });
+    s.world.rotate();
+    await s.verifier.refresh();
+    s.world.client.fail(2);
+    await s.clock.advance(5 * MINUTE + 1);
+    expect(s.verifier.verify(s.world.first.key).outcome).toBe('rejected-stale');
+    expect(s.clock.pendingDelays()).toContain(0);
+    await s.clock.advance(0);
+    expect(s.verifier.verify(s.world.first.key).outcome).toBe('accepted-previous');
+  });
+
+  it('counts consecutive refresh failures in every snapshot until a refresh succeeds', async () => {
+    const s = await setup({ metricsFlushIntervalMs: 10 * INTERVAL });
+    s.world.client.fail(3);
+    await s.clock.advance(3 * INTERVAL);
+    await s.verifier.flushMetrics();
+    expect(lastSnapshot(s.metrics)).toMatchObject({ refreshFailures: 3, consecutiveRefreshFailures: 3 });
+    await s.clock.advance(INTERVAL);
+    await s.verifier.flushMetrics();
+    expect(lastSnapshot(s.metrics)).toMatchObject({ refreshFailures: 0, consecutiveRefreshFailures: 0 });
+  });
+
+  it('refuses a maxStalenessMs shorter than two refresh intervals with jitter', async () => {
+    const world = secretWorld();
+    const error = (await createVerifier({
+      secretId: world.name,
+      client: world.client,
+      refreshIntervalMs: 60_000,
+      refreshJitter: 0.1,
+      maxStalenessMs: 100_000,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
+    expect(error).toBeInstanceOf(HandoverError);
+    expect(error.message).toMatch(
+      /maxStalenessMs must be an integer of at least 2 × refreshIntervalMs × \(1 \+ refreshJitter\) = 132000, got 100000/,
+    );
+    expect(world.client.calls).toEqual([]);
+  });
+
+  it('defaults to three jittered refresh intervals when that is longer than 15 minutes', async () => {
+    const s = await setup({ refreshIntervalMs: 10 * MINUTE, refreshJitter: 0 });
+    s.world.rotate();
+    await s.verifier.refresh();
+    s.world.client.fail(1_000);
+    await s.clock.advance(30 * MINUTE);
+    expect(s.verifier.verify(s.world.first.key).outcome).toBe('accepted-previous');
+    await s.clock.advance(1);
+    expect(s.verifier.verify(s.world.first.key).outcome).toBe('rejected-stale');
+  });
+});
+
 describe('Decisions', () => {
   it('answers rejected-revoked for a key whose AWSPREVIOUS label was removed, from the next refresh', async () => {
     const s = await setup();
@@ -313,8 +434,8 @@ describe('Rejection log rate limit', () => {
     await s.verifier.flushMetrics();
     const counted = s.metrics.snapshots.map((snapshot) => snapshot.rejections);
     expect(counted).toEqual([
-      { 'rejected-unknown': 1000, 'rejected-revoked': 0, 'rejected-malformed': 1000 },
-      { 'rejected-unknown': 2, 'rejected-revoked': 0, 'rejected-malformed': 0 },
+      { 'rejected-unknown': 1000, 'rejected-revoked': 0, 'rejected-stale': 0, 'rejected-malformed': 1000 },
+      { 'rejected-unknown': 2, 'rejected-revoked': 0, 'rejected-stale': 0, 'rejected-malformed': 0 },
     ]);
   });
 
@@ -459,8 +580,14 @@ describe('Metrics', () => {
         { keyId: next.key.keyId, stage: 'current', count: 5 },
         { keyId: s.world.first.keyId, stage: 'previous', count: 3 },
       ]),
-      rejections: { 'rejected-unknown': 0, 'rejected-revoked': 0, 'rejected-malformed': 1 },
+      rejections: {
+        'rejected-unknown': 0,
+        'rejected-revoked': 0,
+        'rejected-stale': 0,
+        'rejected-malformed': 1,
+      },
       refreshFailures: 0,
+      consecutiveRefreshFailures: 0,
     });
     // Counters start again from zero; the heartbeat snapshot still goes out.
     await s.clock.advance(60_000);

@@ -16,6 +16,7 @@ export {
   changeOnWriter,
   createDatabaseLocator,
   describeEndpoint,
+  MasterEndpointError,
   namesRdsDatabase,
   RDS_ENGINES,
   RDS_MASTER_SECRET_TAGS,

@@ -1,5 +1,6 @@
 import type { StrategyLogger } from '../../../rotation/strategy';
 import { SecretFormatError, TargetError } from '../../../shared/errors';
+import { isHostOrAddress } from '../schema';
 import type { DbClusterInfo, DbInstanceInfo, Endpoint, RdsDiscovery } from './discovery';
 
 /** The database families Handover rotates, and the RDS `Engine` values of each. */
@@ -93,6 +94,23 @@ export class ReadReplicaError extends TargetError {
     super(message, options);
     this.name = 'ReadReplicaError';
     this.endpoint = endpoint;
+  }
+}
+
+/**
+ * A master secret that says nowhere where the master user connects: no `host` (with `port`, for
+ * PostgreSQL), no `dbInstanceIdentifier` / `dbClusterIdentifier`, and no RDS tag
+ * ({@link RDS_MASTER_SECRET_TAGS}) naming its database. The master never connects where the rotated
+ * secret points: whoever can write that secret would choose where the master password goes.
+ * Nothing was changed.
+ */
+export class MasterEndpointError extends SecretFormatError {
+  /** The master secret (its ARN, from the rotated secret's `masterarn`). */
+  readonly masterSecretId: string;
+  constructor(masterSecretId: string, field: 'host' | 'port', message: string, options?: ErrorOptions) {
+    super(field, message, options);
+    this.name = 'MasterEndpointError';
+    this.masterSecretId = masterSecretId;
   }
 }
 
@@ -214,17 +232,14 @@ export interface DatabaseLocator {
    */
   locate(secret: SecretLocation, logger: StrategyLogger): Promise<Endpoint>;
   /**
-   * Where the master user connects: the master secret's own location when it has one; else, for
-   * an RDS-managed master secret (only `username` / `password`), the primary instance or cluster
-   * its tags name (DescribeSecret; only when `masterSecretId` is given: to change passwords, not to
-   * count a replica's sessions); else `fallback` (where the rotated secret points).
+   * Where the master user connects, from the master secret or RDS only, never from the rotated
+   * secret: the master secret's own `host` and `port` (MySQL: 3306 when it has no `port`); else
+   * its own `dbInstanceIdentifier` / `dbClusterIdentifier`, looked up in RDS; else, for an
+   * RDS-managed master secret (only `username` / `password`), the primary instance or cluster its
+   * tags name (DescribeSecret on `masterSecretId`). Throws a {@link MasterEndpointError} naming the
+   * master secret and the missing field when none of these says where.
    */
-  locateMaster(
-    master: SecretLocation,
-    masterSecretId: string | undefined,
-    fallback: Endpoint,
-    logger: StrategyLogger,
-  ): Promise<Endpoint>;
+  locateMaster(master: SecretLocation, masterSecretId: string, logger: StrategyLogger): Promise<Endpoint>;
   /**
    * The writer of a read-only endpoint: the cluster's writer endpoint (`dbClusterIdentifier`, or the
    * cluster of the named instance), the source of a read replica (`ReadReplicaSourceDBInstanceIdentifier`,
@@ -264,6 +279,9 @@ export interface DatabaseLocatorOptions {
    */
   readonly now?: () => number;
 }
+
+/** The port a secret with a `host` and no `port` means, per family (`undefined`: `port` is required). */
+const DEFAULT_PORT: Readonly<Record<EngineFamily, number | undefined>> = { postgres: undefined, mysql: 3306 };
 
 /** How many replicas of replicas {@link DatabaseLocator.findWriter} follows before giving up. */
 const MAX_REPLICA_HOPS = 5;
@@ -334,6 +352,16 @@ export function createDatabaseLocator(options: DatabaseLocatorOptions): Database
       `RDS ${subject.kind} "${subject.id}" has no endpoint yet (status: ${status ?? 'unknown'}): retry when it is available`,
     );
 
+  /** Refuses an endpoint whose host is no host name or IP address: nothing connects there. */
+  const checkEndpoint = (subject: Subject, endpoint: Endpoint | undefined): void => {
+    if (endpoint !== undefined && !isHostOrAddress(endpoint.host)) {
+      throw new TargetError(
+        `RDS ${subject.kind} "${subject.id}" reports endpoint host ${JSON.stringify(endpoint.host)}, which is not ` +
+          'a host name or IP address: refusing to connect there',
+      );
+    }
+  };
+
   const instance = async (subject: Subject): Promise<DbInstanceInfo> => {
     const found = await requireDiscovery(subject).describeInstance(subject.id);
     if (found === undefined) {
@@ -343,6 +371,7 @@ export function createDatabaseLocator(options: DatabaseLocatorOptions): Database
       );
     }
     checkEngine(subject, found.engine);
+    checkEndpoint(subject, found.endpoint);
     return found;
   };
 
@@ -355,6 +384,7 @@ export function createDatabaseLocator(options: DatabaseLocatorOptions): Database
       );
     }
     checkEngine(subject, found.engine);
+    checkEndpoint(subject, found.endpoint);
     return found;
   };
 
@@ -454,13 +484,35 @@ export function createDatabaseLocator(options: DatabaseLocatorOptions): Database
   return {
     locate,
 
-    async locateMaster(master, masterSecretId, fallback, logger) {
+    async locateMaster(master, masterSecretId, logger) {
       if (master.host !== undefined && !namesRdsDatabase(master)) {
-        return { host: master.host, port: master.port ?? fallback.port };
+        const port = master.port ?? DEFAULT_PORT[family];
+        if (port === undefined) {
+          throw new MasterEndpointError(
+            masterSecretId,
+            'port',
+            `master secret ${masterSecretId}: field "port" is required with "host" (or name the database with ` +
+              '"dbInstanceIdentifier" / "dbClusterIdentifier"); the master never takes the rotated secret\'s port',
+          );
+        }
+        return { host: master.host, port };
       }
       if (master.host !== undefined || namesRdsDatabase(master)) return locate(master, logger);
-      const primary = masterSecretId === undefined ? undefined : await taggedPrimary(masterSecretId);
-      if (primary === undefined) return fallback;
+      const primary = await taggedPrimary(masterSecretId);
+      if (primary === undefined) {
+        throw new MasterEndpointError(
+          masterSecretId,
+          'host',
+          `master secret ${masterSecretId}: field "host" is required: the secret has no "host", no ` +
+            '"dbInstanceIdentifier" / "dbClusterIdentifier" and no RDS tag ' +
+            `(${RDS_MASTER_SECRET_TAGS.instance} / ${RDS_MASTER_SECRET_TAGS.cluster}) naming its database` +
+            (discovery === undefined
+              ? ' (and this function was built without RDS discovery to read tags)'
+              : '') +
+            '. The master never connects where the rotated secret points: add "host" and "port" to the master ' +
+            'secret, or "dbInstanceIdentifier" / "dbClusterIdentifier". Nothing was changed.',
+        );
+      }
       const endpoint = await writerOf(primary);
       logger.info('master endpoint from its RDS tags', {
         rds_kind: primary.kind,

@@ -1,6 +1,6 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   CreateSecretCommand,
   PutSecretValueCommand,
@@ -11,8 +11,11 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { type ConsumerAdapterOptions, createConsumerAdapters } from '../../../../lambdas/rollout/consumers';
 import type { ConsumerUpdate } from '../../../../lambdas/rollout/contract';
 import { createLogger } from '../../../../lambdas/shared/observability';
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../../../local/emulator';
+import type { EmulatorOptions } from '../../../../local/emulator';
+import { startAws } from '../../../support/aws';
+import { createNoOpFunction, RUN_ID } from '../../../support/lambda-functions';
 import { recordSecretMaterial } from '../../../support/log-scan';
+import { readParameter } from '../../../support/ssm-parameters';
 
 /** Fast polling and backoff, so the bounded waits stay short in tests. */
 export const FAST: ConsumerAdapterOptions = {
@@ -21,21 +24,18 @@ export const FAST: ConsumerAdapterOptions = {
 };
 
 /**
- * One test file's world: the emulator, reached by every SDK client through the STANDARD endpoint
- * variable (`AWS_ENDPOINT_URL`, as the rollout task handlers' clients read it), the real adapters
- * built by `createConsumerAdapters` with the real Powertools logger (its output goes through the
- * suite-wide log scan), and helpers to create secrets.
+ * One test file's world: Secrets Manager, Lambda, SSM, EventBridge and Step Functions where the run
+ * says (endpoints given, or the emulator), reached by every SDK client through the STANDARD
+ * endpoint variables (as the rollout task handlers' clients read them), the real adapters built by
+ * `createConsumerAdapters` with the real Powertools logger (its output goes through the suite-wide
+ * log scan), and helpers to create secrets, functions and read parameters through the public API.
  */
 export async function startConsumerWorld(options: EmulatorOptions = {}) {
-  const emulator: Emulator = await startEmulator({ rotation: { retries: 0, retryDelayMs: 0 }, ...options });
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: emulator.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  const aws = await startAws({
+    services: ['secretsmanager', 'lambda', 'ssm', 'eventbridge', 'sfn'],
+    emulator: { rotation: { retries: 0, retryDelayMs: 0 }, ...options },
   });
-  // No endpoint here: each client resolves it from the standard variable. One attempt, so an
+  // No endpoint here: each client resolves it from the standard variables. One attempt, so an
   // injected fault fails the call instead of being retried away by the SDK.
   const clients = {
     lambda: new LambdaClient({ maxAttempts: 1 }),
@@ -49,9 +49,33 @@ export async function startConsumerWorld(options: EmulatorOptions = {}) {
   let secrets = 0;
 
   return {
-    emulator,
+    aws,
+    /** The in-process emulator; for the emulator-only tests. */
+    get emulator() {
+      return aws.requireEmulator();
+    },
     clients,
     adapters,
+    /** A name unique to this run, so that runs against the same endpoint do not collide. */
+    unique(name: string): string {
+      return `${name}-${RUN_ID}`;
+    },
+    /** Creates a function through the Lambda API with these variables; returns its name. */
+    async createFunction(name: string, environment: Readonly<Record<string, string>>): Promise<string> {
+      const functionName = `${name}-${RUN_ID}`;
+      await createNoOpFunction(clients.lambda, {
+        functionName,
+        accountId: await aws.accountId(),
+        environment,
+      });
+      return functionName;
+    },
+    /** The function's configuration through the public API. */
+    async functionConfiguration(functionName: string) {
+      return clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+    },
+    /** The parameter's latest version through the public API; `undefined` when there is none. */
+    parameter: (name: string) => readParameter(clients.ssm, name),
     /**
      * Creates a secret with two versions and returns the ARN and both version ids; both values are
      * recorded for the log scan.
@@ -82,7 +106,7 @@ export async function startConsumerWorld(options: EmulatorOptions = {}) {
     },
     async close() {
       for (const client of Object.values(clients)) client.destroy();
-      await emulator.close();
+      await aws.close();
     },
   };
 }

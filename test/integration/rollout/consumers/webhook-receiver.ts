@@ -3,13 +3,16 @@ import type { AddressInfo } from 'node:net';
 import type { WebhookPayload } from '../../../../lambdas/rollout/consumers';
 import {
   createWebhookVerifier,
-  SIGNATURE_HEADER,
   type SignatureRejection,
+  WEBHOOK_HEADERS,
 } from '../../../../lambdas/webhooks/signature';
 
 /** One request the receiver got, verified or not. */
 export interface ReceivedWebhook {
-  readonly signature: string | undefined;
+  /** The Standard Webhooks headers it carried (`webhook-id`, `webhook-timestamp`, `webhook-signature`). */
+  readonly signature: Readonly<Record<string, string>>;
+  /** Its `webhook-id`: the same for every attempt of one message. */
+  readonly webhookId: string | undefined;
   readonly idempotencyKey: string | undefined;
   readonly rawBody: string;
   readonly status: number;
@@ -28,15 +31,16 @@ export interface ReceiverAnswer {
 }
 
 /**
- * A webhook receiver as a consumer would write one: verifies `Handover-Signature` over the RAW body
- * with the keys it holds (current and previous signing key), rejects replays (401), processes each
- * `Idempotency-Key` once and answers a repeat with `{"outcome":"already-current"}`. Scripted answers
- * let tests make it fail, stall or redirect.
+ * A webhook receiver as a consumer would write one: verifies the Standard Webhooks signature
+ * (`webhook-id`, `webhook-timestamp`, `webhook-signature`) over the RAW body with the keys it holds
+ * (current and previous signing key), rejects replays (401), processes each `webhook-id` once (as the
+ * specification suggests) and answers a repeat with `{"outcome":"already-current"}`. Scripted
+ * answers let tests make it fail, stall or redirect.
  */
 export async function startWebhookReceiver(keys: () => readonly string[]) {
   const verifier = createWebhookVerifier({ keys });
   const received: ReceivedWebhook[] = [];
-  const processedKeys = new Set<string>();
+  const processedIds = new Set<string>();
   const script: ReceiverAnswer[] = [];
   const payloads: WebhookPayload[] = [];
 
@@ -50,15 +54,20 @@ export async function startWebhookReceiver(keys: () => readonly string[]) {
 
   const server: Server = createServer((request, response) => {
     void readBody(request).then(async (raw) => {
-      const signature = request.headers[SIGNATURE_HEADER.toLowerCase()];
-      const header = typeof signature === 'string' ? signature : undefined;
+      const signature: Record<string, string> = {};
+      for (const name of Object.values(WEBHOOK_HEADERS)) {
+        const value = request.headers[name];
+        if (typeof value === 'string') signature[name] = value;
+      }
+      const webhookId = signature[WEBHOOK_HEADERS.id];
       const key = request.headers['idempotency-key'];
       const idempotencyKey = typeof key === 'string' ? key : undefined;
       const rawBody = raw.toString('utf8');
-      const verification = verifier.verify(header, raw);
+      const verification = verifier.verify(request.headers, raw);
       if (!verification.valid) {
         received.push({
-          signature: header,
+          signature,
+          webhookId,
           idempotencyKey,
           rawBody,
           status: 401,
@@ -73,12 +82,12 @@ export async function startWebhookReceiver(keys: () => readonly string[]) {
       if (answer.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
       const status = answer.status ?? 200;
       const ok = status >= 200 && status < 300;
-      const repeat = idempotencyKey !== undefined && processedKeys.has(idempotencyKey);
+      const repeat = processedIds.has(verification.id);
       if (ok && !repeat) {
-        if (idempotencyKey !== undefined) processedKeys.add(idempotencyKey);
+        processedIds.add(verification.id);
         payloads.push(JSON.parse(rawBody) as WebhookPayload);
       }
-      received.push({ signature: header, idempotencyKey, rawBody, status, processed: ok && !repeat });
+      received.push({ signature, webhookId, idempotencyKey, rawBody, status, processed: ok && !repeat });
       if (response.destroyed) return;
       const body = ok && repeat ? { outcome: 'already-current' } : answer.body;
       response.writeHead(status, {

@@ -3,16 +3,17 @@ import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secr
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WebhookConsumer } from '../../../../lambdas/rollout/contract';
 import { ConsumerError } from '../../../../lambdas/shared/errors';
-import { SIGNATURE_HEADER, signWebhook } from '../../../../lambdas/webhooks/signature';
+import { signWebhook } from '../../../../lambdas/webhooks/signature';
 import { captureProcessOutput, recordSecretMaterial } from '../../../support/log-scan';
 import { type ConsumerWorld, rejectionOf, startConsumerWorld } from './harness';
 import { startWebhookReceiver } from './webhook-receiver';
 
 captureProcessOutput();
 
-const SIGNING_KEY = 'whsec_integration-current-signing-key-7c1e0b';
-const NEXT_SIGNING_KEY = 'whsec_integration-next-signing-key-44d9aa';
-const STRANGER_KEY = 'whsec_integration-stranger-signing-key-0000';
+const whsec = (seed: string) => `whsec_${Buffer.from(seed.padEnd(32, '.')).toString('base64')}`;
+const SIGNING_KEY = whsec('integration-current-signing-key-7c1e0b');
+const NEXT_SIGNING_KEY = whsec('integration-next-signing-key-44d9aa');
+const STRANGER_KEY = whsec('integration-stranger-signing-key-0000');
 recordSecretMaterial(SIGNING_KEY, NEXT_SIGNING_KEY, STRANGER_KEY);
 
 let world: ConsumerWorld;
@@ -38,7 +39,7 @@ afterAll(async () => {
 beforeEach(async () => {
   counter += 1;
   const created = await world.clients.secretsManager.send(
-    new CreateSecretCommand({ Name: `webhook-signing-${counter}`, SecretString: SIGNING_KEY }),
+    new CreateSecretCommand({ Name: world.unique(`webhook-signing-${counter}`), SecretString: SIGNING_KEY }),
   );
   signingSecretArn = created.ARN ?? '';
   receiverKeys = [SIGNING_KEY];
@@ -103,7 +104,7 @@ describe('Webhook consumer over real HTTP', () => {
     const replay = await fetch(receiver.url, {
       method: 'POST',
       body: original?.rawBody ?? '',
-      headers: { [SIGNATURE_HEADER]: original?.signature ?? '', 'content-type': 'application/json' },
+      headers: { ...original?.signature, 'content-type': 'application/json' },
     });
 
     expect(replay.status).toBe(401);
@@ -119,12 +120,17 @@ describe('Webhook consumer over real HTTP', () => {
     const tampered = await fetch(receiver.url, {
       method: 'POST',
       body: body.replace('"scheduled"', '"emergency"'),
-      headers: { [SIGNATURE_HEADER]: original?.signature ?? '' },
+      headers: { ...original?.signature },
     });
     const old = await fetch(receiver.url, {
       method: 'POST',
       body,
-      headers: { [SIGNATURE_HEADER]: signWebhook(body, SIGNING_KEY, Math.floor(Date.now() / 1000) - 3600) },
+      headers: signWebhook({
+        id: original?.webhookId ?? 'msg_old',
+        timestamp: Math.floor(Date.now() / 1000) - 3600,
+        body,
+        keys: SIGNING_KEY,
+      }),
     });
 
     expect(await tampered.json()).toEqual({ error: 'mismatch' });
@@ -151,6 +157,9 @@ describe('Webhook consumer over real HTTP', () => {
     expect(result.detail).toContain('(attempt 3)');
     expect(receiver.received.map((r) => r.status)).toEqual([503, 503, 200]);
     expect(new Set(receiver.received.map((r) => r.idempotencyKey)).size).toBe(1);
+    // One message (one webhook-id), three attempts each signed afresh.
+    expect(new Set(receiver.received.map((r) => r.webhookId)).size).toBe(1);
+    expect(new Set(receiver.received.map((r) => r.signature['webhook-signature'])).size).toBe(3);
     expect(receiver.received.every((r) => r.rejected === undefined)).toBe(true);
   });
 
@@ -233,7 +242,7 @@ describe('Webhook consumer over real HTTP', () => {
     const replayWithOldKeyOnly = await fetch(receiver.url, {
       method: 'POST',
       body: receiver.received[0]?.rawBody ?? '',
-      headers: { [SIGNATURE_HEADER]: receiver.received[0]?.signature ?? '' },
+      headers: { ...receiver.received[0]?.signature },
     });
     expect(await replayWithOldKeyOnly.json()).toEqual({ error: 'mismatch' });
   });

@@ -11,7 +11,14 @@ import type {
   StsClientFactory,
 } from '../../../../lambdas/credentials/iam-access-key';
 import type { StrategyContext } from '../../../../lambdas/rotation/strategy';
-import { AwsServiceError, type IamOperation, IamService, StsService } from '../../../../local/emulator';
+import {
+  AwsServiceError,
+  authError,
+  type IamOperation,
+  IamService,
+  type Principal,
+  StsService,
+} from '../../../../local/emulator';
 import { recordSecretMaterial } from '../../../support/log-scan';
 import { readOnlySecrets } from '../../../support/secrets-port';
 
@@ -61,15 +68,6 @@ function asQueryInput(input: object): Record<string, unknown> {
   );
 }
 
-const signedBy = (accessKeyId: string, service: string) => ({
-  method: 'POST',
-  url: '/',
-  headers: {
-    authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
-  },
-  body: Buffer.alloc(0),
-});
-
 /**
  * SDK-shaped IAM and STS clients that call the emulator's IAM model in-process: unit tests get the
  * real service semantics (two keys per user, NoSuchEntity, authentication of keys, last use) with no
@@ -79,7 +77,32 @@ const signedBy = (accessKeyId: string, service: string) => ({
 export function inProcessIam(options: { clock?: FakeClock; propagationDelayMs?: number } = {}) {
   const clock = options.clock ?? new FakeClock();
   const model = new IamService({ now: clock.date, propagationDelayMs: options.propagationDelayMs ?? 0 });
-  const sts = new StsService(model);
+  const sts = new StsService();
+  /**
+   * What the emulator's authenticator decides for a request signed with `credentials` (its
+   * signature stood for by the secret): the caller, or `InvalidClientTokenId` for a key that is
+   * unknown, deleted, Inactive or not propagated, `SignatureDoesNotMatch` for a wrong secret.
+   * Records the key's last use, as an accepted call does.
+   */
+  const authenticate = (
+    credentials: Pick<AccessKeyCredentials, 'accessKeyId'> & Partial<AccessKeyCredentials>,
+    service: string,
+  ): Principal => {
+    const key = model.usableKey(credentials.accessKeyId);
+    if (key === undefined) throw authError('unrecognizedClient', 'awsQuery');
+    if (credentials.secretAccessKey !== undefined && credentials.secretAccessKey !== key.secretAccessKey) {
+      throw authError('signatureDoesNotMatch', 'awsQuery');
+    }
+    model.recordUse(credentials.accessKeyId, service, 'us-east-1');
+    return {
+      type: 'IAMUser',
+      arn: key.identity.arn,
+      accountId: key.identity.accountId,
+      principalId: key.identity.userId,
+      userName: key.identity.userName,
+      accessKeyId: credentials.accessKeyId,
+    };
+  };
   const calls: string[] = [];
   let fault: { index: number; timing: FaultTiming } | undefined;
   const faults: { operation: string; error: unknown }[] = [];
@@ -117,19 +140,9 @@ export function inProcessIam(options: { clock?: FakeClock; propagationDelayMs?: 
     // biome-ignore lint/suspicious/noExplicitAny: mirrors the SDK's overloaded send signature
     send: (async (command: { constructor: { name: string }; input: object }): Promise<any> => {
       const operation = command.constructor.name.replace(/Command$/, '');
-      return run('sts', operation, () => {
-        model.authenticate(signedBy(credentials.accessKeyId, 'sts'), 'sts');
-        return sts.invoke(
-          'GetCallerIdentity',
-          {},
-          {
-            accessKeyId: credentials.accessKeyId,
-            date: '20260101',
-            region: 'us-east-1',
-            service: 'sts',
-          },
-        );
-      });
+      return run('sts', operation, () =>
+        sts.invoke('GetCallerIdentity', {}, authenticate(credentials, 'sts')),
+      );
     }) as ReturnType<StsClientFactory>['send'],
   });
 
@@ -169,7 +182,7 @@ export function inProcessIam(options: { clock?: FakeClock; propagationDelayMs?: 
     /** Whether STS accepts `accessKeyId` now (and records its use, as a real call would). */
     authenticates(accessKeyId: string, service = 'sts'): boolean {
       try {
-        return model.authenticate(signedBy(accessKeyId, service), service) !== undefined;
+        return authenticate({ accessKeyId }, service) !== undefined;
       } catch {
         return false;
       }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MasterEndpointError } from '../../../../lambdas/credentials/database/rds';
 import {
   ConnectionError,
   createMysqlStrategy,
@@ -422,7 +423,14 @@ describe('Dual-password strategy', () => {
 });
 
 describe('Alternating-users strategy', () => {
-  const masterJson = JSON.stringify({ username: 'master', password: P.master });
+  // The master secret says where the master connects (never where the rotated secret points): the
+  // same server as the rotated secret here.
+  const masterJson = JSON.stringify({
+    host: 'db.example.internal',
+    port: 3306,
+    username: 'master',
+    password: P.master,
+  });
   const make = (
     options: {
       version?: string;
@@ -513,7 +521,7 @@ describe('Alternating-users strategy', () => {
         'WITH MAX_QUERIES_PER_HOUR 10 MAX_UPDATES_PER_HOUR 0 MAX_CONNECTIONS_PER_HOUR 0 MAX_USER_CONNECTIONS 5 ACCOUNT UNLOCK',
     ]);
     expect(kinds.filter((k) => k === 'connect')).toHaveLength(2);
-    // The master connects where the current secret points, since the master secret has no host.
+    // The master connects where its own secret points.
     expect(db.configs[1]).toMatchObject({
       user: 'master',
       host: 'db.example.internal',
@@ -579,6 +587,33 @@ describe('Alternating-users strategy', () => {
       ctx,
     );
     expect(db.statements.at(-1)).toMatch(/^ALTER USER 'app_clone'@'10\.0\.%' /);
+  });
+
+  it('never sends the master password where only the rotated secret points', async () => {
+    // GIVEN a master secret with credentials only (no host, no RDS name; no RDS discovery to read
+    // tags) and a rotated secret whoever can write it pointed at their own server
+    const { db, strategy, ctx } = make({
+      secrets: { [MASTER_ARN]: JSON.stringify({ username: 'master', password: P.master }) },
+    });
+
+    // WHEN
+    const error = await rejection(
+      strategy.set(
+        strategy.parse(secretJson('app_clone', P.pending, { host: 'attacker.example' })),
+        strategy.parse(secretJson('app', P.current, { host: 'attacker.example' })),
+        noPrevious,
+        ctx,
+      ),
+    );
+
+    // THEN a typed error names the master secret and the missing field; the master never connected
+    expect(error).toBeInstanceOf(MasterEndpointError);
+    expect(error).toBeInstanceOf(SecretFormatError);
+    expect((error as MasterEndpointError).field).toBe('host');
+    expect((error as MasterEndpointError).masterSecretId).toBe(MASTER_ARN);
+    expect(error.message).toContain(`master secret ${MASTER_ARN}: field "host" is required`);
+    expect(db.configs.filter((config) => config.user === 'master')).toEqual([]);
+    expectNoSecret([error.message]);
   });
 
   it('does nothing as the master when the current credentials do not log in (confused deputy)', async () => {

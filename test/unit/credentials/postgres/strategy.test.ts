@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MasterEndpointError } from '../../../../lambdas/credentials/database/rds';
 import { createPostgresStrategy, planSet } from '../../../../lambdas/credentials/postgres';
 import type { RoleState } from '../../../../lambdas/credentials/postgres/alternating-users';
 import { ConnectionError } from '../../../../lambdas/credentials/postgres/connection';
@@ -257,7 +258,14 @@ describe('Single-user strategy', () => {
 });
 
 describe('Alternating-users strategy', () => {
-  const masterJson = JSON.stringify({ username: 'master', password: P.master });
+  // The master secret says where the master connects (never where the rotated secret points): the
+  // same server as the rotated secret here.
+  const masterJson = JSON.stringify({
+    host: 'db.example.internal',
+    port: 5432,
+    username: 'master',
+    password: P.master,
+  });
   const make = (users: Record<string, string>) => {
     const db = fakeDatabase(users, (user, text) => {
       if (text.includes('server_version_num')) {
@@ -329,7 +337,7 @@ describe('Alternating-users strategy', () => {
       `ALTER ROLE "app_clone" SET role = 'app'`,
       'COMMIT',
     ]);
-    // The master connects where the current secret points, since the master secret has no host.
+    // The master connects where its own secret points.
     expect(db.configs[1]).toMatchObject({
       user: 'master',
       host: 'db.example.internal',
@@ -337,6 +345,35 @@ describe('Alternating-users strategy', () => {
       database: 'orders',
     });
     expectNoPassword([...db.statements, ...lines]);
+  });
+
+  it('never sends the master password where only the rotated secret points', async () => {
+    // GIVEN a master secret with credentials only (no host, no RDS name; no RDS discovery to read
+    // tags) and a rotated secret whoever can write it pointed at their own server
+    const { strategy, db } = make({ app: P.current, master: P.master });
+    const { ctx } = fakeContext({
+      [MASTER_ARN]: JSON.stringify({ username: 'master', password: P.master }),
+    });
+
+    // WHEN
+    const error = await rejection(
+      strategy.set(
+        strategy.parse(secretJson('app_clone', P.pending, { host: 'attacker.example' })),
+        strategy.parse(secretJson('app', P.current, { host: 'attacker.example' })),
+        noPrevious,
+        ctx,
+      ),
+    );
+
+    // THEN a typed error names the master secret and the missing field; the master never connected
+    expect(error).toBeInstanceOf(MasterEndpointError);
+    expect(error).toBeInstanceOf(SecretFormatError);
+    expect((error as MasterEndpointError).field).toBe('host');
+    expect((error as MasterEndpointError).masterSecretId).toBe(MASTER_ARN);
+    expect(error.message).toContain(`master secret ${MASTER_ARN}: field "host" is required`);
+    expect(db.configs.filter((config) => config.user === 'master')).toEqual([]);
+    expect(db.statements.filter((sql) => /ROLE/.test(sql))).toEqual([]);
+    expectNoPassword([error.message]);
   });
 
   it('does nothing as the master when the current credentials do not log in (confused deputy)', async () => {

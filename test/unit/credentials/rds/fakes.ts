@@ -13,6 +13,7 @@ import type { RdsDiscovery } from '../../../../lambdas/credentials/database/rds'
 import { createRdsDiscovery } from '../../../../lambdas/credentials/database/rds/discovery';
 import { createSecretsManagerPort } from '../../../../lambdas/rotation/secrets-port';
 import type { StrategyLogger } from '../../../../lambdas/rotation/strategy';
+import { SecretFormatError } from '../../../../lambdas/shared/errors';
 
 const ACCOUNT = '123456789012';
 export const instanceArn = (id: string) => `arn:aws:rds:us-east-1:${ACCOUNT}:db:${id}`;
@@ -141,4 +142,15 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
     throw new Error(`rejected with a non-Error: ${String(error)}`);
   }
   throw new Error('expected a rejection, but it resolved');
+}
+
+/** The `SecretFormatError` `fn` throws; fails the test when it throws nothing or something else. */
+export function formatError(fn: () => unknown): SecretFormatError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof SecretFormatError) return error;
+    throw error;
+  }
+  throw new Error('expected a SecretFormatError');
 }

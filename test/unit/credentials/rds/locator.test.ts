@@ -5,6 +5,7 @@ import {
   createDatabaseLocator,
   type DatabaseLocator,
   type Endpoint,
+  MasterEndpointError,
   RDS_MASTER_SECRET_TAGS,
   ReadReplicaError,
 } from '../../../../lambdas/credentials/database/rds';
@@ -378,12 +379,24 @@ describe('Function: createDatabaseLocator > findWriter', () => {
 });
 
 describe('Function: createDatabaseLocator > locateMaster', () => {
-  const fallback: Endpoint = { host: 'app.rds.example', port: 5432 };
-
-  it("uses the master secret's own host, with the rotated secret's port when it has none, and no AWS call", async () => {
-    expect(await locator.locateMaster({ host: 'admin.example' }, MASTER_ARN, fallback, logger)).toEqual({
+  it("uses the master secret's own host and port, and no AWS call", async () => {
+    expect(await locator.locateMaster({ host: 'admin.example', port: 5433 }, MASTER_ARN, logger)).toEqual({
       host: 'admin.example',
-      port: 5432,
+      port: 5433,
+    });
+    expect(aws.calls).toEqual([]);
+  });
+
+  it("never takes the rotated secret's port: a PostgreSQL master host without port names port, MySQL means 3306", async () => {
+    const error = await rejectionOf(locator.locateMaster({ host: 'admin.example' }, MASTER_ARN, logger));
+    expect(error).toBeInstanceOf(MasterEndpointError);
+    expect(error).toMatchObject({ field: 'port', masterSecretId: MASTER_ARN });
+    expect(error.message).toContain(`master secret ${MASTER_ARN}: field "port" is required`);
+
+    const mysql = createDatabaseLocator({ family: 'mysql', discovery: aws.discovery });
+    expect(await mysql.locateMaster({ host: 'admin.example' }, MASTER_ARN, logger)).toEqual({
+      host: 'admin.example',
+      port: 3306,
     });
     expect(aws.calls).toEqual([]);
   });
@@ -391,9 +404,7 @@ describe('Function: createDatabaseLocator > locateMaster', () => {
   it("looks up a master secret's own RDS names", async () => {
     aws.instance('orders', 'postgres', 'orders.rds.example', 5440);
 
-    expect(
-      await locator.locateMaster({ dbInstanceIdentifier: 'orders' }, MASTER_ARN, fallback, logger),
-    ).toEqual({
+    expect(await locator.locateMaster({ dbInstanceIdentifier: 'orders' }, MASTER_ARN, logger)).toEqual({
       host: 'orders.rds.example',
       port: 5440,
     });
@@ -418,7 +429,7 @@ describe('Function: createDatabaseLocator > locateMaster', () => {
       });
       aws.tagSecret(MASTER_ARN, { [tag]: arn });
 
-      const endpoint = await locator.locateMaster({}, MASTER_ARN, fallback, logger);
+      const endpoint = await locator.locateMaster({}, MASTER_ARN, logger);
 
       expect(endpoint).toEqual(expected);
       expect(aws.calls[0]).toBe(`DescribeSecret:${MASTER_ARN}`);
@@ -426,16 +437,23 @@ describe('Function: createDatabaseLocator > locateMaster', () => {
     },
   );
 
-  it('falls back to where the rotated secret points for an untagged master secret', async () => {
-    expect(await locator.locateMaster({}, MASTER_ARN, fallback, logger)).toEqual(fallback);
+  it('refuses an untagged master secret with no location, naming it and "host": never where the rotated secret points', async () => {
+    const error = await rejectionOf(locator.locateMaster({}, MASTER_ARN, logger));
+
+    expect(error).toBeInstanceOf(MasterEndpointError);
+    expect(error).toMatchObject({ field: 'host', masterSecretId: MASTER_ARN });
+    expect(error.message.startsWith(`master secret ${MASTER_ARN}: field "host" is required`)).toBe(true);
+    expect(error.message).toContain('The master never connects where the rotated secret points');
     expect(aws.calls).toEqual([`DescribeSecret:${MASTER_ARN}`]);
   });
 
-  it('does not read the tags when no master secret id is given (counting sessions where the secret points)', async () => {
-    aws.tagSecret(MASTER_ARN, { [RDS_MASTER_SECRET_TAGS.instance]: instanceArn('orders') });
+  it('says so when it cannot read the tags for lack of RDS discovery', async () => {
+    const offline = createDatabaseLocator({ family: 'postgres' });
 
-    expect(await locator.locateMaster({}, undefined, fallback, logger)).toEqual(fallback);
-    expect(aws.calls).toEqual([]);
+    const error = await rejectionOf(offline.locateMaster({}, MASTER_ARN, logger));
+
+    expect(error).toBeInstanceOf(MasterEndpointError);
+    expect(error.message).toContain('built without RDS discovery');
   });
 });
 

@@ -347,7 +347,16 @@ describe('Replica handling: a PostgreSQL hot standby', () => {
       connect: db.connect,
       rds: aws.discovery,
     });
-    const { ctx } = fakeContext({ [masterArn]: JSON.stringify({ username: 'postgres', password: MASTER }) });
+    // The master secret points at the standby too (the master never goes where only the rotated
+    // secret points).
+    const { ctx } = fakeContext({
+      [masterArn]: JSON.stringify({
+        host: 'orders-ro.local',
+        port: 5432,
+        username: 'postgres',
+        password: MASTER,
+      }),
+    });
     const current = strategy.parse(
       JSON.stringify({
         dbInstanceIdentifier: 'orders-ro',
@@ -365,7 +374,7 @@ describe('Replica handling: a PostgreSQL hot standby', () => {
       'connect:standby:app', // confused-deputy check, read-only
       'query:standby:SELECT 1',
       'end:standby',
-      'connect:standby:postgres', // no master host and no RDS tags: where the secret points
+      'connect:standby:postgres', // the master secret's own host: the standby
       "query:standby:SELECT current_setting('server_version_num')::int",
       'query:standby:SELECT server_id', // not Aurora (no aurora_replica_status()): no writer reported
       'end:standby',
@@ -379,11 +388,10 @@ describe('Replica handling: a PostgreSQL hot standby', () => {
       'query:standby:SELECT 1',
       'end:standby',
     ]);
-    // set: the secret's endpoint, the master's (untagged) secret, the writer from the secret's own
-    // RDS name (the master's tags are not read twice); test: the secret's endpoint again.
+    // set: the secret's endpoint, the writer from the secret's own RDS name (the master secret has
+    // its own host: its tags are not read); test: the secret's endpoint again.
     expect(aws.calls).toEqual([
       'DescribeDBInstances:orders-ro',
-      `DescribeSecret:${masterArn}`,
       'DescribeDBInstances:orders-ro',
       'DescribeDBInstances:orders',
       'DescribeDBInstances:orders-ro',

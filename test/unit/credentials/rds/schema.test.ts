@@ -5,19 +5,9 @@ import {
   parsePostgresSecret,
   serializePostgresSecret,
 } from '../../../../lambdas/credentials/postgres/schema';
-import { SecretFormatError } from '../../../../lambdas/shared/errors';
+import { formatError } from './fakes';
 
 const PASSWORD = 'S3cret-Passw0rd_that.must~never.leak';
-
-function formatError(fn: () => unknown): SecretFormatError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof SecretFormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a SecretFormatError');
-}
 
 const engines = [
   {

@@ -378,8 +378,14 @@ describe('Method: inUse', () => {
     secretName,
     timestamp: new Date(NOW.getTime() - 120_000),
     accepts: previous > 0 ? [{ keyId, stage: 'previous', count: previous }] : [],
-    rejections: { 'rejected-unknown': 0, 'rejected-revoked': 0, 'rejected-malformed': 0 },
+    rejections: {
+      'rejected-unknown': 0,
+      'rejected-revoked': 0,
+      'rejected-stale': 0,
+      'rejected-malformed': 0,
+    },
     refreshFailures: 0,
+    consecutiveRefreshFailures: 0,
   });
 
   it('reads the PreviousKeyAccepted sum the verifiers published for the old key id', async () => {

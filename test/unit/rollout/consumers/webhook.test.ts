@@ -1,11 +1,13 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createSigningKeyReader,
   createWebhookAdapter,
   type WebhookAdapterOptions,
   type WebhookPayload,
+  webhookMessageId,
 } from '../../../../lambdas/rollout/consumers';
 import type { WebhookConsumer } from '../../../../lambdas/rollout/contract';
 import { ConsumerError } from '../../../../lambdas/shared/errors';
@@ -23,7 +25,7 @@ import {
 
 captureProcessOutput();
 
-const SIGNING_KEY = 'whsec_webhook-unit-signing-key-0123456789';
+const SIGNING_KEY = `whsec_${Buffer.from('webhook-unit-signing-key-0123456789').toString('base64')}`;
 const URL_TOKEN = 'T0K3N-in-the-path-abcdef';
 recordSecretMaterial(SIGNING_KEY, URL_TOKEN);
 
@@ -137,12 +139,41 @@ describe('Function: createWebhookAdapter', () => {
 
       const request = sent[0];
       const verification = verifyWebhookSignature({
-        header: request?.headers['handover-signature'],
+        headers: request?.headers ?? {},
         body: request?.body ?? '',
         keys: [SIGNING_KEY],
         nowSeconds: Math.floor(clock.now() / 1000),
       });
-      expect(verification).toEqual({ valid: true, timestamp: Math.floor(clock.now() / 1000) });
+      expect(verification).toEqual({
+        valid: true,
+        id: webhookMessageId('rollout-2026-11-21-abc:partner:update'),
+        timestamp: Math.floor(clock.now() / 1000),
+      });
+    });
+
+    it('signs per Standard Webhooks: webhook-id, webhook-timestamp and a v1 signature the standardwebhooks library verifies', async () => {
+      const { fetch, sent } = scriptedFetch(status(200));
+      const now = Date.now();
+
+      // The library checks the timestamp against the real clock: sign with it.
+      await createWebhookAdapter({
+        readSigningKey: async () => SIGNING_KEY,
+        fetch,
+        clock: { now: () => now, sleep: async () => undefined },
+        logger: recordingLogger(),
+      }).update(consumer, anUpdate());
+
+      const headers = sent[0]?.headers ?? {};
+      expect(headers).toMatchObject({
+        'webhook-id': expect.stringMatching(/^msg_[A-Za-z0-9_-]{32}$/),
+        'webhook-timestamp': String(Math.floor(now / 1000)),
+        'webhook-signature': expect.stringMatching(/^v1,[A-Za-z0-9+/]{43}=$/),
+      });
+      expect(headers).not.toHaveProperty('handover-signature');
+      expect(new Webhook(SIGNING_KEY).verify(sent[0]?.body ?? '', headers)).toMatchObject({
+        phase: 'update',
+        versionId: NEW_VERSION,
+      });
     });
 
     it('reports already-current when the receiver says so', async () => {
@@ -172,7 +203,9 @@ describe('Function: createWebhookAdapter', () => {
       const bodies = sent.map((request) => JSON.parse(request.body) as WebhookPayload);
       expect(bodies.map((body) => body.attempt)).toEqual([1, 2]);
       expect(bodies[0]?.deliveryId).not.toBe(bodies[1]?.deliveryId);
-      expect(first?.headers['handover-signature']).not.toBe(second?.headers['handover-signature']);
+      expect(first?.headers['webhook-signature']).not.toBe(second?.headers['webhook-signature']);
+      expect(first?.headers['webhook-id']).toBe(second?.headers['webhook-id']);
+      expect(first?.headers['webhook-timestamp']).toBe(second?.headers['webhook-timestamp']);
       expect(first?.headers['idempotency-key']).toBe(second?.headers['idempotency-key']);
     });
 
@@ -290,13 +323,24 @@ describe('Function: createWebhookAdapter', () => {
       expect(sent).toHaveLength(0);
     });
 
-    it('refuses a signing key shorter than 32 characters', async () => {
+    it.each([
+      ['a raw key shorter than 32 characters', 'short', 'must be at least 32 characters, got 5'],
+      [
+        'a whsec_ secret of fewer than 24 bytes',
+        `whsec_${Buffer.from('sixteen-bytes-ok').toString('base64')}`,
+        'at least 24 bytes, got 16',
+      ],
+      ['a whsec_ secret that is not base64', 'whsec_this-is-not-base64-0123456789abcdef', 'standard base64'],
+    ])('refuses %s, sending nothing', async (_label, key, message) => {
       const { fetch, sent } = scriptedFetch(status(200));
-      const weak = createWebhookAdapter({ readSigningKey: async () => 'short', fetch, clock });
+      const weak = createWebhookAdapter({ readSigningKey: async () => key, fetch, clock });
 
       const error = await rejectionOf(weak.update(consumer, anUpdate()));
 
-      expect(error.message).toContain('shorter than 32 characters');
+      expect(error).toBeInstanceOf(ConsumerError);
+      expect(error.message).toContain('is not usable');
+      expect(error.message).toContain(message);
+      expect(error.message).not.toContain(key);
       expect(sent).toHaveLength(0);
     });
   });

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMariaDb, type TestMariaDb } from '../../../local/mariadb';
 import { recordSecretMaterial } from '../../support/log-scan';
-import { type Aws, loadHandler, mysqlLogsIn, startAws } from './harness';
+import { type Aws, loadHandler, mysqlLogsIn, startRdsAws } from './harness';
 
 /**
+ * EMULATOR ONLY: RDS must know the local servers as DB instances (`emulator.rds.registerInstance`),
+ * a set-up no AWS API allows; the tests also read the call log.
+ *
  * A MariaDB secret whose host is a READ REPLICA: two real MariaDB servers with real replication
  * (binary log on the primary, `CHANGE MASTER TO` + `START SLAVE` on the replica, which runs with
  * `--read-only`, as an RDS for MariaDB read replica does). Users are created on the primary after
@@ -55,7 +58,7 @@ beforeAll(async () => {
   await primary.query('CREATE DATABASE billing');
   await replicated(async () => (await replica.query("SHOW DATABASES LIKE 'billing'")).length === 1);
 
-  aws = await startAws();
+  aws = await startRdsAws();
   // Each throwaway server has its own CA: trust both, as an RDS CA bundle trusts every instance.
   const caFile = aws.caFile('mariadb', `${primary.ca}\n${replica.ca}`);
   for (const mode of ['single-user', 'alternating-users'] as const) {
@@ -64,10 +67,7 @@ beforeAll(async () => {
       HANDOVER_TLS_MODE: 'verify-full',
       HANDOVER_TLS_CA_FILE: caFile,
     });
-    aws.emulator.registerRotationLambda(
-      `arn:aws:lambda:us-east-1:123456789012:function:handover-mysql-${mode}`,
-      handler,
-    );
+    await aws.register(`mysql-${mode}`, handler);
   }
   aws.emulator.rds.registerInstance({
     identifier: 'billing',

@@ -9,10 +9,13 @@ import { TargetError } from '../../../lambdas/shared/errors';
 import { startPostgres, type TestPostgres } from '../../../local/postgres';
 import { recordSecretMaterial } from '../../support/log-scan';
 import { readOnlySecrets } from '../../support/secrets-port';
-import { type Aws, loadHandler, pgLogsIn, startAws } from './harness';
+import { type Aws, loadHandler, pgLogsIn, startRdsAws } from './harness';
 import { startPostgresReplica, type TestPostgresReplica } from './pg-replica';
 
 /**
+ * EMULATOR ONLY: RDS must know the local servers as DB instances (`emulator.rds.registerInstance`),
+ * a set-up no AWS API allows; the tests also read the call log.
+ *
  * A secret whose host is a READ REPLICA: a real PostgreSQL primary and a real streaming replica
  * (hot standby: `pg_is_in_recovery()` is true, writes fail with SQLSTATE 25006), nothing
  * simulated. RDS (the emulator) knows them as instance `orders` and its read replica `orders-ro`,
@@ -27,7 +30,7 @@ let users = 0;
 beforeAll(async () => {
   primary = await startPostgres();
   replica = await startPostgresReplica(primary);
-  aws = await startAws();
+  aws = await startRdsAws();
   const caFile = aws.caFile('postgres', primary.ca);
   for (const mode of ['single-user', 'alternating-users'] as const) {
     const handler = await loadHandler('postgres', {
@@ -35,10 +38,7 @@ beforeAll(async () => {
       HANDOVER_TLS_MODE: 'verify-full',
       HANDOVER_TLS_CA_FILE: caFile,
     });
-    aws.emulator.registerRotationLambda(
-      `arn:aws:lambda:us-east-1:123456789012:function:handover-pg-${mode}`,
-      handler,
-    );
+    await aws.register(`pg-${mode}`, handler);
   }
   aws.emulator.rds.registerInstance({
     identifier: 'orders',
@@ -136,9 +136,11 @@ describe('RDS: a PostgreSQL secret on a read replica (a real streaming replica)'
 
   it("rotates an alternating-users secret on the cluster's reader: the master is sent to the writer endpoint", async () => {
     const role = await createRole();
-    // A master secret with only credentials and no RDS tags: it first connects where the app secret
-    // points (the reader), finds it in recovery, and moves to the cluster's writer.
+    // A master secret with no RDS tags that points at the reader too: it first connects there,
+    // finds it in recovery, and moves to the writer of the app secret's cluster.
     const master = await aws.createSecret({
+      host: 'localhost',
+      port: replica.port,
       username: primary.superuser.username,
       password: primary.superuser.password,
     });

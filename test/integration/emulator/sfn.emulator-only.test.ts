@@ -9,24 +9,26 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, TaskFailedError } from '../../../local/emulator';
-import { errorOf, startTestEmulator } from './harness';
+import type { AwsWorld } from '../../support/aws';
+import { errorOf, startTestAws } from './harness';
 
+/**
+ * EMULATOR ONLY: a task token exists only inside a running Step Functions execution; the emulator
+ * mints one (`stepFunctions.createTaskToken`) and waits on it as the local workflow runner does.
+ */
+let aws: AwsWorld;
 let emulator: Emulator;
 let client: SFNClient;
 
 beforeAll(async () => {
-  emulator = await startTestEmulator();
-  client = new SFNClient({
-    endpoint: emulator.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
+  aws = await startTestAws(['sfn']);
+  emulator = aws.requireEmulator();
+  client = new SFNClient({ maxAttempts: 1 });
 });
 
 afterAll(async () => {
   client.destroy();
-  await emulator.close();
+  await aws.close();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -152,6 +154,9 @@ describe('Emulator: Step Functions task tokens', () => {
 
     await client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }));
 
-    expect(emulator.calls).toEqual([{ service: 'states', operation: 'SendTaskSuccess' }]);
+    expect(emulator.calls.map(({ service, operation }) => ({ service, operation }))).toEqual([
+      { service: 'states', operation: 'SendTaskSuccess' },
+    ]);
+    expect(JSON.stringify(emulator.calls)).not.toContain(token);
   });
 });

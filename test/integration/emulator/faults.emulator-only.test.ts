@@ -1,3 +1,4 @@
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
@@ -6,17 +7,26 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Emulator, EmulatorLogEntry } from '../../../local/emulator';
-import { clientFor, errorOf, startTestEmulator, uniqueName } from './harness';
+import { type CallRecord, type Emulator, type EmulatorLogEntry, HIDDEN } from '../../../local/emulator';
+import type { AwsWorld } from '../../support/aws';
+import { recordSecretMaterial } from '../../support/log-scan';
+import { errorOf, secretsManagerClient, startTestAws, uniqueName } from './harness';
 
+/**
+ * EMULATOR ONLY: the emulator's own instruments, fault injection and the call log, which no AWS
+ * API offers.
+ */
 const logged: EmulatorLogEntry[] = [];
+let aws: AwsWorld;
 let emulator: Emulator;
 let client: SecretsManagerClient;
 
 beforeAll(async () => {
-  emulator = await startTestEmulator({ log: (entry) => logged.push(entry) });
-  client = clientFor(emulator, { maxAttempts: 1 });
+  aws = await startTestAws(['secretsmanager', 'iam', 'ssm'], { log: (entry) => logged.push(entry) });
+  emulator = aws.requireEmulator();
+  client = secretsManagerClient();
 });
 
 afterEach(() => {
@@ -26,8 +36,16 @@ afterEach(() => {
 
 afterAll(async () => {
   client.destroy();
-  await emulator.close();
+  await aws.close();
 });
+
+/** The call log's service, operation and resource of each call. */
+const callsOf = (records: readonly CallRecord[]) =>
+  records.map(({ service, operation, secretId }) => ({
+    service,
+    operation,
+    ...(secretId !== undefined && { secretId }),
+  }));
 
 async function createSecret(value = 'value-1'): Promise<string> {
   const name = uniqueName('faults');
@@ -78,7 +96,7 @@ describe('Emulator: fault injection and call log', () => {
 
   it('lets the SDK retry past a fault that fails fewer times than its attempts', async () => {
     const name = await createSecret();
-    const retrying = clientFor(emulator, { maxAttempts: 3 });
+    const retrying = secretsManagerClient({ maxAttempts: 3 });
     const fault = emulator.faults.add({ operation: 'GetSecretValue', error: 'internal', times: 2 });
     emulator.resetCalls();
 
@@ -147,7 +165,7 @@ describe('Emulator: fault injection and call log', () => {
     );
     await client.send(new GetSecretValueCommand({ SecretId: name }));
 
-    expect(emulator.calls).toEqual([
+    expect(callsOf(emulator.calls)).toEqual([
       { service: 'secretsmanager', operation: 'CreateSecret', secretId: name },
       { service: 'secretsmanager', operation: 'GetSecretValue', secretId: name },
       { service: 'secretsmanager', operation: 'PutSecretValue', secretId: name },
@@ -163,6 +181,69 @@ describe('Emulator: fault injection and call log', () => {
     expect(emulator.calls).toEqual([]);
   });
 
+  it('records who made each call: identity, key id, region, source address, client, time, and parameters without secret values', async () => {
+    const iam = new IAMClient({ maxAttempts: 1 });
+    const user = uniqueName('caller').replaceAll('/', '-');
+    await iam.send(new CreateUserCommand({ UserName: user }));
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: user }));
+    const key = {
+      accessKeyId: AccessKey?.AccessKeyId ?? '',
+      secretAccessKey: AccessKey?.SecretAccessKey ?? '',
+    };
+    recordSecretMaterial(key.secretAccessKey);
+    const asUser = secretsManagerClient({ credentials: key, region: 'eu-west-1' });
+    const wrongSecret = secretsManagerClient({ credentials: { ...key, secretAccessKey: 'not-the-secret' } });
+    const name = uniqueName('identity');
+    const value = `never-logged-${crypto.randomUUID()}`;
+    const before = Date.now();
+    emulator.resetCalls();
+
+    await client.send(new CreateSecretCommand({ Name: name, SecretString: value, Description: 'kept' }));
+    await asUser.send(new GetSecretValueCommand({ SecretId: name }));
+    await errorOf(wrongSecret.send(new GetSecretValueCommand({ SecretId: name })));
+    iam.destroy();
+    asUser.destroy();
+    wrongSecret.destroy();
+
+    const [asRoot, asIamUser, rejected] = emulator.calls;
+    const account = emulator.iam.accountId;
+    expect(asRoot).toMatchObject({
+      operation: 'CreateSecret',
+      accessKeyId: emulator.bootstrapCredentials.accessKeyId,
+      region: 'us-east-1',
+      caller: { type: 'Root', arn: `arn:aws:iam::${account}:root`, accountId: account, principalId: account },
+      sourceIp: expect.stringMatching(/127\.0\.0\.1/),
+      requestParameters: { Name: name, SecretString: HIDDEN, Description: 'kept' },
+    });
+    expect(asRoot?.userAgent).toContain('aws-sdk-js');
+    expect(asRoot?.time.getTime()).toBeGreaterThanOrEqual(before);
+    expect(asIamUser).toMatchObject({
+      operation: 'GetSecretValue',
+      accessKeyId: key.accessKeyId,
+      region: 'eu-west-1',
+      caller: { type: 'IAMUser', arn: `arn:aws:iam::${account}:user/${user}`, userName: user },
+      requestParameters: { SecretId: name },
+    });
+    expect(rejected).toMatchObject({ accessKeyId: key.accessKeyId, errorCode: 'InvalidSignatureException' });
+    expect(rejected?.caller).toBeUndefined();
+    expect(JSON.stringify(emulator.calls)).not.toContain(value);
+    expect(JSON.stringify(emulator.calls)).not.toContain(key.secretAccessKey);
+  });
+
+  it('records SSM calls with the parameter name, and its value hidden', async () => {
+    const ssm = new SSMClient({ maxAttempts: 1 });
+    const name = `/test/${uniqueName('call-log')}`;
+    const value = `ssm-never-logged-${crypto.randomUUID()}`;
+    emulator.resetCalls();
+
+    await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString' }));
+    ssm.destroy();
+
+    expect(callsOf(emulator.calls)).toEqual([{ service: 'ssm', operation: 'PutParameter', secretId: name }]);
+    expect(emulator.calls[0]?.requestParameters).toMatchObject({ Name: name, Value: HIDDEN });
+    expect(JSON.stringify(emulator.calls)).not.toContain(value);
+  });
+
   it('records calls that a fault failed', async () => {
     const name = await createSecret();
     emulator.resetCalls();
@@ -170,9 +251,10 @@ describe('Emulator: fault injection and call log', () => {
 
     await errorOf(client.send(new GetSecretValueCommand({ SecretId: name })));
 
-    expect(emulator.calls).toEqual([
+    expect(callsOf(emulator.calls)).toEqual([
       { service: 'secretsmanager', operation: 'GetSecretValue', secretId: name },
     ]);
+    expect(emulator.calls[0]?.errorCode).toBe('ThrottlingException');
   });
 
   it('is reached through AWS_ENDPOINT_URL_SECRETS_MANAGER by a client with no endpoint', async () => {
@@ -180,40 +262,12 @@ describe('Emulator: fault injection and call log', () => {
     vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', emulator.endpoint);
     const fromEnv = new SecretsManagerClient({
       region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      credentials: emulator.bootstrapCredentials,
     });
 
     const value = await fromEnv.send(new GetSecretValueCommand({ SecretId: name }));
     fromEnv.destroy();
 
     expect(value.SecretString).toBe('through-env');
-  });
-
-  it('answers an unknown operation with UnknownOperationException', async () => {
-    const response = await fetch(emulator.endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'secretsmanager.FlyToTheMoon',
-      },
-      body: '{}',
-    });
-
-    expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ __type: 'UnknownOperationException' });
-  });
-
-  it('answers a malformed body with SerializationException', async () => {
-    const response = await fetch(emulator.endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'secretsmanager.DescribeSecret',
-      },
-      body: '{not json',
-    });
-
-    expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ __type: 'SerializationException' });
   });
 });

@@ -13,6 +13,13 @@ import { type ConsumerWorld, rejectionOf, startConsumerWorld } from './harness';
 
 captureProcessOutput();
 
+/*
+ * EMULATOR ONLY: a task token exists only inside a running Step Functions execution (the emulator
+ * mints one with `stepFunctions.createTaskToken` and waits on it), and an event reaches a consumer
+ * only through an EventBridge rule and target (the emulator delivers to `eventBridge.subscribe`).
+ * Neither can be arranged through the APIs this adapter calls.
+ */
+
 const OLD_VALUE = JSON.stringify({ apiKey: 'event-ack-0ld-api-key-value-aa11' });
 const NEW_VALUE = JSON.stringify({ apiKey: 'event-ack-n3w-api-key-value-bb22' });
 

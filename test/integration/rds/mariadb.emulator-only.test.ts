@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMariaDb, type TestMariaDb } from '../../../local/mariadb';
 import { recordSecretMaterial } from '../../support/log-scan';
-import { type Aws, loadHandler, mysqlLogsIn, startAws } from './harness';
+import { type Aws, loadHandler, mysqlLogsIn, startRdsAws } from './harness';
 
 /**
+ * EMULATOR ONLY: RDS must know the local servers as DB instances (`emulator.rds.registerInstance`),
+ * a set-up no AWS API allows; the tests also read the call log.
+ *
  * Full rotations of MariaDB secrets that leave the endpoint to RDS: RotateSecret through the real
  * SDK, the emulator playing Secrets Manager and RDS (standard endpoint variables), the REAL MySQL
  * `handler.ts` (module-scope Secrets Manager and RDS clients) and a real MariaDB server with TLS
@@ -16,7 +19,7 @@ const master = { username: 'rds_master', password: `Master-${crypto.randomUUID()
 
 beforeAll(async () => {
   database = await startMariaDb();
-  aws = await startAws();
+  aws = await startRdsAws();
   const caFile = aws.caFile('mariadb', database.ca);
   for (const mode of ['single-user', 'alternating-users'] as const) {
     const handler = await loadHandler('mysql', {
@@ -24,10 +27,7 @@ beforeAll(async () => {
       HANDOVER_TLS_MODE: 'verify-full',
       HANDOVER_TLS_CA_FILE: caFile,
     });
-    aws.emulator.registerRotationLambda(
-      `arn:aws:lambda:us-east-1:123456789012:function:handover-mysql-${mode}`,
-      handler,
-    );
+    await aws.register(`mysql-${mode}`, handler);
   }
   aws.emulator.rds.registerInstance({
     identifier: 'billing-db',
