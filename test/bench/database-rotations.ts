@@ -83,7 +83,7 @@ async function measure(
   const client = new SecretsManagerClient({
     endpoint: emulator.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    credentials: emulator.bootstrapCredentials,
   });
   emulator.registerRotationLambda(lambdaArn, createRotationLambda(strategy, { client }));
   const times: number[] = [];
@@ -132,7 +132,7 @@ export async function benchDatabaseRotations(rotations: number): Promise<Rotatio
     const sm = new SecretsManagerClient({
       endpoint: emulator.endpoint,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+      credentials: emulator.bootstrapCredentials,
     });
     const secret = async (name: string, value: Record<string, unknown>) =>
       (await sm.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }))).ARN ?? '';
