@@ -5,8 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/shared/metric-names';
 import { BUNDLE_ALIASES, LOCK_FILE, REPO_ROOT } from '../paths';
-import { METRICS_NAMESPACE, SERVICE_NAME } from './metrics';
 
 /** The Lambda runtime of every Handover function, pinned here (never the caller's choice, never "latest"). */
 export const HANDOVER_RUNTIME = lambda.Runtime.NODEJS_24_X;

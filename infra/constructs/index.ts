@@ -1,3 +1,25 @@
+export { ROLLOUT_METRIC } from '../../lambdas/rollout/contract';
+export {
+  CREDENTIAL_TYPE_DIMENSION,
+  METRIC,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../../lambdas/shared/metric-names';
+export {
+  type ContractOf,
+  type CredentialTypeSpec,
+  type GrantContext,
+  ROTATION_TYPES,
+  type RotationSettingsOf,
+  type RotationTarget,
+  type SpecProblem,
+  secretArnForPolicies,
+  secretsManagerService,
+  specOf,
+  type TargetField,
+  type TargetUse,
+  targetsOf,
+} from './credential-types';
 export {
   BASE_ENVIRONMENT,
   HANDOVER_RUNTIME,
@@ -5,7 +27,33 @@ export {
   type HandoverFunctionProps,
   HOUSE_BUNDLING,
 } from './handover-function';
-export { CREDENTIAL_TYPE_DIMENSION, ENGINE_METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './metrics';
+export {
+  ROTATION_FAILED_EVENT_PATTERN,
+  RotationMonitoring,
+  type RotationMonitoringProps,
+} from './monitoring';
+export { type DeployedConsumer, deployConsumer } from './rollout-consumers';
+export { FAILURE_STATES, RolloutDefinition } from './rollout-definition';
+export {
+  MAX_EXECUTION,
+  type RolloutSecret,
+  RolloutWorkflow,
+  type RolloutWorkflowProps,
+} from './rollout-workflow';
+export {
+  checkRotation,
+  ROTATION_CHECKS,
+  type RotationCheck,
+  type RotationCheckInput,
+  settingsProblems,
+} from './rotation-checks';
+export {
+  RotationFunction,
+  type RotationFunctionOptions,
+  type RotationFunctionProps,
+  type RotationNetwork,
+} from './rotation-function';
+export { RotationSchedule, type RotationScheduleOptions, type ScheduleProblem } from './rotation-schedule';
 export {
   type ApiKeyRotationOptions,
   type DatabaseEndpoint,
@@ -14,35 +62,7 @@ export {
   type MasterSecretRotationOptions,
   Rotation,
   type SharedKeyRotationOptions,
-} from './rotation';
-export { checkRotation, type RotationCheckInput } from './rotation-check';
-export { RotationFunction, type RotationFunctionProps, type RotationNetwork } from './rotation-function';
-export {
-  ROTATION_FAILED_EVENT_PATTERN,
-  RotationMonitoring,
-  type RotationMonitoringProps,
-} from './rotation-monitoring';
-export { RotationSchedule, type RotationScheduleOptions, type ScheduleProblem } from './rotation-schedule';
-export {
-  API_KEY_PROVIDERS,
-  DATABASE_TLS_MODES,
-  type DatabaseTlsMode,
-  type GrantContext,
-  IAM_ACTIVE_PREVIOUS_KEY,
-  type IamActivePreviousKey,
-  MYSQL_STRATEGIES,
-  type MysqlStrategy,
-  POSTGRES_STRATEGIES,
-  type PostgresStrategy,
-  ROTATION_TYPES,
-  type RotationSettings,
-  type RotationTarget,
-  type RotationTypeSpec,
-  type SettingField,
-  type SpecProblem,
-  secretArnForPolicies,
-  secretsManagerService,
-  type TargetField,
-} from './rotation-types';
+} from './rotation-strategy';
 export { ALARM, type AlarmId, alarmDescription, RUNBOOK, runbookAnchor, runbookLink } from './runbook';
+export { importSecret } from './secret-references';
 export { RotationConfigurationError, SecretRotation, type SecretRotationProps } from './secret-rotation';

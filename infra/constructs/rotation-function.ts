@@ -5,10 +5,12 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct, type IDependable } from 'constructs';
+import { defaultStrategyOf, toEnv } from '../../lambdas/credentials/contract';
 import type { CredentialType } from '../../lambdas/rotation/constants';
+import { credentialHandlerEntry } from '../paths';
+import { type CredentialTypeSpec, type RotationSettingsOf, specOf } from './credential-types';
 import { HandoverFunction } from './handover-function';
-import { RotationMonitoring } from './rotation-monitoring';
-import { ROTATION_TYPES, type RotationSettings, type RotationTypeSpec } from './rotation-types';
+import { RotationMonitoring } from './monitoring';
 
 /** Where a rotation function runs in a VPC, and how it reaches AWS APIs from there. */
 export interface RotationNetwork {
@@ -39,15 +41,11 @@ export interface RotationNetwork {
   readonly natGateway?: boolean;
 }
 
-/** Properties of {@link RotationFunction}. */
-export interface RotationFunctionProps {
-  /** The credential type. */
-  readonly type: CredentialType;
-  /**
-   * Strategy and type settings (they become the function's environment).
-   * @default - the type's default strategy and settings
-   */
-  readonly settings?: RotationSettings;
+/**
+ * How a rotation function is built and placed: what {@link RotationFunction} takes besides its type
+ * and settings, and what {@link SecretRotation} passes on when it creates one.
+ */
+export interface RotationFunctionOptions {
   /**
    * VPC placement; required for database types.
    * @default - not in a VPC
@@ -60,7 +58,7 @@ export interface RotationFunctionProps {
   readonly memorySize?: number;
   /**
    * Timeout of one rotation step.
-   * @default - the type's timeout (60 seconds; 120 for IAM access keys)
+   * @default - the type's timeout (60 seconds for databases, 120 for IAM access keys, 90 for API keys, 30 for shared keys)
    */
   readonly timeout?: Duration;
   /**
@@ -74,12 +72,13 @@ export interface RotationFunctionProps {
    */
   readonly role?: iam.IRole;
   /**
-   * Permissions boundary of the role this construct creates.
+   * Permissions boundary of the role the function gets.
    * @default - none
    */
   readonly permissionsBoundary?: iam.IManagedPolicy;
   /**
-   * Alarm on the function's errors.
+   * CloudWatch alarms: the function's errors (and, for a {@link SecretRotation}, the engine's
+   * RotationFailed metric of the type).
    * @default true
    */
   readonly alarms?: boolean;
@@ -88,6 +87,18 @@ export interface RotationFunctionProps {
    * @default - `RotationMonitoring.of(this)`: the stack's monitoring
    */
   readonly monitoring?: RotationMonitoring;
+}
+
+/** Properties of {@link RotationFunction}. */
+export interface RotationFunctionProps<T extends CredentialType = CredentialType>
+  extends RotationFunctionOptions {
+  /** The credential type. */
+  readonly type: T;
+  /**
+   * The type's settings, strategy included (they become the function's environment).
+   * @default - the type's default strategy and settings
+   */
+  readonly settings?: RotationSettingsOf<T>;
 }
 
 const WARNING_NO_ROUTE = '@handover/infra:noRouteToSecretsManager';
@@ -122,11 +133,11 @@ export class RotationFunction extends Construct {
    */
   public static shared(scope: IConstruct, props: RotationFunctionProps): RotationFunction {
     const stack = Stack.of(scope);
-    const spec = ROTATION_TYPES[props.type];
-    const strategy = props.settings?.strategy ?? spec.defaultStrategy;
+    const spec = specOf(props.type);
+    const strategy = String(props.settings?.strategy ?? defaultStrategyOf(spec.contract));
     const key = JSON.stringify({
       type: props.type,
-      environment: spec.environment({ ...props.settings, strategy }),
+      environment: toEnv(spec.contract, { ...props.settings, strategy }),
       vpc: pathOf(props.network?.vpc),
       subnets: props.network?.subnets?.subnets?.map((subnet) => subnet.node.path),
       subnetType: props.network?.subnets?.subnetType,
@@ -152,7 +163,7 @@ export class RotationFunction extends Construct {
   /** The strategy (after the type default). */
   public readonly strategy: string;
   /** The type's spec. */
-  public readonly spec: RotationTypeSpec;
+  public readonly spec: CredentialTypeSpec;
   /** The Lambda function. */
   public readonly function: HandoverFunction;
   /** The function's own security group, when in a VPC. */
@@ -165,8 +176,8 @@ export class RotationFunction extends Construct {
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
     this.type = props.type;
-    this.spec = ROTATION_TYPES[props.type];
-    this.strategy = props.settings?.strategy ?? this.spec.defaultStrategy;
+    this.spec = specOf(props.type);
+    this.strategy = String(props.settings?.strategy ?? defaultStrategyOf(this.spec.contract));
     const network = props.network;
     const dependables: IDependable[] = [];
 
@@ -200,9 +211,9 @@ export class RotationFunction extends Construct {
     }
 
     this.function = new HandoverFunction(this, 'Function', {
-      entry: this.spec.entry,
+      entry: credentialHandlerEntry(props.type),
       description: `Handover: ${this.spec.title} (${this.strategy})`,
-      environment: this.spec.environment({ ...props.settings, strategy: this.strategy }),
+      environment: toEnv(this.spec.contract, { ...props.settings, strategy: this.strategy }),
       memorySize: props.memorySize,
       timeout: props.timeout ?? this.spec.timeout,
       logRetention: props.logRetention,

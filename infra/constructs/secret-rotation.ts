@@ -2,24 +2,25 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IDependable } from 'constructs';
-import type { Rotation } from './rotation';
-import { checkRotation } from './rotation-check';
-import { RotationFunction, type RotationNetwork } from './rotation-function';
-import { RotationMonitoring } from './rotation-monitoring';
-import { RotationSchedule } from './rotation-schedule';
+import type { CredentialType } from '../../lambdas/rotation/constants';
+import type { RotationSettingsOf } from './credential-types';
 import {
-  ROTATION_TYPES,
   type SpecProblem,
   secretArnForPolicies,
   secretsManagerService,
+  specOf,
   type TargetField,
-} from './rotation-types';
+} from './credential-types';
+import { RotationMonitoring } from './monitoring';
+import { checkRotation } from './rotation-checks';
+import { RotationFunction, type RotationFunctionOptions } from './rotation-function';
+import { RotationSchedule } from './rotation-schedule';
+import type { Rotation } from './rotation-strategy';
 
-/** Properties of {@link SecretRotation}. */
-export interface SecretRotationProps {
+/** Properties of {@link SecretRotation}: the secret, what rotates it, when, and how its function is built. */
+export interface SecretRotationProps extends RotationFunctionOptions {
   /** The secret to rotate. */
   readonly secret: secretsmanager.ISecret;
   /** What rotates it: `Rotation.postgresSingleUser()`, `Rotation.iamAccessKey({ user })`, ... */
@@ -38,50 +39,10 @@ export interface SecretRotationProps {
    */
   readonly rotateImmediately?: boolean;
   /**
-   * VPC placement of the function (database types need one).
-   * @default - not in a VPC
-   */
-  readonly network?: RotationNetwork;
-  /**
-   * The function that rotates this secret.
-   * @default - the stack's function for this type, settings and network placement, created on first use
+   * The function that rotates this secret (then the function options here are not used).
+   * @default - the stack's function for this type, settings, placement and options, created on first use
    */
   readonly rotationFunction?: RotationFunction;
-  /**
-   * Memory of the function this construct creates, in MiB.
-   * @default 256
-   */
-  readonly memorySize?: number;
-  /**
-   * Timeout of the function this construct creates.
-   * @default - the type's timeout
-   */
-  readonly timeout?: Duration;
-  /**
-   * Log retention of the function this construct creates.
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * Execution role of the function this construct creates (bring your own).
-   * @default - a new role with exactly the permissions needed
-   */
-  readonly role?: iam.IRole;
-  /**
-   * Permissions boundary of the role the function gets.
-   * @default - none
-   */
-  readonly permissionsBoundary?: iam.IManagedPolicy;
-  /**
-   * CloudWatch alarms (function errors, the engine's RotationFailed metric of the type).
-   * @default true
-   */
-  readonly alarms?: boolean;
-  /**
-   * Where alarms go.
-   * @default - `RotationMonitoring.of(this)`: the stack's monitoring
-   */
-  readonly monitoring?: RotationMonitoring;
   /**
    * AWS Config rules that alarm when a scheduled rotation did not complete (`AWSPENDING` stuck) and
    * when the secret is older than `maxAge`. Needs an AWS Config recorder in the account, and the
@@ -145,7 +106,7 @@ export class SecretRotation extends Construct {
   constructor(scope: Construct, id: string, props: SecretRotationProps) {
     super(scope, id);
     const { rotation, secret } = props;
-    const spec = ROTATION_TYPES[rotation.type];
+    const spec = specOf(rotation.type);
     const rotationSchedule = props.schedule ?? RotationSchedule.rate(spec.defaultInterval);
     const inVpc = props.rotationFunction?.securityGroup !== undefined || props.network !== undefined;
     const problems = checkRotation({
@@ -172,7 +133,7 @@ export class SecretRotation extends Construct {
       props.rotationFunction ??
       RotationFunction.shared(this, {
         type: rotation.type,
-        settings: rotation.settings,
+        settings: rotation.settings as RotationSettingsOf<CredentialType>,
         network: props.network,
         memorySize: props.memorySize,
         timeout: props.timeout,

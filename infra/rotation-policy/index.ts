@@ -1,3 +1,13 @@
+export {
+  type EntryContext,
+  POLICY_CHECKS,
+  type PolicyCheck,
+  type PolicyContext,
+  type PolicyProblem,
+  SECRET_CHECKS,
+  type SecretCheck,
+} from './checks';
+export { LOG_RETENTION_DAYS, POLICY_DEFAULTS, ROLLOUT_DEFAULTS } from './schema';
 export type {
   AlarmPolicy,
   ApiKeySecretPolicy,
@@ -15,6 +25,7 @@ export type {
   SchedulePolicy,
   SecretPolicy,
   SecretPolicyBase,
+  SecretPolicyOf,
   SecretReference,
   SecretSource,
   SharedKeySecretPolicy,
@@ -23,15 +34,11 @@ export type {
 export { definePolicy } from './types';
 export {
   formatProblem,
-  LOG_RETENTION_DAYS,
-  POLICY_DEFAULTS,
-  type PolicyProblem,
   PolicyValidationError,
   type ResolvedConsumer,
   type ResolvedNetwork,
   type ResolvedPolicy,
   type ResolvedRollout,
   type ResolvedSecret,
-  ROLLOUT_DEFAULTS,
   validatePolicy,
 } from './validate';

@@ -1,489 +1,152 @@
-import type { Duration } from 'aws-cdk-lib';
-import type {
-  DatabaseTlsMode,
-  IamActivePreviousKey,
-  MysqlStrategy,
-  PostgresStrategy,
-  RotationSettings,
-} from '../constructs/rotation-types';
-
 /**
- * What Handover rotates in one deployment: the secrets, how and when each rotates, where the
- * functions run, and where alarms go. Teams edit exactly one file, `infra/policy.ts`; a bad policy
- * fails `cdk synth` with one error listing every problem.
+ * The types of a rotation policy, derived from its schemas (`./schema.ts`) and the plug-in
+ * contracts: the documentation of each field is on its schema, its contract or its target.
  */
-export interface RotationPolicy {
-  /**
-   * The CloudFormation stack name.
-   * @default 'Handover'
-   */
-  readonly stackName?: string;
-  /**
-   * Account and region. Secrets must live in the stack's region (Secrets Manager invokes rotation
-   * functions in its own region).
-   * @default - environment-agnostic: the account and region of the credentials `cdk deploy` runs with
-   */
-  readonly env?: { readonly account?: string; readonly region?: string };
-  /**
-   * Tags on every resource of the stack.
-   * @default - none
-   */
-  readonly tags?: Readonly<Record<string, string>>;
-  /**
-   * Alarms.
-   * @default - on, to a new encrypted SNS topic with no subscription
-   */
-  readonly alarms?: AlarmPolicy;
-  /**
-   * Settings of every rotation function.
-   * @default - 256 MiB, the type's timeout, one year of logs, a new role per function
-   */
-  readonly functions?: FunctionPolicy;
-  /**
-   * Named network placements the secrets refer to by name.
-   * @default - none
-   */
-  readonly networks?: Readonly<Record<string, NetworkPolicy>>;
-  /**
-   * The rollout workflow that carries each new credential to its consumers.
-   * @default - on, milestone events on the default bus
-   */
-  readonly rollout?: RolloutPolicy;
-  /** The secrets to rotate. */
-  readonly secrets: readonly SecretPolicy[];
-}
+import type { Duration } from 'aws-cdk-lib';
+import type * as z from 'zod/mini';
+import type { SettingsOf, StrategyOf } from '../../lambdas/credentials/contract';
+import type { SecretReference } from '../../lambdas/rollout/consumers/consumer-contract';
+import type { ConsumerKind, ConsumerSettings } from '../../lambdas/rollout/consumers/contracts';
+import type { CredentialType } from '../../lambdas/rotation/constants';
+import type { ContractOf, ROTATION_TYPES } from '../constructs/credential-types';
+import type {
+  alarmsSchema,
+  databaseTargetSchema,
+  entryBaseShape,
+  functionsSchema,
+  NewSecretPolicy,
+  networkSchema,
+  policySchema,
+  rolloutSchema,
+  SecretSource,
+  scheduleSchema,
+  usageGateSchema,
+} from './schema';
+
+export type { ConsumerKind, NewSecretPolicy, SecretReference, SecretSource };
+
+/** `T` with every object and array read-only (a `Duration` stays a `Duration`). */
+type DeepReadonly<T> = T extends Duration | ((...args: never[]) => unknown)
+  ? T
+  : T extends readonly (infer I)[]
+    ? readonly DeepReadonly<I>[]
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
+
+/** What a policy writes for a schema. */
+type PolicyInput<S extends z.ZodMiniType> = DeepReadonly<z.input<S>>;
 
 /** Where alarms go. */
-export interface AlarmPolicy {
-  /**
-   * Alarms on: function errors, the engine's RotationFailed metric per credential type, and the
-   * Secrets Manager RotationFailed event.
-   * @default true
-   */
-  readonly enabled?: boolean;
-  /**
-   * Email addresses subscribed to the alarm topic (each confirms by email).
-   * @default - none
-   */
-  readonly emails?: readonly string[];
-  /**
-   * An existing SNS topic to notify instead of creating one.
-   * @default - a new topic, encrypted with a new KMS key, TLS only
-   */
-  readonly topicArn?: string;
-  /**
-   * The runbook every alarm description links to (`<runbookUrl>#runbook-<alarm-id>`), e.g. your
-   * repository's README URL.
-   * @default 'README.md'
-   */
-  readonly runbookUrl?: string;
-  /**
-   * AWS Config rules per secret: older than its policy allows (interval plus grace), or a scheduled
-   * rotation that did not complete (AWSPENDING stuck). Needs an AWS Config recorder in the account
-   * and complete secret ARNs.
-   * @default false
-   */
-  readonly secretAgeChecks?: boolean;
-}
-
+export type AlarmPolicy = PolicyInput<typeof alarmsSchema>;
 /** Settings of every rotation function; a secret may override memory and timeout. */
-export interface FunctionPolicy {
-  /**
-   * Memory, in MiB (128 to 10240).
-   * @default 256
-   */
-  readonly memorySize?: number;
-  /**
-   * Timeout of one rotation step.
-   * @default - per type: 60 s (databases), 120 s (IAM access keys), 90 s (API keys), 30 s (shared keys)
-   */
-  readonly timeout?: Duration;
-  /**
-   * Log retention in days (one of CloudWatch's values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180,
-   * 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653).
-   * @default 365
-   */
-  readonly logRetentionDays?: number;
-  /**
-   * A permissions boundary (managed policy ARN) on every role the stack creates.
-   * @default - none
-   */
-  readonly permissionsBoundaryArn?: string;
-  /**
-   * Bring your own execution role for every function (its ARN). The stack adds the functions'
-   * least-privilege statements to it as an inline policy.
-   * @default - a new role per function
-   */
-  readonly roleArn?: string;
-}
-
+export type FunctionPolicy = PolicyInput<typeof functionsSchema>;
 /** A VPC placement, given explicitly (no lookups: synth needs no AWS account). */
-export interface NetworkPolicy {
-  /** `vpc-...` */
-  readonly vpcId: string;
-  /** Private subnets (`subnet-...`), one per availability zone you want the function in. */
-  readonly subnetIds: readonly string[];
-  /**
-   * Availability zones of `subnetIds`, in the same order.
-   * @default - not needed (subnets are given explicitly)
-   */
-  readonly availabilityZones?: readonly string[];
-  /**
-   * Extra security groups (`sg-...`) attached to the functions besides their own.
-   * @default - none
-   */
-  readonly securityGroupIds?: readonly string[];
-  /**
-   * The Secrets Manager interface endpoint of the VPC (private DNS on) and its security group.
-   * @default - none: then `natGateway` must be true, or synth warns that the function cannot reach Secrets Manager
-   */
-  readonly secretsManagerEndpoint?: { readonly endpointId: string; readonly securityGroupId: string };
-  /**
-   * The subnets route to the internet through a NAT gateway.
-   * @default false
-   */
-  readonly natGateway?: boolean;
-}
-
-/** An existing secret, by complete ARN (preferred) or name, and its KMS key if it has its own. */
-export type SecretReference = (
-  | { readonly arn: string; readonly name?: never }
-  | { readonly name: string; readonly arn?: never }
-) & {
-  /**
-   * The customer-managed KMS key (key ARN) the secret is encrypted with.
-   * @default - the AWS managed key `aws/secretsmanager`
-   */
-  readonly kmsKeyArn?: string;
-};
-
-/** A secret the stack creates (then stores nothing secret in the template). */
-export interface NewSecretPolicy {
-  /**
-   * The secret name.
-   * @default - a name CloudFormation generates
-   */
-  readonly name?: string;
-  /**
-   * A description.
-   * @default - names the policy entry
-   */
-  readonly description?: string;
-  /**
-   * Non-secret fields of the initial JSON value (host, port, username, ...). Never put a
-   * credential here: it would be in the template.
-   * @default {}
-   */
-  readonly template?: Readonly<Record<string, string | number | boolean>>;
-  /**
-   * A field Secrets Manager fills with a random string at creation (e.g. `password`).
-   * @default - none
-   */
-  readonly generateKey?: string;
-  /**
-   * The customer-managed KMS key (key ARN) to encrypt the secret with.
-   * @default - the AWS managed key `aws/secretsmanager`
-   */
-  readonly kmsKeyArn?: string;
-}
-
-/** The secret of a policy entry: an existing one, or one the stack creates. */
-export type SecretSource = SecretReference | { readonly create: NewSecretPolicy };
-
-/** When a secret rotates. */
-export interface SchedulePolicy {
-  /**
-   * `rate(<n> hours|days)` or `cron(<6 fields>)`, in UTC.
-   * @default - `rate(<type default>)`: 30 days for database passwords, 90 for IAM access keys and shared keys, 180 for third-party API keys
-   */
-  readonly expression?: string;
-  /**
-   * The rotation window (whole hours, 1 to 24), which CDK's `automaticallyAfter` cannot express.
-   * @default - 4 hours
-   */
-  readonly window?: Duration;
-}
-
-/**
- * Who holds the credential: the rollout workflow points each consumer at the new version and
- * verifies it before the old credential is revoked.
- */
-export type ConsumerPolicy = (
-  | {
-      readonly kind: 'lambda';
-      /** The function's name or ARN. */
-      readonly functionName: string;
-      /**
-       * The environment variable set to the new version id (new environments read the new value).
-       * @default 'HANDOVER_SECRET_VERSION'
-       */
-      readonly environmentVariable?: string;
-    }
-  | { readonly kind: 'ecs-service'; readonly cluster: string; readonly service: string }
-  | {
-      readonly kind: 'ssm-parameter';
-      /** The SecureString parameter mirroring the secret value. */
-      readonly parameterName: string;
-      /**
-       * The customer-managed KMS key (key ARN) encrypting the parameter.
-       * @default - the AWS managed key `alias/aws/ssm`
-       */
-      readonly kmsKeyArn?: string;
-    }
-  | {
-      readonly kind: 'event';
-      readonly name: string;
-      /**
-       * The bus the event goes to (name).
-       * @default 'default'
-       */
-      readonly eventBusName?: string;
-      /**
-       * How long the consumer has to acknowledge (SendTaskSuccess), 1 second to 7 days.
-       * @default Duration.hours(1)
-       */
-      readonly timeout?: Duration;
-    }
-  | {
-      readonly kind: 'webhook';
-      /** An https:// URL. */
-      readonly url: string;
-      /**
-       * The secret whose value is the HMAC signing key (32 characters at least). The receiver
-       * verifies every request with it.
-       * @default - a secret the stack creates with a random 64-character key (`handover/webhook-signing/<entry id>/<consumer name>`)
-       */
-      readonly signingSecret?: SecretReference;
-      /**
-       * The deadline for a 2xx answer, 100 ms to 60 seconds.
-       * @default Duration.seconds(10)
-       */
-      readonly timeout?: Duration;
-    }
-) & {
-  /**
-   * Part of the canary wave (updated and verified before the others).
-   * @default false
-   */
-  readonly canary?: boolean;
-  /**
-   * The consumer's name in logs, metrics, events and notifications (unique per secret; 1 to 128 of
-   * A-Z a-z 0-9 . _ -). Event consumers must name themselves.
-   * @default - from the target: the function name, the service name, the parameter name with "/" as
-   * ".", the webhook's host name
-   */
-  readonly name?: string;
-};
-export type ConsumerKind = ConsumerPolicy['kind'];
-
+export type NetworkPolicy = PolicyInput<typeof networkSchema>;
+/** The rollout workflow (Step Functions) of the whole deployment. */
+export type RolloutPolicy = PolicyInput<typeof rolloutSchema>;
 /**
  * The usage gate of the rollout workflow: after the grace window the strategy checks whether the
  * old credential is still used; while it is, the workflow waits `recheck` and checks again, and
  * after `maxChecks` checks it alarms and stops WITHOUT revoking.
  */
-export interface UsageGatePolicy {
-  /**
-   * Time between checks (1 minute to 7 days).
-   * @default Duration.hours(1)
-   */
-  readonly recheck?: Duration;
-  /**
-   * Checks before giving up (1 to 1000).
-   * @default 24
-   */
-  readonly maxChecks?: number;
-}
+export type UsageGatePolicy = PolicyInput<typeof usageGateSchema>;
+/** When a secret rotates. */
+export type SchedulePolicy = PolicyInput<typeof scheduleSchema>;
+/** A database secret's target. */
+export type DatabasePolicy = PolicyInput<typeof databaseTargetSchema>;
 
-/** The rollout workflow (Step Functions) of the whole deployment. */
-export interface RolloutPolicy {
-  /**
-   * Build the rollout workflow: the state machine, its trigger on Secrets Manager's
-   * RotationSucceeded event, the per-secret configuration parameters, and its alarms.
-   * @default true
-   */
-  readonly enabled?: boolean;
-  /**
-   * The EventBridge bus the workflow's milestone events go to (name).
-   * @default 'default'
-   */
-  readonly eventBusName?: string;
-}
+/**
+ * Who holds the credential: the rollout workflow points each consumer at the new version and
+ * verifies it before the old credential is revoked. One kind per contract in
+ * `lambdas/rollout/consumers/`.
+ */
+export type ConsumerPolicy = ConsumerSettings;
 
 /** Fields every secret entry has. */
-export interface SecretPolicyBase {
-  /** A stable id (letters, digits, hyphens; starts with a letter): construct ids derive from it. */
-  readonly id: string;
+export type SecretPolicyBase = Omit<
+  PolicyInput<z.ZodMiniObject<typeof entryBaseShape>>,
+  'secret' | 'consumers' | 'network'
+> & {
   /** The secret: `{ arn }`, `{ name }` or `{ create: {...} }`. */
   readonly secret: SecretSource;
-  /**
-   * When it rotates.
-   * @default - the type's default interval, 4-hour window
-   */
-  readonly schedule?: SchedulePolicy;
-  /**
-   * Rotate as soon as the schedule is deployed; otherwise Secrets Manager only tests the
-   * configuration at deploy time.
-   * @default false
-   */
-  readonly rotateImmediately?: boolean;
-  /**
-   * Deploy everything except the rotation schedule: for a secret this stack creates, until its
-   * first real credential is stored, or to stop rotations during an incident.
-   * @default false
-   */
-  readonly paused?: boolean;
-  /**
-   * How long the old credential stays valid after consumers moved (the rollout workflow).
-   * @default Duration.hours(24)
-   */
-  readonly grace?: Duration;
   /**
    * Who uses the credential (the rollout workflow).
    * @default - none
    */
   readonly consumers?: readonly ConsumerPolicy[];
   /**
-   * How the rollout workflow proves the old credential unused before revoking it.
-   * @default - re-check every hour, 24 times at most
-   */
-  readonly usageGate?: UsageGatePolicy;
-  /**
-   * Consumers updated at once in the main wave (1 to 40).
-   * @default 4
-   */
-  readonly consumerConcurrency?: number;
-  /**
    * Network placement: a name from `networks`, or one inline.
    * @default - not in a VPC (database types require one)
    */
   readonly network?: string | NetworkPolicy;
-  /**
-   * Memory of this secret's function, in MiB (overrides `functions.memorySize`).
-   * @default - `functions.memorySize`
-   */
-  readonly memorySize?: number;
-  /**
-   * Timeout of this secret's function (overrides `functions.timeout`).
-   * @default - `functions.timeout`
-   */
-  readonly timeout?: Duration;
-}
+};
 
-/** A database secret's target. */
-export interface DatabasePolicy {
-  /** The security group of the database (`sg-...`): it gets an ingress rule from the function. */
-  readonly securityGroupId: string;
-  /**
-   * The port.
-   * @default - 5432 (PostgreSQL), 3306 (MySQL)
-   */
-  readonly port?: number;
-}
-
-/** Fields of both database types. */
-interface DatabaseSecretFields {
-  /**
-   * The master user's secret (alternating-users): read-only for the function.
-   * @default - none
-   */
-  readonly masterSecret?: SecretReference;
-  /**
-   * The database to open the port on.
-   * @default - no security group rule
-   */
-  readonly database?: DatabasePolicy;
-  /**
-   * @default 'verify-full'
-   */
-  readonly tlsMode?: DatabaseTlsMode;
-  /**
-   * @default 32
-   */
-  readonly passwordLength?: number;
-  /**
-   * @default 5000
-   */
-  readonly connectTimeoutMs?: number;
-}
-
-/** A PostgreSQL secret (the JSON `rds.DatabaseSecret` writes). */
-export interface PostgresSecretPolicy extends SecretPolicyBase, DatabaseSecretFields {
-  readonly type: 'postgres';
-  readonly strategy: PostgresStrategy;
-}
-
-/** A MySQL / MariaDB secret. */
-export interface MysqlSecretPolicy extends SecretPolicyBase, DatabaseSecretFields {
-  readonly type: 'mysql';
-  readonly strategy: MysqlStrategy;
-}
-
-/** An IAM user's access key. */
-export interface IamAccessKeySecretPolicy extends SecretPolicyBase {
-  readonly type: 'iam-access-key';
-  /**
-   * @default 'access-key'
-   */
-  readonly strategy?: 'access-key';
-  /** The IAM user: its name (path `/`) or ARN. The function may manage this user's keys only. */
-  readonly user: string;
-  /**
-   * @default 30000
-   */
-  readonly testTimeoutMs?: number;
-  /**
-   * @default 'fail'
-   */
-  readonly activePreviousKey?: IamActivePreviousKey;
-}
-
-/** A third-party API key. */
-export interface ApiKeySecretPolicy extends SecretPolicyBase {
-  readonly type: 'api-key';
-  /**
-   * @default 'provider-key'
-   */
-  readonly strategy?: 'provider-key';
+/** How a policy names each target. */
+interface TargetPolicies {
+  /** The master user's secret (alternating-users): read-only for the function. */
+  readonly masterSecret: SecretReference;
   /** The secret holding the provider's management credential: read-only for the function. */
   readonly managementSecret: SecretReference;
-  /**
-   * @default - the providers' public endpoints
-   */
-  readonly providerBaseUrls?: RotationSettings['providerBaseUrls'];
-  /**
-   * @default - none
-   */
-  readonly httpServices?: RotationSettings['httpServices'];
-  /**
-   * @default 10000
-   */
-  readonly requestTimeoutMs?: number;
+  /** The IAM user: its name (path `/`) or ARN. The function may manage this user's keys only. */
+  readonly user: string;
+  /** The database to open the port on. */
+  readonly database: DatabasePolicy;
 }
 
-/** An internal shared key (API key or HMAC secret our services verify). */
-export interface SharedKeySecretPolicy extends SecretPolicyBase {
-  readonly type: 'shared-key';
-  /**
-   * @default 'verifier'
-   */
-  readonly strategy?: 'verifier';
-  /**
-   * @default 'Handover'
-   */
-  readonly metricsNamespace?: string;
-  /**
-   * @default true
-   */
-  readonly requireVerifierHeartbeat?: boolean;
-}
+type Targets<T extends CredentialType> = (typeof ROTATION_TYPES)[T]['targets'];
+
+/** The targets of a type: those every strategy needs are required. */
+type TargetsPolicy<T extends CredentialType> = {
+  readonly [F in keyof Targets<T> as Targets<T>[F] extends { readonly required: true }
+    ? F
+    : never]-?: F extends keyof TargetPolicies ? TargetPolicies[F] : never;
+} & {
+  readonly [F in keyof Targets<T> as Targets<T>[F] extends { readonly required: true }
+    ? never
+    : F]?: F extends keyof TargetPolicies ? TargetPolicies[F] : never;
+};
+
+type Settings<T extends CredentialType> = Readonly<SettingsOf<ContractOf<T>>>;
+
+type IsUnion<U, All = U> = U extends unknown ? ([All] extends [U] ? false : true) : never;
+
+/** `strategy`: required when the type has a choice (databases), optional when it has one strategy. */
+type StrategyPolicy<T extends CredentialType> =
+  true extends IsUnion<StrategyOf<ContractOf<T>>>
+    ? { readonly strategy: StrategyOf<ContractOf<T>> }
+    : { readonly strategy?: StrategyOf<ContractOf<T>> };
+
+/** A secret of type `T`: the base fields, the type's contract settings and its targets. */
+export type SecretPolicyOf<T extends CredentialType> = SecretPolicyBase & {
+  readonly type: T;
+} & StrategyPolicy<T> &
+  Omit<Settings<T>, 'strategy'> &
+  TargetsPolicy<T>;
 
 /** One secret to rotate. */
-export type SecretPolicy =
-  | PostgresSecretPolicy
-  | MysqlSecretPolicy
-  | IamAccessKeySecretPolicy
-  | ApiKeySecretPolicy
-  | SharedKeySecretPolicy;
+export type SecretPolicy = { [T in CredentialType]: SecretPolicyOf<T> }[CredentialType];
+
+/** A PostgreSQL secret (the JSON `rds.DatabaseSecret` writes). */
+export type PostgresSecretPolicy = SecretPolicyOf<'postgres'>;
+/** A MySQL / MariaDB secret. */
+export type MysqlSecretPolicy = SecretPolicyOf<'mysql'>;
+/** An IAM user's access key. */
+export type IamAccessKeySecretPolicy = SecretPolicyOf<'iam-access-key'>;
+/** A third-party API key. */
+export type ApiKeySecretPolicy = SecretPolicyOf<'api-key'>;
+/** An internal shared key (API key or HMAC secret our services verify). */
+export type SharedKeySecretPolicy = SecretPolicyOf<'shared-key'>;
+
+/**
+ * What Handover rotates in one deployment: the secrets, how and when each rotates, where the
+ * functions run, and where alarms go. Teams edit exactly one file, `infra/policy.ts`; a bad policy
+ * fails `cdk synth` with one error listing every problem.
+ */
+export type RotationPolicy = Omit<PolicyInput<typeof policySchema>, 'secrets'> & {
+  /** The secrets to rotate. */
+  readonly secrets: readonly SecretPolicy[];
+};
 
 /**
  * Types a policy (an identity function: the value is validated when the stack is built).

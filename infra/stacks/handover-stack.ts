@@ -1,13 +1,4 @@
-import {
-  Arn,
-  ArnFormat,
-  CfnOutput,
-  SecretValue,
-  Stack,
-  type StackProps,
-  Tags,
-  Validations,
-} from 'aws-cdk-lib';
+import { CfnOutput, SecretValue, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -15,15 +6,15 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { type RolloutConsumer, type RolloutSecret, RolloutWorkflow } from '../constructs/rollout-workflow';
-import { Rotation } from '../constructs/rotation';
+import type { RotationSettingsOf, RotationTarget } from '../constructs/credential-types';
+import { RotationMonitoring } from '../constructs/monitoring';
+import { type RolloutSecret, RolloutWorkflow } from '../constructs/rollout-workflow';
 import type { RotationNetwork } from '../constructs/rotation-function';
-import { RotationMonitoring } from '../constructs/rotation-monitoring';
-import type { RotationTarget } from '../constructs/rotation-types';
+import { Rotation } from '../constructs/rotation-strategy';
+import { importSecret } from '../constructs/secret-references';
 import { SecretRotation } from '../constructs/secret-rotation';
 import type { RotationPolicy, SecretReference, SecretSource } from '../rotation-policy/types';
 import {
-  type ResolvedConsumer,
   type ResolvedNetwork,
   type ResolvedPolicy,
   type ResolvedSecret,
@@ -145,9 +136,6 @@ export class HandoverStack extends Stack {
     for (const entry of resolved.secrets) {
       const built = entries[entry.id];
       if (built?.rotation === undefined) continue;
-      const consumers = entry.rollout.consumers.map((consumer) =>
-        this.rolloutConsumerOf(scope, entry.id, consumer),
-      );
       const source = entry.source;
       const secretName =
         'create' in source ? source.create.name : source.name !== undefined ? source.name : undefined;
@@ -161,7 +149,7 @@ export class HandoverStack extends Stack {
         usageRecheck: entry.rollout.usageRecheck,
         usageMaxChecks: entry.rollout.usageMaxChecks,
         maxConcurrency: entry.rollout.maxConcurrency,
-        consumers,
+        consumers: entry.rollout.consumers,
       });
     }
     const rollout = new RolloutWorkflow(this, 'Rollout', {
@@ -173,6 +161,7 @@ export class HandoverStack extends Stack {
       role: functions.role,
       permissionsBoundary: functions.permissionsBoundary,
       runbookUrl: resolved.alarms.runbookUrl,
+      consumerScope: scope,
     });
     new CfnOutput(this, 'RolloutStateMachineArn', {
       value: rollout.stateMachine.stateMachineArn,
@@ -180,75 +169,6 @@ export class HandoverStack extends Stack {
         'Emergency rotation: Step Functions console > this state machine > Start execution, input {"secretId": "<name or ARN>", "mode": "emergency", "reason": "<why>"}',
     });
     return rollout;
-  }
-
-  /** A policy consumer as the workflow takes it: CDK references for its key or signing secret. */
-  private rolloutConsumerOf(scope: Construct, entryId: string, consumer: ResolvedConsumer): RolloutConsumer {
-    const common = {
-      name: consumer.name,
-      ...(consumer.canary === undefined ? {} : { canary: consumer.canary }),
-    };
-    switch (consumer.kind) {
-      case 'lambda':
-        return {
-          ...common,
-          kind: 'lambda',
-          functionName: consumer.functionName,
-          ...(consumer.environmentVariable === undefined
-            ? {}
-            : { environmentVariable: consumer.environmentVariable }),
-        };
-      case 'ecs-service':
-        return { ...common, kind: 'ecs-service', cluster: consumer.cluster, service: consumer.service };
-      case 'ssm-parameter':
-        return {
-          ...common,
-          kind: 'ssm-parameter',
-          parameterName: consumer.parameterName,
-          ...(consumer.kmsKeyArn === undefined
-            ? {}
-            : {
-                kmsKey: kms.Key.fromKeyArn(scope, `${entryId}-${consumer.name}-Key`, consumer.kmsKeyArn),
-              }),
-        };
-      case 'event':
-        return {
-          ...common,
-          kind: 'event',
-          ...(consumer.eventBusName === undefined ? {} : { eventBusName: consumer.eventBusName }),
-          ...(consumer.timeout === undefined ? {} : { timeoutSeconds: consumer.timeout.toSeconds() }),
-        };
-      case 'webhook':
-        return {
-          ...common,
-          kind: 'webhook',
-          url: consumer.url,
-          signingSecret:
-            consumer.signingSecret === undefined
-              ? this.webhookSigningSecret(scope, entryId, consumer.name)
-              : this.secretOf(
-                  scope,
-                  `${entryId}-${consumer.name}-SigningSecret`,
-                  consumer.signingSecret,
-                  entryId,
-                ),
-          ...(consumer.timeout === undefined ? {} : { timeoutMs: consumer.timeout.toMilliseconds() }),
-        };
-    }
-  }
-
-  /** A webhook consumer's signing key, when the policy names none: a random 64-character key. */
-  private webhookSigningSecret(scope: Construct, entryId: string, consumer: string): secretsmanager.ISecret {
-    const secret = new secretsmanager.Secret(scope, `${entryId}-${consumer}-SigningSecret`, {
-      secretName: `handover/webhook-signing/${entryId}/${consumer}`,
-      description: `Handover: HMAC key signing the rollout webhooks of ${entryId} to ${consumer} (the receiver verifies with it)`,
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-    });
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: `The HMAC key signing rollout webhooks to consumer "${consumer}" of "${entryId}": the receiver holds a copy to verify signatures, so rotating it is a coordinated change with that receiver (give the consumer a signingSecret the receiver manages, e.g. a Handover shared-key secret, to rotate it).`,
-    });
-    return secret;
   }
 
   private buildEntry(
@@ -300,7 +220,7 @@ export class HandoverStack extends Stack {
     }
     const rotation = new SecretRotation(scope, 'Rotation', {
       secret,
-      rotation: Rotation.of(entry.type, entry.settings, target),
+      rotation: Rotation.of(entry.type, entry.settings as RotationSettingsOf<typeof entry.type>, target),
       schedule: entry.schedule,
       rotateImmediately: entry.rotateImmediately,
       network: entry.network === undefined ? undefined : this.networkOf(entry.network),
@@ -348,27 +268,7 @@ export class HandoverStack extends Stack {
             }),
       });
     }
-    const encryptionKey =
-      source.kmsKeyArn === undefined ? undefined : kms.Key.fromKeyArn(scope, `${id}Key`, source.kmsKeyArn);
-    if (source.arn !== undefined) {
-      return secretsmanager.Secret.fromSecretAttributes(scope, id, {
-        secretCompleteArn: source.arn,
-        encryptionKey,
-      });
-    }
-    const partialArn = Arn.format(
-      {
-        service: 'secretsmanager',
-        resource: 'secret',
-        resourceName: source.name,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      },
-      this,
-    );
-    return secretsmanager.Secret.fromSecretAttributes(scope, id, {
-      secretPartialArn: partialArn,
-      encryptionKey,
-    });
+    return importSecret(scope, id, source);
   }
 
   /** One set of imports per named network: secrets on the same network share functions. */

@@ -1,7 +1,9 @@
 import * as z from 'zod/mini';
 import { CREDENTIAL_TYPES } from '../rotation/constants';
-import { DEFAULT_ACK_TIMEOUT_SECONDS } from './consumers/event';
-import { CONSUMER_KINDS, type ConsumerConfig, ROLLOUT_ERRORS, type RolloutConfig } from './contract';
+import { CONSUMER_RUNTIMES } from './consumers';
+import { CONSUMER_NAME, expectInteger } from './consumers/consumer-contract';
+import { DEFAULT_ACK_TIMEOUT_SECONDS, MAX_ACK_TIMEOUT_SECONDS } from './consumers/event.contract';
+import { type ConsumerConfig, type ConsumerKind, ROLLOUT_ERRORS, type RolloutConfig } from './contract';
 import { RolloutError } from './errors';
 
 /** Bounds the workflow enforces on a configuration (the CDK policy validation uses the same). */
@@ -14,76 +16,25 @@ export const ROLLOUT_LIMITS = {
   maxConcurrency: 40,
   maxConsumers: 100,
   /** A week: the longest an event consumer may take to acknowledge. */
-  maxAckTimeoutSeconds: 7 * 24 * 3600,
+  maxAckTimeoutSeconds: MAX_ACK_TIMEOUT_SECONDS,
 } as const;
 
-const text = (what: string) =>
-  z.string({ error: `expected ${what}` }).check(z.minLength(1, { error: `expected ${what}` }));
-const integer = (min: number, max: number) =>
-  z
-    .int({ error: `expected an integer from ${min} to ${max}` })
-    .check(
-      z.gte(min, { error: `expected an integer from ${min} to ${max}` }),
-      z.lte(max, { error: `expected an integer from ${min} to ${max}` }),
-    );
+const integer = expectInteger;
 const name = z
   .string({ error: 'expected a consumer name' })
-  .check(z.regex(/^[A-Za-z0-9._-]{1,128}$/, { error: 'expected 1 to 128 of A-Z a-z 0-9 . _ -' }));
+  .check(z.regex(CONSUMER_NAME, { error: 'expected 1 to 128 of A-Z a-z 0-9 . _ -' }));
 const canary = z.optional(z.boolean({ error: 'expected true or false' }));
 
+const KINDS = Object.keys(CONSUMER_RUNTIMES) as ConsumerKind[];
+
+/** One consumer of the configuration: the kind contract's `config`, with `kind`, `name` and `canary`. */
 const consumerSchema = z.discriminatedUnion(
   'kind',
-  [
-    z.object({
-      kind: z.literal('lambda'),
-      name,
-      canary,
-      functionName: text('a function name or ARN'),
-      environmentVariable: z.optional(
-        z
-          .string()
-          .check(
-            z.regex(/^[A-Za-z][A-Za-z0-9_]{0,127}$/, { error: 'expected an environment variable name' }),
-          ),
-      ),
-    }),
-    z.object({
-      kind: z.literal('ecs-service'),
-      name,
-      canary,
-      cluster: text('a cluster name or ARN'),
-      service: text('a service name or ARN'),
-    }),
-    z.object({
-      kind: z.literal('ssm-parameter'),
-      name,
-      canary,
-      parameterName: text('a parameter name'),
-      kmsKeyId: z.optional(text('a KMS key id or ARN')),
-    }),
-    z.object({
-      kind: z.literal('event'),
-      name,
-      canary,
-      eventBusName: z.optional(text('an event bus name or ARN')),
-      timeoutSeconds: z.optional(integer(1, ROLLOUT_LIMITS.maxAckTimeoutSeconds)),
-    }),
-    z.object({
-      kind: z.literal('webhook'),
-      name,
-      canary,
-      // https, or http to a loopback address (local receivers), as the webhook adapter allows.
-      url: z.string({ error: 'expected an https:// URL' }).check(
-        z.regex(/^(https:\/\/[^\s/]+|http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?)(\/\S*)?$/, {
-          error: 'expected an https:// URL',
-        }),
-      ),
-      signingSecretArn: text('the signing secret ARN'),
-      timeoutMs: z.optional(integer(100, 60_000)),
-    }),
-  ],
-  { error: `expected kind to be one of ${CONSUMER_KINDS.join(', ')}` },
-);
+  KINDS.map((kind) =>
+    z.object({ kind: z.literal(kind), name, canary, ...CONSUMER_RUNTIMES[kind].config }),
+  ) as unknown as [z.ZodMiniObject, ...z.ZodMiniObject[]],
+  { error: `expected kind to be one of ${KINDS.join(', ')}` },
+) as unknown as z.ZodMiniType<ConsumerConfig>;
 
 const configSchema = z.object({
   secretArn: z

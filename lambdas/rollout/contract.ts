@@ -1,9 +1,11 @@
 /**
  * The rollout workflow's data model: its console input, the per-secret configuration the CDK app
- * writes, and the consumer kinds. Task handlers, consumer adapters, the state machine construct
- * and the workflow tests all build on these types; this file is the contract between them.
+ * writes, and the consumers (each kind's contract is `consumers/<kind>.contract.ts`, registered in
+ * `consumers/contracts.ts`). Task handlers, consumer adapters, the state machine construct and the
+ * workflow tests all build on these types; this file is the contract between them.
  */
 import type { CredentialType } from '../rotation/constants';
+import type { ConsumerConfig, ConsumerConfigOf, ConsumerKind } from './consumers/contracts';
 
 export const ROLLOUT_MODES = ['scheduled', 'emergency'] as const;
 /** `scheduled`: grace window, usage gate, then revoke. `emergency`: revoke as soon as the new credential is verified. */
@@ -19,70 +21,28 @@ export interface ManualRolloutInput {
   readonly reason: string;
 }
 
-export const CONSUMER_KINDS = ['lambda', 'ecs-service', 'ssm-parameter', 'event', 'webhook'] as const;
-export type ConsumerKind = (typeof CONSUMER_KINDS)[number];
-
-interface ConsumerBase {
-  /** Unique within the secret; appears in logs, metrics and notifications. */
-  readonly name: string;
-  /**
-   * Part of the canary wave: updated and verified before every other consumer.
-   * @default false
-   */
-  readonly canary?: boolean;
-}
+export {
+  CONSUMER_KINDS,
+  type ConsumerConfig,
+  type ConsumerConfigOf,
+  type ConsumerKind,
+  type ConsumerSettings,
+  type ConsumerSettingsOf,
+} from './consumers/contracts';
 
 /** A Lambda function: an environment variable is set to the new version id, so new environments read it. */
-export interface LambdaConsumer extends ConsumerBase {
-  readonly kind: 'lambda';
-  readonly functionName: string;
-  /** @default 'HANDOVER_SECRET_VERSION' */
-  readonly environmentVariable?: string;
-}
-
+export type LambdaConsumer = ConsumerConfigOf<'lambda'>;
 /** An ECS service: a new deployment is forced and must reach steady state. */
-export interface EcsServiceConsumer extends ConsumerBase {
-  readonly kind: 'ecs-service';
-  readonly cluster: string;
-  readonly service: string;
-}
-
+export type EcsServiceConsumer = ConsumerConfigOf<'ecs-service'>;
 /** An SSM parameter mirror: the new value is written to a SecureString parameter. */
-export interface SsmParameterConsumer extends ConsumerBase {
-  readonly kind: 'ssm-parameter';
-  readonly parameterName: string;
-  /** @default - the AWS managed key `alias/aws/ssm` */
-  readonly kmsKeyId?: string;
-}
-
+export type SsmParameterConsumer = ConsumerConfigOf<'ssm-parameter'>;
 /**
  * Anything else (CI pipelines, Kubernetes, other teams): an EventBridge event carrying a task
  * token; the consumer confirms with SendTaskSuccess (or reports SendTaskFailure).
  */
-export interface EventConsumer extends ConsumerBase {
-  readonly kind: 'event';
-  /** @default 'default' */
-  readonly eventBusName?: string;
-  /** How long to wait for the acknowledgement. @default 3600 */
-  readonly timeoutSeconds?: number;
-}
-
+export type EventConsumer = ConsumerConfigOf<'event'>;
 /** A signed webhook: POST with an HMAC signature over a timestamp and the body; 2xx within a deadline. */
-export interface WebhookConsumer extends ConsumerBase {
-  readonly kind: 'webhook';
-  readonly url: string;
-  /** ARN of a secret whose value is the HMAC signing key (never the rotated secret). */
-  readonly signingSecretArn: string;
-  /** @default 10000 */
-  readonly timeoutMs?: number;
-}
-
-export type ConsumerConfig =
-  | LambdaConsumer
-  | EcsServiceConsumer
-  | SsmParameterConsumer
-  | EventConsumer
-  | WebhookConsumer;
+export type WebhookConsumer = ConsumerConfigOf<'webhook'>;
 
 /**
  * A secret's rollout configuration. The CDK app writes it as JSON to the SSM parameter

@@ -10,7 +10,7 @@ export {
   publishConsumerEvent,
   updateConsumer,
 } from './consumer-tasks';
-export { DEFAULT_ACK_TIMEOUT_SECONDS } from './consumers/event';
+export { DEFAULT_ACK_TIMEOUT_SECONDS } from './consumers/event.contract';
 export type { RolloutDeps, RolloutSettings, SsmSend } from './deps';
 export { type RolloutEnvironment, rolloutEnvironment } from './env';
 export { causeMessage, RolloutError } from './errors';

@@ -1,5 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/observability';
+import { CREDENTIAL_TYPE_DIMENSION, METRICS_NAMESPACE, SERVICE_NAME } from '../shared/metric-names';
 import { ROLLOUT_METRIC } from './contract';
 
 /** What the rollout function records: one metric per event, dimension `credential_type`. */
@@ -26,7 +26,7 @@ export function createRolloutMetrics(): RolloutMetrics {
   });
   const emit = (credentialType: string, name: string): void => {
     const single = metrics.singleMetric();
-    single.addDimensions({ credential_type: credentialType });
+    single.addDimensions({ [CREDENTIAL_TYPE_DIMENSION]: credentialType });
     single.addMetric(name, MetricUnit.Count, 1);
   };
   return {

@@ -1,19 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { RotationStep } from '../rotation/constants';
+import { CREDENTIAL_TYPE_DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './metric-names';
 
-/** The CloudWatch namespace of every Handover metric. */
-export const METRICS_NAMESPACE = 'Handover';
-export const SERVICE_NAME = 'handover';
-
-/** Metric names, a public contract: alarms and dashboards refer to them. */
-export const METRIC = {
-  stepSucceeded: 'StepSucceeded',
-  stepFailed: 'StepFailed',
-  stepDuration: 'StepDuration',
-  rotationSucceeded: 'RotationSucceeded',
-  rotationFailed: 'RotationFailed',
-} as const;
+export { CREDENTIAL_TYPE_DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './metric-names';
 
 /** One structured log line: a message and snake_case fields. */
 export interface StructuredLogger {
@@ -53,7 +43,7 @@ export function createRotationMetrics(credentialType: string): RotationMetrics {
   });
   const emit = (dimensions: Record<string, string>, record: (m: Metrics) => void): void => {
     const single = metrics.singleMetric();
-    single.addDimensions({ credential_type: credentialType, ...dimensions });
+    single.addDimensions({ [CREDENTIAL_TYPE_DIMENSION]: credentialType, ...dimensions });
     record(single);
   };
   return {

@@ -4,7 +4,7 @@
  * else in the engine.
  */
 import { createRotationLambda } from '../../rotation/lambda';
-import { apiKeyOptionsFromEnv } from './env';
+import { apiKeyOptionsFromEnv } from './options';
 import { createApiKeyStrategy } from './strategy';
 
 export const handler = createRotationLambda(createApiKeyStrategy(apiKeyOptionsFromEnv()));

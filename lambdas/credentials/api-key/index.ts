@@ -1,4 +1,4 @@
-export { API_KEY_ENV, apiKeyOptionsFromEnv } from './env';
+export { type ApiKeySettings, apiKeyContract, baseUrlVariable } from './contract';
 export type {
   HttpClient,
   HttpClientOptions,
@@ -10,6 +10,7 @@ export type {
 export { createHttpClient, describeErrorBody, ProviderRequestError, parseRetryAfter } from './http-client';
 export { keyNameFor, MAX_KEY_NAME_LENGTH, rotationTag, secretNameOf } from './key-name';
 export type { ApiKeyStrategyOptions } from './options';
+export { apiKeyOptionsFromEnv } from './options';
 export type {
   ApiKeyProvider,
   CreatedKey,
@@ -20,10 +21,17 @@ export type {
   ProviderDefinition,
   ProviderDeps,
   ProviderFactory,
-  ProviderId,
+  ProviderPlugin,
 } from './provider';
-export { PROVIDER_IDS } from './provider';
-export { buildProviders, PROVIDERS } from './provider-registry';
+export {
+  BASE_URL_PROVIDERS,
+  type BaseUrlProviderId,
+  buildProviders,
+  PROVIDER_IDS,
+  PROVIDERS,
+  type ProviderId,
+  type ProviderRegistryDeps,
+} from './provider-registry';
 export type {
   HttpAuthScheme,
   HttpEndpoint,
@@ -42,11 +50,11 @@ export {
 export type { JsonPath, JsonPathSegment } from './providers/http/json-path';
 export { extractJsonPath, parseJsonPath } from './providers/http/json-path';
 export type { HttpManagement, HttpSettings } from './providers/http/provider';
-export { createHttpProvider } from './providers/http/provider';
+export { createHttpProvider, http } from './providers/http/provider';
 export type { SendgridManagement, SendgridSettings } from './providers/sendgrid';
-export { createSendgridProvider, SENDGRID_BASE_URL } from './providers/sendgrid';
+export { createSendgridProvider, SENDGRID_BASE_URL, sendgrid } from './providers/sendgrid';
 export type { TwilioManagement, TwilioSettings } from './providers/twilio';
-export { createTwilioProvider, TWILIO_BASE_URL } from './providers/twilio';
+export { createTwilioProvider, TWILIO_BASE_URL, twilio } from './providers/twilio';
 export type { ApiKeySecret } from './schema';
 export { apiKeySecretSchema, parseApiKeySecret, serializeApiKeySecret } from './schema';
 export type { ApiKeyUsageReport } from './strategy';

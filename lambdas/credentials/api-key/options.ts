@@ -1,19 +1,20 @@
+import type { Env } from '../../shared/env';
 import { HandoverError } from '../../shared/errors';
+import { checkSetting, fromEnv } from '../contract';
+import { apiKeyContract } from './contract';
 import { createHttpClient, type HttpClient } from './http-client';
-import type { ProviderDefinition, ProviderId } from './provider';
-import { buildProviders } from './provider-registry';
+import type { ProviderDefinition, ProviderPlugin } from './provider';
+import { BASE_URL_PROVIDERS, buildProviders, PROVIDERS, type ProviderId } from './provider-registry';
 import { checkBaseUrl, type HttpServices, parseHttpServices } from './providers/http/config';
-import { SENDGRID_BASE_URL } from './providers/sendgrid';
-import { TWILIO_BASE_URL } from './providers/twilio';
 
 /** Options of {@link createApiKeyStrategy}. Production reads them from the environment. */
 export interface ApiKeyStrategyOptions {
   /**
-   * Base URLs of the built-in providers, e.g. a local fake in tests or SendGrid's EU endpoint
-   * (`https://api.eu.sendgrid.com`). `https` only, except for a loopback host.
-   * @default - `https://api.sendgrid.com` and `https://api.twilio.com`
+   * Base URLs by provider, e.g. a local fake in tests or SendGrid's EU endpoint
+   * (`{ sendgrid: 'https://api.eu.sendgrid.com' }`). `https` only, except for a loopback host.
+   * @default - every provider at its public API (its plugin's `baseUrl`)
    */
-  readonly baseUrls?: { readonly sendgrid?: string; readonly twilio?: string };
+  readonly baseUrls?: Readonly<Partial<Record<ProviderId, string>>>;
   /**
    * Generic HTTP services by name: the parsed JSON object or its text (see `parseHttpServices`).
    * @default - none: secrets with `"provider": "http"` are refused
@@ -67,38 +68,35 @@ export interface ResolvedApiKeyOptions {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
-function checkInteger(name: string, value: number, min: number, max: number, problems: string[]): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    problems.push(`${name} must be an integer from ${min} to ${max}, got ${value}`);
-  }
-  return value;
-}
-
 const sleepWithTimer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Validates every option and reports all problems at once. */
 export function resolveApiKeyOptions(options: ApiKeyStrategyOptions): ResolvedApiKeyOptions {
   const problems: string[] = [];
-  const sendgrid = checkBaseUrl(
-    'baseUrls.sendgrid',
-    options.baseUrls?.sendgrid ?? SENDGRID_BASE_URL,
-    problems,
-  );
-  const twilio = checkBaseUrl('baseUrls.twilio', options.baseUrls?.twilio ?? TWILIO_BASE_URL, problems);
-  const timeoutMs = checkInteger(
+  const baseUrls: Partial<Record<ProviderId, string>> = {};
+  for (const id of BASE_URL_PROVIDERS) {
+    const plugin: ProviderPlugin = PROVIDERS[id];
+    const url = checkBaseUrl(`baseUrls.${id}`, options.baseUrls?.[id] ?? plugin.baseUrl, problems);
+    if (url !== undefined) baseUrls[id] = url;
+  }
+  const { settings, tuning } = apiKeyContract;
+  const timeoutMs = checkSetting(
+    settings.requestTimeoutMs,
     'requestTimeoutMs',
     options.requestTimeoutMs ?? 10_000,
-    1,
-    120_000,
     problems,
   );
-  const maxAttempts = checkInteger('maxAttempts', options.maxAttempts ?? 4, 1, 10, problems);
-  const retryBudgetMs = checkInteger('retryBudgetMs', options.retryBudgetMs ?? 20_000, 0, 600_000, problems);
-  const keyPropagationMs = checkInteger(
+  const maxAttempts = checkSetting(tuning.maxAttempts, 'maxAttempts', options.maxAttempts ?? 4, problems);
+  const retryBudgetMs = checkSetting(
+    tuning.retryBudgetMs,
+    'retryBudgetMs',
+    options.retryBudgetMs ?? 20_000,
+    problems,
+  );
+  const keyPropagationMs = checkSetting(
+    tuning.keyPropagationMs,
     'keyPropagationMs',
     options.keyPropagationMs ?? 5000,
-    0,
-    120_000,
     problems,
   );
   let httpServices: HttpServices = new Map();
@@ -122,14 +120,34 @@ export function resolveApiKeyOptions(options: ApiKeyStrategyOptions): ResolvedAp
     sleep,
   });
   return {
-    providers: buildProviders({
-      http,
-      baseUrls: { sendgrid: sendgrid ?? SENDGRID_BASE_URL, twilio: twilio ?? TWILIO_BASE_URL },
-      httpServices,
-    }),
+    providers: buildProviders({ http, baseUrls, httpServices }),
     http,
     maxAttempts,
     keyPropagationMs,
     sleep,
+  };
+}
+
+/**
+ * Reads the settings of {@link ApiKeyStrategyOptions} from the environment the constructs set
+ * (`apiKeyContract`). Every variable is optional: with none set, every provider is reached at its
+ * public API and no generic HTTP service is configured. A malformed number fails fast with a
+ * `ConfigurationError` naming the variable; base URLs and the generic HTTP services are validated
+ * by the strategy, which lists every problem at once.
+ *
+ * @example
+ * ```ts
+ * export const handler = createRotationLambda(createApiKeyStrategy(apiKeyOptionsFromEnv()));
+ * ```
+ */
+export function apiKeyOptionsFromEnv(env: Env = process.env): ApiKeyStrategyOptions {
+  const settings = fromEnv(apiKeyContract, env);
+  return {
+    baseUrls: settings.providerBaseUrls ?? {},
+    ...(settings.httpServices === undefined ? {} : { httpServices: settings.httpServices }),
+    requestTimeoutMs: settings.requestTimeoutMs,
+    maxAttempts: settings.maxAttempts,
+    retryBudgetMs: settings.retryBudgetMs,
+    keyPropagationMs: settings.keyPropagationMs,
   };
 }

@@ -1,12 +1,8 @@
 import type { HttpClient } from './http-client';
+import type { ProviderId } from './provider-registry';
 import type { HttpServices } from './providers/http/config';
 
-/**
- * Every provider Handover can rotate API keys at. `http` is the declarative generic provider: any
- * service with create / delete key endpoints, configured per service name (see `providers/http/config.ts`).
- */
-export const PROVIDER_IDS = ['sendgrid', 'twilio', 'http'] as const;
-export type ProviderId = (typeof PROVIDER_IDS)[number];
+export type { ProviderId } from './provider-registry';
 
 /** A key the provider just issued. `secret` is shown once, at creation: never log it. */
 export interface CreatedKey {
@@ -95,9 +91,37 @@ export interface ProviderDefinition<S = unknown> {
 /** Everything a provider factory may use; each factory takes only what it needs. */
 export interface ProviderDeps {
   readonly http: HttpClient;
-  readonly baseUrls: { readonly sendgrid: string; readonly twilio: string };
+  /**
+   * Where the provider's API is: the deployment's base URL for it
+   * (`HANDOVER_API_KEY_<PROVIDER>_BASE_URL`), else the plugin's `baseUrl`; empty for a provider
+   * without one.
+   */
+  readonly baseUrl: string;
+  /** The generic HTTP services (`HANDOVER_API_KEY_HTTP_SERVICES`). */
   readonly httpServices: HttpServices;
 }
 
 /** Builds a provider type from its dependencies. */
 export type ProviderFactory = (deps: ProviderDeps) => ProviderDefinition;
+
+/**
+ * A provider as the registry (`provider-registry.ts`) lists it: one per file in `providers/`.
+ *
+ * @example
+ * ```ts
+ * export const sendgrid = {
+ *   baseUrl: 'https://api.sendgrid.com',
+ *   create: ({ http, baseUrl }) => createSendgridProvider({ http, baseUrl }),
+ * } satisfies ProviderPlugin;
+ * ```
+ */
+export interface ProviderPlugin {
+  /**
+   * The public API the provider is reached at. A provider with one may be pointed elsewhere per
+   * deployment (`providerBaseUrls.<id>` in the policy, e.g. SendGrid's EU endpoint).
+   * @default - none: the provider has no single API (the generic HTTP provider)
+   */
+  readonly baseUrl?: string;
+  /** Builds the provider from its dependencies. */
+  readonly create: ProviderFactory;
+}

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { SecretFormatError } from '../../shared/errors';
-import { PROVIDER_IDS, type ProviderDefinition, type ProviderId } from './provider';
+import type { ProviderDefinition, ProviderId } from './provider';
 
 /** A secret ARN, e.g. `arn:aws:secretsmanager:eu-west-1:123456789012:secret:sendgrid-admin-AbCdEf`. */
 export const SECRET_ARN_PATTERN =
@@ -14,9 +14,11 @@ const nonEmpty = z
   .string({ error: 'expected a string' })
   .check(z.minLength(1, { error: 'expected a non-empty string' }));
 
-/** Fields every API key secret has, whatever the provider. */
+/**
+ * Fields every API key secret has besides `provider`, whatever the provider: {@link parseApiKeySecret}
+ * checks `provider` first, against the providers it is given.
+ */
 export const apiKeySecretSchema = z.object({
-  provider: z.enum(PROVIDER_IDS, { error: `expected one of ${PROVIDER_IDS.join(', ')}` }),
   managementSecretArn: z.string({ error: 'expected a string' }).check(
     z.regex(SECRET_ARN_PATTERN, {
       error: 'expected the full ARN of the secret that holds the management credential',
@@ -111,9 +113,16 @@ export function parseApiKeySecret(
   providers: Readonly<Record<ProviderId, Pick<ProviderDefinition, 'parseSettings'>>>,
 ): ApiKeySecret {
   const raw = parseJsonObject(value);
+  const provider = raw.provider;
+  if (typeof provider !== 'string' || !Object.hasOwn(providers, provider)) {
+    throw new SecretFormatError(
+      'provider',
+      `secret field "provider" ${provider === undefined ? 'is required' : `expected one of ${Object.keys(providers).join(', ')}`}`,
+    );
+  }
   const common = validateFields(apiKeySecretSchema, raw);
-  const settings = providers[common.provider].parseSettings(raw);
-  return { ...common, settings, raw };
+  const settings = providers[provider as ProviderId].parseSettings(raw);
+  return { ...common, provider: provider as ProviderId, settings, raw };
 }
 
 const WRITTEN_FIELDS = ['provider', 'managementSecretArn', 'keyId', 'apiKey', 'keyName'] as const;

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { PASSWORD_LIMITS } from '../../rotation/password';
-import { enumEnv, intEnv } from '../../shared/env';
 import { ConfigurationError } from '../../shared/errors';
+import { CONNECT_TIMEOUT_MS, DATABASE_ENV, type TlsMode } from './contract';
 import type { RdsDiscovery } from './rds/discovery';
 import type { RoundTripHook } from './round-trip';
-import { type DatabaseTlsOptions, DEFAULT_TLS_MODE, TLS_MODES, tlsOptionProblems } from './tls';
+import { type DatabaseTlsOptions, tlsOptionProblems } from './tls';
 
 /** Options every database credential type takes (PostgreSQL, MySQL / MariaDB). */
 export interface DatabaseStrategyOptions {
@@ -55,7 +55,7 @@ export interface DatabaseStrategyOptions {
 }
 
 export const DATABASE_DEFAULTS = {
-  connectTimeoutMs: 5000,
+  connectTimeoutMs: CONNECT_TIMEOUT_MS.default,
   statementTimeoutMs: 30_000,
   replicationWaitMs: 30_000,
 } as const;
@@ -104,17 +104,7 @@ export function checkDatabaseOptions(options: DatabaseStrategyOptions): {
   return { problems, resolved: { passwordLength, connectTimeoutMs, statementTimeoutMs, replicationWaitMs } };
 }
 
-/** Environment variables every database rotation Lambda reads (set only by the CDK constructs). */
-export const DATABASE_ENV = {
-  tlsMode: 'HANDOVER_TLS_MODE',
-  tlsCaFile: 'HANDOVER_TLS_CA_FILE',
-  passwordLength: 'HANDOVER_PASSWORD_LENGTH',
-  connectTimeoutMs: 'HANDOVER_CONNECT_TIMEOUT_MS',
-} as const;
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** The common options as read from the environment. */
+/** The common options as the database Lambdas run with them. */
 export interface DatabaseEnvOptions {
   readonly tls: DatabaseTlsOptions;
   readonly passwordLength: number;
@@ -122,42 +112,37 @@ export interface DatabaseEnvOptions {
 }
 
 /**
- * Reads the common database options from the environment, failing fast with a
- * `ConfigurationError` naming the variable: `HANDOVER_TLS_MODE` (default `verify-full`),
- * `HANDOVER_TLS_CA_FILE` (a PEM file that replaces the bundled Amazon RDS CAs),
- * `HANDOVER_PASSWORD_LENGTH` (16-128, default 32), `HANDOVER_CONNECT_TIMEOUT_MS` (100-60000,
- * default 5000).
+ * The common options of a database type's settings (as its contract reads them from the
+ * environment): the TLS mode with the CAs of `tlsCaFile` when one is given, the password length and
+ * the connection timeout. A CA file that cannot be read fails fast with a `ConfigurationError`
+ * naming `HANDOVER_TLS_CA_FILE`.
  *
  * @example
  * ```ts
- * const options = { mode: requireEnv('HANDOVER_MYSQL_MODE'), ...databaseOptionsFromEnv() };
+ * const settings = fromEnv(postgresContract);
+ * const options = { mode: settings.strategy, ...databaseOptionsOf(settings) };
  * ```
  */
-export function databaseOptionsFromEnv(env: Env = process.env): DatabaseEnvOptions {
-  const tlsMode = enumEnv(DATABASE_ENV.tlsMode, TLS_MODES, DEFAULT_TLS_MODE, env);
-  const caFile = env[DATABASE_ENV.tlsCaFile];
+export function databaseOptionsOf(settings: {
+  readonly tlsMode: TlsMode;
+  readonly tlsCaFile?: string | undefined;
+  readonly passwordLength: number;
+  readonly connectTimeoutMs: number;
+}): DatabaseEnvOptions {
   let ca: string | undefined;
-  if (caFile !== undefined && caFile !== '') {
+  if (settings.tlsCaFile !== undefined) {
+    const variable = DATABASE_ENV.tlsCaFile.name;
     try {
-      ca = readFileSync(caFile, 'utf8');
+      ca = readFileSync(settings.tlsCaFile, 'utf8');
     } catch (error) {
-      throw new ConfigurationError(
-        DATABASE_ENV.tlsCaFile,
-        `${DATABASE_ENV.tlsCaFile}: cannot read ${caFile}`,
-        {
-          cause: error,
-        },
-      );
+      throw new ConfigurationError(variable, `${variable}: cannot read ${settings.tlsCaFile}`, {
+        cause: error,
+      });
     }
   }
   return {
-    tls: { mode: tlsMode, ...(ca !== undefined && { ca }) },
-    passwordLength: intEnv(DATABASE_ENV.passwordLength, PASSWORD_LIMITS.default, PASSWORD_LIMITS, env),
-    connectTimeoutMs: intEnv(
-      DATABASE_ENV.connectTimeoutMs,
-      DATABASE_DEFAULTS.connectTimeoutMs,
-      { min: 100, max: 60_000 },
-      env,
-    ),
+    tls: { mode: settings.tlsMode, ...(ca !== undefined && { ca }) },
+    passwordLength: settings.passwordLength,
+    connectTimeoutMs: settings.connectTimeoutMs,
   };
 }

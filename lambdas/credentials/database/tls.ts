@@ -1,17 +1,10 @@
-/**
- * How connections to a database are protected. Shared by every database credential type; each
- * maps the resolved settings to its driver's options.
- *
- * - `disable`: plaintext. Only when chosen explicitly; never a fallback.
- * - `require`: TLS, certificate not verified (protects against passive eavesdropping only).
- * - `verify-ca`: TLS, certificate chain verified against `ca`, hostname not checked.
- * - `verify-full`: TLS, chain and hostname verified (the default).
- */
-export const TLS_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
-export type TlsMode = (typeof TLS_MODES)[number];
+import { DEFAULT_TLS_MODE, TLS_MODES, type TlsMode } from './contract';
 
-/** The default TLS mode of every database strategy. */
-export const DEFAULT_TLS_MODE: TlsMode = 'verify-full';
+/**
+ * How connections to a database are protected (the modes are in `./contract`), shared by every
+ * database credential type; each maps the resolved settings to its driver's options.
+ */
+export { DEFAULT_TLS_MODE, TLS_MODES, type TlsMode } from './contract';
 
 /** TLS settings of a database strategy. */
 export interface DatabaseTlsOptions {

@@ -6,7 +6,7 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createRotationLambda } from '../../rotation/lambda';
-import { iamAccessKeyOptionsFromEnv } from './env';
+import { iamAccessKeyOptionsFromEnv } from './options';
 import { createIamAccessKeyStrategy } from './strategy';
 
 const iam = new IAMClient({});

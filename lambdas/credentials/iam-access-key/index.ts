@@ -1,16 +1,20 @@
-export { IAM_ACCESS_KEY_ENV, iamAccessKeyOptionsFromEnv } from './env';
+export {
+  ACTIVE_PREVIOUS_KEY_POLICIES,
+  type ActivePreviousKeyPolicy,
+  type IamAccessKeySettings,
+  iamAccessKeyContract,
+} from './contract';
 export type { CallerIdentity, IamApi, KeyInfo, LastUse } from './iam-api';
 export { awsErrorCode, createIamApi } from './iam-api';
 export type {
   AccessKeyCredentials,
-  ActivePreviousKeyPolicy,
   IamAccessKeyStrategyOptions,
   IamApiCall,
   IamSend,
   StsClientFactory,
   StsSend,
 } from './options';
-export { ACTIVE_PREVIOUS_KEY_POLICIES } from './options';
+export { iamAccessKeyOptionsFromEnv } from './options';
 export type { AccessKeySecret } from './schema';
 export {
   FIELD_SPELLINGS,

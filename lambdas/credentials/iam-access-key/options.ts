@@ -1,6 +1,9 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { Env } from '../../shared/env';
 import { HandoverError } from '../../shared/errors';
+import { checkSetting, fromEnv } from '../contract';
+import { type ActivePreviousKeyPolicy, DEFAULT_TEST_TIMEOUT_MS, iamAccessKeyContract } from './contract';
 
 /** The IAM client operations the strategy calls (`send`), for least-privilege fakes. */
 export type IamSend = Pick<IAMClient, 'send'>;
@@ -23,9 +26,7 @@ export interface IamApiCall {
   readonly operation: string;
 }
 
-/** What the strategy does when the AWSPREVIOUS key still holds a slot and is Active. */
-export const ACTIVE_PREVIOUS_KEY_POLICIES = ['fail', 'delete'] as const;
-export type ActivePreviousKeyPolicy = (typeof ACTIVE_PREVIOUS_KEY_POLICIES)[number];
+export { ACTIVE_PREVIOUS_KEY_POLICIES, type ActivePreviousKeyPolicy } from './contract';
 
 /** Options of {@link createIamAccessKeyStrategy}. */
 export interface IamAccessKeyStrategyOptions {
@@ -89,16 +90,16 @@ export interface ResolvedIamOptions {
   readonly activePreviousKey: ActivePreviousKeyPolicy;
 }
 
-/** The longest STS test retry window: a Lambda runs 15 minutes at most. */
-export const MAX_TEST_TIMEOUT_MS = 900_000;
-
 /** Validates every option and reports all problems at once. */
 export function resolveIamOptions(options: IamAccessKeyStrategyOptions): ResolvedIamOptions {
   const problems: string[] = [];
-  const testTimeoutMs = options.testTimeoutMs ?? 30_000;
-  if (!Number.isInteger(testTimeoutMs) || testTimeoutMs < 0 || testTimeoutMs > MAX_TEST_TIMEOUT_MS) {
-    problems.push(`testTimeoutMs must be an integer from 0 to ${MAX_TEST_TIMEOUT_MS}, got ${testTimeoutMs}`);
-  }
+  const { settings } = iamAccessKeyContract;
+  const testTimeoutMs = checkSetting(
+    settings.testTimeoutMs,
+    'testTimeoutMs',
+    options.testTimeoutMs ?? DEFAULT_TEST_TIMEOUT_MS,
+    problems,
+  );
   const testInitialDelayMs = options.testInitialDelayMs ?? 250;
   if (!Number.isInteger(testInitialDelayMs) || testInitialDelayMs < 1) {
     problems.push(`testInitialDelayMs must be a positive integer, got ${testInitialDelayMs}`);
@@ -109,14 +110,31 @@ export function resolveIamOptions(options: IamAccessKeyStrategyOptions): Resolve
       `testMaxDelayMs must be an integer of at least testInitialDelayMs (${testInitialDelayMs}), got ${testMaxDelayMs}`,
     );
   }
-  const activePreviousKey = options.activePreviousKey ?? 'fail';
-  if (!ACTIVE_PREVIOUS_KEY_POLICIES.includes(activePreviousKey)) {
-    problems.push(
-      `activePreviousKey must be one of ${ACTIVE_PREVIOUS_KEY_POLICIES.join(', ')}, got ${String(activePreviousKey)}`,
-    );
-  }
+  const activePreviousKey = checkSetting(
+    settings.activePreviousKey,
+    'activePreviousKey',
+    options.activePreviousKey ?? 'fail',
+    problems,
+  );
   if (problems.length > 0) {
     throw new HandoverError(`invalid IAM access key strategy options: ${problems.join('; ')}`);
   }
   return { testTimeoutMs, testInitialDelayMs, testMaxDelayMs, activePreviousKey };
+}
+
+/**
+ * Reads the settings of {@link IamAccessKeyStrategyOptions} from the environment the constructs set
+ * (`iamAccessKeyContract`), failing fast with the variable's name: `HANDOVER_IAM_TEST_TIMEOUT_MS`
+ * (0 to 900000, default 30000) and `HANDOVER_IAM_ACTIVE_PREVIOUS_KEY` (`fail` or `delete`, default
+ * `fail`). Clients are not part of the result: the strategy builds SDK clients from the standard
+ * AWS settings unless the composition root passes its own.
+ *
+ * @example
+ * ```ts
+ * export const handler = createRotationLambda(createIamAccessKeyStrategy(iamAccessKeyOptionsFromEnv()));
+ * ```
+ */
+export function iamAccessKeyOptionsFromEnv(env: Env = process.env): IamAccessKeyStrategyOptions {
+  const { testTimeoutMs, activePreviousKey } = fromEnv(iamAccessKeyContract, env);
+  return { testTimeoutMs, activePreviousKey };
 }

@@ -12,7 +12,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createRotationLambda } from '../../rotation/lambda';
 import { createSecretsManagerPort } from '../../rotation/secrets-port';
 import { createDefaultRdsDiscovery } from '../database/rds/discovery';
-import { mysqlOptionsFromEnv } from './env';
+import { mysqlOptionsFromEnv } from './options';
 import { createMysqlStrategy } from './strategy';
 
 const secretsManager = new SecretsManagerClient({});

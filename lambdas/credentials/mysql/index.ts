@@ -5,12 +5,12 @@ export type { AccountRow, AccountState, AlternatingState } from './alternating-u
 export { alternatingUsersStrategy, limitsClause, planSet, requireClause } from './alternating-users';
 export type { LoginTarget, MysqlClient, MysqlConnect, MysqlConnectionConfig } from './connection';
 export { ConnectionError, connectWithMysql2, HELLO_SQL, isLoginRejected } from './connection';
+export { MYSQL_MODES, type MysqlMode, type MysqlSettings, mysqlContract } from './contract';
 export { DISCARD_STATEMENT, dualPasswordStrategy, retainStatement } from './dual-password';
-export { MYSQL_ENV, mysqlOptionsFromEnv } from './env';
 export type { GrantEntry, GrantSet } from './grants';
 export { GrantParseError, parseGrantLine, parseGrants, planGrantSync } from './grants';
-export type { MysqlMode, MysqlStrategyOptions } from './options';
-export { MYSQL_MODES } from './options';
+export type { MysqlStrategyOptions } from './options';
+export { mysqlOptionsFromEnv } from './options';
 export type { MysqlCredentials, MysqlSecret } from './schema';
 export {
   baseUsername,

@@ -1,13 +1,14 @@
+import type { Env } from '../../shared/env';
 import { HandoverError } from '../../shared/errors';
-import { checkDatabaseOptions, type DatabaseStrategyOptions } from '../database/options';
+import { fromEnv } from '../contract';
+import { checkDatabaseOptions, type DatabaseStrategyOptions, databaseOptionsOf } from '../database/options';
 import { createDatabaseLocator, type DatabaseLocator } from '../database/rds/locator';
 import { resolveTls } from '../database/tls';
 import { type ConnectionSettings, connectWithMysql2, type MysqlConnect } from './connection';
+import { MYSQL_MODES, type MysqlMode, mysqlContract } from './contract';
 import { type MysqlTlsOptions, mysqlSslConfig } from './tls';
 
-/** The three rotation schemes. */
-export const MYSQL_MODES = ['single-user', 'alternating-users', 'dual-password'] as const;
-export type MysqlMode = (typeof MYSQL_MODES)[number];
+export { MYSQL_MODES, type MysqlMode } from './contract';
 
 /** Options of {@link createMysqlStrategy}. */
 export interface MysqlStrategyOptions extends DatabaseStrategyOptions {
@@ -66,4 +67,21 @@ export function resolveOptions(options: MysqlStrategyOptions): ResolvedOptions {
       replicationWaitMs: resolved.replicationWaitMs,
     }),
   };
+}
+
+/**
+ * Reads {@link MysqlStrategyOptions} from the environment the constructs set (`mysqlContract`):
+ * `HANDOVER_MYSQL_MODE` is required; `HANDOVER_TLS_MODE` defaults to `verify-full`;
+ * `HANDOVER_TLS_CA_FILE` (PEM) replaces the bundled Amazon RDS CAs; `HANDOVER_PASSWORD_LENGTH`
+ * (16-128, default 32); `HANDOVER_CONNECT_TIMEOUT_MS` (100-60000, default 5000). Fails fast with a
+ * `ConfigurationError` naming the variable.
+ *
+ * @example
+ * ```ts
+ * export const handler = createRotationLambda(createMysqlStrategy(mysqlOptionsFromEnv()));
+ * ```
+ */
+export function mysqlOptionsFromEnv(env: Env = process.env): MysqlStrategyOptions {
+  const settings = fromEnv(mysqlContract, env);
+  return { mode: settings.strategy, ...databaseOptionsOf(settings) };
 }

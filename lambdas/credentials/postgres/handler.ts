@@ -12,7 +12,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createRotationLambda } from '../../rotation/lambda';
 import { createSecretsManagerPort } from '../../rotation/secrets-port';
 import { createDefaultRdsDiscovery } from '../database/rds/discovery';
-import { postgresOptionsFromEnv } from './env';
+import { postgresOptionsFromEnv } from './options';
 import { createPostgresStrategy } from './strategy';
 
 const secretsManager = new SecretsManagerClient({});

@@ -7,9 +7,9 @@ export type {
   RoundTripKind,
 } from './connection';
 export { ConnectionError, connectWithPg } from './connection';
-export { POSTGRES_ENV, postgresOptionsFromEnv } from './env';
-export type { PostgresMode, PostgresStrategyOptions } from './options';
-export { POSTGRES_MODES } from './options';
+export { POSTGRES_MODES, type PostgresMode, type PostgresSettings, postgresContract } from './contract';
+export type { PostgresStrategyOptions } from './options';
+export { postgresOptionsFromEnv } from './options';
 export type { PostgresCredentials, PostgresSecret } from './schema';
 export {
   baseUsername,

@@ -1,14 +1,15 @@
+import type { Env } from '../../shared/env';
 import { HandoverError } from '../../shared/errors';
-import { checkDatabaseOptions, type DatabaseStrategyOptions } from '../database/options';
+import { fromEnv } from '../contract';
+import { checkDatabaseOptions, type DatabaseStrategyOptions, databaseOptionsOf } from '../database/options';
 import { createDatabaseLocator, type DatabaseLocator } from '../database/rds/locator';
 import { resolveTls } from '../database/tls';
 import type { ConnectionSettings, PostgresConnect } from './connection';
 import { connectWithPg } from './connection';
+import { POSTGRES_MODES, type PostgresMode, postgresContract } from './contract';
 import { type PostgresTlsOptions, pgSslConfig } from './tls';
 
-/** The two rotation schemes. */
-export const POSTGRES_MODES = ['single-user', 'alternating-users'] as const;
-export type PostgresMode = (typeof POSTGRES_MODES)[number];
+export { POSTGRES_MODES, type PostgresMode } from './contract';
 
 /** Options of {@link createPostgresStrategy}. */
 export interface PostgresStrategyOptions extends DatabaseStrategyOptions {
@@ -65,4 +66,21 @@ export function resolveOptions(options: PostgresStrategyOptions): ResolvedOption
       replicationWaitMs: resolved.replicationWaitMs,
     }),
   };
+}
+
+/**
+ * Reads {@link PostgresStrategyOptions} from the environment the constructs set (`postgresContract`):
+ * `HANDOVER_POSTGRES_MODE` is required; `HANDOVER_TLS_MODE` defaults to `verify-full`;
+ * `HANDOVER_TLS_CA_FILE` (PEM) replaces the bundled Amazon RDS CAs; `HANDOVER_PASSWORD_LENGTH`
+ * (16-128, default 32); `HANDOVER_CONNECT_TIMEOUT_MS` (100-60000, default 5000). Fails fast with a
+ * `ConfigurationError` naming the variable.
+ *
+ * @example
+ * ```ts
+ * export const handler = createRotationLambda(createPostgresStrategy(postgresOptionsFromEnv()));
+ * ```
+ */
+export function postgresOptionsFromEnv(env: Env = process.env): PostgresStrategyOptions {
+  const settings = fromEnv(postgresContract, env);
+  return { mode: settings.strategy, ...databaseOptionsOf(settings) };
 }

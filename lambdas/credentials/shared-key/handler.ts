@@ -4,7 +4,7 @@
  * (its context); its CloudWatch client is created on first use, by `inUse` only.
  */
 import { createRotationLambda } from '../../rotation/lambda';
-import { sharedKeyOptionsFromEnv } from './env';
+import { sharedKeyOptionsFromEnv } from './options';
 import { createSharedKeyStrategy } from './strategy';
 
 export const handler = createRotationLambda(createSharedKeyStrategy(sharedKeyOptionsFromEnv()));

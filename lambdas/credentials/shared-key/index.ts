@@ -1,5 +1,6 @@
-export { SHARED_KEY_ENV, sharedKeyOptionsFromEnv } from './env';
+export { type SharedKeySettings, sharedKeyContract } from './contract';
 export type { CloudWatchSend, SharedKeyStrategyOptions } from './options';
+export { sharedKeyOptionsFromEnv } from './options';
 export type { SharedKeySecret } from './schema';
 export {
   parseSharedKeySecret,

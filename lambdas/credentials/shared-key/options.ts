@@ -1,6 +1,9 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { Env } from '../../shared/env';
 import { HandoverError } from '../../shared/errors';
-import { METRICS_NAMESPACE } from '../../shared/observability';
+import { METRICS_NAMESPACE } from '../../shared/metric-names';
+import { fromEnv } from '../contract';
+import { sharedKeyContract } from './contract';
 
 /** The CloudWatch operations the strategy calls (GetMetricData), and nothing else. */
 export type CloudWatchSend = Pick<CloudWatchClient, 'send'>;
@@ -64,4 +67,21 @@ export function resolveSharedKeyOptions(options: SharedKeyStrategyOptions): Reso
     throw new HandoverError(`invalid shared-key strategy options: ${problems.join('; ')}`);
   }
   return { metricsNamespace, requireVerifierHeartbeat, now: options.now ?? (() => new Date()) };
+}
+
+/**
+ * Reads the settings of {@link SharedKeyStrategyOptions} from the environment the constructs set
+ * (`sharedKeyContract`), failing fast with the variable's name: `HANDOVER_SHARED_KEY_METRICS_NAMESPACE`
+ * (default `Handover`, where the verifiers publish) and `HANDOVER_SHARED_KEY_REQUIRE_HEARTBEAT`
+ * (`true` or `false`, default `true`). The SDK clients are not configuration: the composition root
+ * adds them.
+ *
+ * @example
+ * ```ts
+ * const strategy = createSharedKeyStrategy({ ...sharedKeyOptionsFromEnv(), cloudWatch });
+ * ```
+ */
+export function sharedKeyOptionsFromEnv(env: Env = process.env): SharedKeyStrategyOptions {
+  const { metricsNamespace, requireVerifierHeartbeat } = fromEnv(sharedKeyContract, env);
+  return { metricsNamespace, requireVerifierHeartbeat };
 }

@@ -18,10 +18,10 @@ export type EventBridgePort = Pick<EventBridgeClient, 'send'>;
 export const ROTATION_EVENT_SOURCE = 'handover';
 /** The event's `detail-type`. */
 export const ROTATION_EVENT_DETAIL_TYPE = 'Handover Credential Rotated';
-/** The default bus. */
-export const DEFAULT_EVENT_BUS = 'default';
-/** The default acknowledgement timeout of an event consumer, in seconds. */
-export const DEFAULT_ACK_TIMEOUT_SECONDS = 3600;
+
+import { DEFAULT_ACK_TIMEOUT_SECONDS, DEFAULT_EVENT_BUS } from './event.contract';
+
+export { DEFAULT_ACK_TIMEOUT_SECONDS, DEFAULT_EVENT_BUS } from './event.contract';
 
 /**
  * The `detail` of a `Handover Credential Rotated` event. It never holds the secret value: the

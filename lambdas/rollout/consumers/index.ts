@@ -1,9 +1,15 @@
 import type { StructuredLogger } from '../../shared/observability';
-import type { ConsumerAdapters } from './adapter';
+import type { ConsumerAdapter, ConsumerAdapters } from './adapter';
+import type { ConsumerShape } from './consumer-contract';
+import type { CONSUMER_CONTRACTS, ConsumerKind } from './contracts';
 import { createEcsServiceAdapter, type EcsPort, type EcsServiceAdapterOptions } from './ecs-service';
+import { ecsServiceConfig } from './ecs-service.contract';
 import { createEventAdapter, type EventBridgePort } from './event';
+import { eventConfig } from './event.contract';
 import { createLambdaAdapter, type LambdaAdapterOptions, type LambdaPort } from './lambda';
+import { lambdaConfig } from './lambda.contract';
 import { createSsmParameterAdapter, type SecretsManagerPort, type SsmPort } from './ssm-parameter';
+import { ssmParameterConfig } from './ssm-parameter.contract';
 import type { ConsumerClock } from './support';
 import {
   createSigningKeyReader,
@@ -11,6 +17,7 @@ import {
   type SigningKeyReader,
   type WebhookAdapterOptions,
 } from './webhook';
+import { webhookConfig } from './webhook.contract';
 
 export type { ConsumerAdapter, ConsumerAdapters } from './adapter';
 export type { EcsPort, EcsServiceAdapterDeps, EcsServiceAdapterOptions } from './ecs-service';
@@ -77,6 +84,65 @@ export interface ConsumerAdapterDeps {
   readonly options?: ConsumerAdapterOptions;
 }
 
+/** A kind as the rollout function runs it: the configuration it reads, and its adapter. */
+interface ConsumerRuntime<K extends ConsumerKind> {
+  /** The kind contract's `config`. */
+  readonly config: (typeof CONSUMER_CONTRACTS)[K]['config'] & ConsumerShape;
+  /** Builds the kind's adapter from the ports. */
+  readonly adapter: (deps: ConsumerAdapterDeps) => ConsumerAdapters[K];
+}
+
+/** `clock` and `logger` when given: what every adapter takes. */
+const observing = (deps: ConsumerAdapterDeps) => ({
+  ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+  ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+});
+
+/**
+ * Every consumer kind as the rollout function runs it, by kind: the ONE registration of a kind's
+ * adapter (its contract's is in `./contracts.ts`). An exhaustive record: a kind with a contract
+ * does not compile until it is here.
+ */
+export const CONSUMER_RUNTIMES: { readonly [K in ConsumerKind]: ConsumerRuntime<K> } = {
+  lambda: {
+    config: lambdaConfig,
+    adapter: (deps) =>
+      createLambdaAdapter({
+        ...observing(deps),
+        lambda: deps.lambda,
+        ...(deps.options?.lambda === undefined ? {} : { options: deps.options.lambda }),
+      }),
+  },
+  'ecs-service': {
+    config: ecsServiceConfig,
+    adapter: (deps) =>
+      createEcsServiceAdapter({
+        ...observing(deps),
+        ecs: deps.ecs,
+        ...(deps.options?.ecsService === undefined ? {} : { options: deps.options.ecsService }),
+      }),
+  },
+  'ssm-parameter': {
+    config: ssmParameterConfig,
+    adapter: (deps) =>
+      createSsmParameterAdapter({ ...observing(deps), ssm: deps.ssm, secretsManager: deps.secretsManager }),
+  },
+  event: {
+    config: eventConfig,
+    adapter: (deps) => createEventAdapter({ ...observing(deps), eventBridge: deps.eventBridge }),
+  },
+  webhook: {
+    config: webhookConfig,
+    adapter: (deps) =>
+      createWebhookAdapter({
+        ...observing(deps),
+        readSigningKey: deps.readSigningKey ?? createSigningKeyReader(deps.secretsManager),
+        ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
+        ...(deps.options?.webhook === undefined ? {} : { options: deps.options.webhook }),
+      }),
+  },
+};
+
 /**
  * Every consumer kind's adapter, built from narrow SDK ports: the exhaustive map the rollout task
  * handlers dispatch on (`adapters[consumer.kind]`).
@@ -95,32 +161,9 @@ export interface ConsumerAdapterDeps {
  * ```
  */
 export function createConsumerAdapters(deps: ConsumerAdapterDeps): ConsumerAdapters {
-  const common = {
-    ...(deps.clock === undefined ? {} : { clock: deps.clock }),
-    ...(deps.logger === undefined ? {} : { logger: deps.logger }),
-  };
-  return {
-    lambda: createLambdaAdapter({
-      ...common,
-      lambda: deps.lambda,
-      ...(deps.options?.lambda === undefined ? {} : { options: deps.options.lambda }),
-    }),
-    'ecs-service': createEcsServiceAdapter({
-      ...common,
-      ecs: deps.ecs,
-      ...(deps.options?.ecsService === undefined ? {} : { options: deps.options.ecsService }),
-    }),
-    'ssm-parameter': createSsmParameterAdapter({
-      ...common,
-      ssm: deps.ssm,
-      secretsManager: deps.secretsManager,
-    }),
-    event: createEventAdapter({ ...common, eventBridge: deps.eventBridge }),
-    webhook: createWebhookAdapter({
-      ...common,
-      readSigningKey: deps.readSigningKey ?? createSigningKeyReader(deps.secretsManager),
-      ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
-      ...(deps.options?.webhook === undefined ? {} : { options: deps.options.webhook }),
-    }),
-  };
+  const adapters: Partial<Record<ConsumerKind, ConsumerAdapter>> = {};
+  for (const kind of Object.keys(CONSUMER_RUNTIMES) as ConsumerKind[]) {
+    adapters[kind] = CONSUMER_RUNTIMES[kind].adapter(deps) as unknown as ConsumerAdapter;
+  }
+  return adapters as ConsumerAdapters;
 }

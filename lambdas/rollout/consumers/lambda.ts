@@ -7,6 +7,7 @@ import {
 import { ConsumerError } from '../../shared/errors';
 import type { ConsumerResult, LambdaConsumer } from '../contract';
 import type { ConsumerAdapter } from './adapter';
+import { DEFAULT_VERSION_VARIABLE } from './lambda.contract';
 import {
   type AdapterObservability,
   type ConsumerClock,
@@ -19,8 +20,7 @@ import {
   systemClock,
 } from './support';
 
-/** The environment variable a Lambda consumer gets, unless its configuration names another. */
-export const DEFAULT_VERSION_VARIABLE = 'HANDOVER_SECRET_VERSION';
+export { DEFAULT_VERSION_VARIABLE } from './lambda.contract';
 
 /** The Lambda API calls the adapter makes. */
 export type LambdaPort = Pick<LambdaClient, 'send'>;

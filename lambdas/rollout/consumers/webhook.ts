@@ -28,8 +28,10 @@ export function webhookMessageId(idempotencyKey: string): string {
 
 /** The payload's `type`. */
 export const WEBHOOK_EVENT_TYPE = 'handover.credential.rotated';
-/** The default per-attempt deadline of a webhook, in milliseconds. */
-export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+
+import { DEFAULT_WEBHOOK_TIMEOUT_MS } from './webhook.contract';
+
+export { DEFAULT_WEBHOOK_TIMEOUT_MS } from './webhook.contract';
 
 /** `update`: move to the new version. `verify`: confirm the new version works for you. */
 export type WebhookPhase = 'update' | 'verify';

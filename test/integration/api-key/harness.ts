@@ -4,7 +4,7 @@ import {
   GetSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { apiKeyOptionsFromEnv } from '../../../lambdas/credentials/api-key/env';
+import { apiKeyOptionsFromEnv } from '../../../lambdas/credentials/api-key/options';
 import type { ProviderId } from '../../../lambdas/credentials/api-key/provider';
 import type { ApiKeySecret } from '../../../lambdas/credentials/api-key/schema';
 import { createApiKeyStrategy } from '../../../lambdas/credentials/api-key/strategy';

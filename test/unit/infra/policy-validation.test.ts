@@ -1,7 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import {
-  type PolicyProblem,
   PolicyValidationError,
   type RotationPolicy,
   type SecretPolicy,
@@ -10,13 +9,13 @@ import {
 import { recordSecretMaterial } from '../../support/log-scan';
 import { REGION, secretArn, VALID_SECRETS, validPolicy } from './helpers';
 
-/** Validates and returns the problems (the test fails if the policy is accepted). */
-function problemsOf(policy: unknown): readonly PolicyProblem[] {
+/** Validates and returns the error (the test fails if the policy is accepted). */
+function refusalOf(policy: unknown): PolicyValidationError {
   try {
     validatePolicy(policy as RotationPolicy);
   } catch (error) {
     expect(error).toBeInstanceOf(PolicyValidationError);
-    return (error as PolicyValidationError).problems;
+    return error as PolicyValidationError;
   }
   throw new Error('expected the policy to be refused');
 }
@@ -639,13 +638,15 @@ describe('Function: validatePolicy', () => {
     'refuses %s, naming the secret, the field and what is allowed',
     (_, policy, secret, field, allowed) => {
       // WHEN
-      const problems = problemsOf(policy);
+      const { problems, message } = refusalOf(policy);
 
       // THEN
       const problem = problems.find((p) => p.secret === secret && p.field === field);
       expect(problem, JSON.stringify(problems, null, 2)).toBeDefined();
       expect(problem?.allowed).toMatch(allowed);
       expect(problem?.received).not.toBe('');
+      // The whole message, every problem in order, exactly as users read it.
+      expect(message).toMatchSnapshot();
     },
   );
 
@@ -681,6 +682,7 @@ describe('Function: validatePolicy', () => {
       '  - secret "ci": schedule.window: got 30 hours; allowed: whole hours from 1 to 2 (it must end before the next window or UTC day starts)',
     );
     expect(message).toContain('  - policy: stackName: got "-"; allowed:');
+    expect(message).toMatchSnapshot();
   });
 
   it('never echoes a credential pasted into a new secret template', () => {
@@ -693,9 +695,10 @@ describe('Function: validatePolicy', () => {
     });
 
     // WHEN
-    const problems = problemsOf(policy);
+    const { problems, message } = refusalOf(policy);
 
     // THEN
+    expect(message).toMatchSnapshot();
     expect(problems).toEqual([
       expect.objectContaining({
         secret: 'partner',

@@ -3,7 +3,6 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandoverApp } from '../../../infra/handover-app';
 import {
-  type PolicyProblem,
   PolicyValidationError,
   type RotationPolicy,
   type SecretPolicy,
@@ -17,12 +16,12 @@ afterEach(() => dirs.cleanup());
 const withSecret = (base: SecretPolicy, change: Record<string, unknown>): RotationPolicy =>
   validPolicy({ secrets: [{ ...base, ...change } as SecretPolicy] });
 
-function problemsOf(policy: RotationPolicy): readonly PolicyProblem[] {
+function refusalOf(policy: RotationPolicy): PolicyValidationError {
   try {
     validatePolicy(policy);
   } catch (error) {
     expect(error).toBeInstanceOf(PolicyValidationError);
-    return (error as PolicyValidationError).problems;
+    return error as PolicyValidationError;
   }
   throw new Error('expected the policy to be refused');
 }
@@ -131,17 +130,20 @@ describe('Policy: rollout settings', () => {
     ],
   ])('refuses %s, naming the field', (_case, change, field, allowed) => {
     // WHEN
-    const problems = problemsOf(withSecret(VALID_SECRETS.iam, change));
+    const { problems, message } = refusalOf(withSecret(VALID_SECRETS.iam, change));
 
     // THEN
     const problem = problems.find((p) => p.secret === 'ci' && p.field === field);
     expect(problem, JSON.stringify(problems, null, 2)).toBeDefined();
     expect(problem?.allowed).toMatch(allowed);
+    // The whole message, every problem in order, exactly as users read it.
+    expect(message).toMatchSnapshot();
   });
 
   it('refuses an unknown rollout option at the policy level', () => {
-    const problems = problemsOf(validPolicy({ rollout: { enabled: 'yes' } as never }));
+    const { problems, message } = refusalOf(validPolicy({ rollout: { enabled: 'yes' } as never }));
     expect(problems).toContainEqual(expect.objectContaining({ secret: undefined, field: 'rollout.enabled' }));
+    expect(message).toMatchSnapshot();
   });
 });
 

@@ -3,8 +3,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAILURE_STATES, RolloutWorkflow } from '../../../infra/constructs/rollout-workflow';
-import { RotationMonitoring } from '../../../infra/constructs/rotation-monitoring';
+import { RotationMonitoring } from '../../../infra/constructs/monitoring';
+import { FAILURE_STATES } from '../../../infra/constructs/rollout-definition';
+import { RolloutWorkflow } from '../../../infra/constructs/rollout-workflow';
 import { ROLLOUT_ERRORS, ROLLOUT_TASKS } from '../../../lambdas/rollout/contract';
 import { outdirs, secretArn, testStack } from './helpers';
 
@@ -28,7 +29,6 @@ function build(options: { monitoring?: boolean } = {}) {
   const { stack } = testStack(dirs.make());
   const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Secret', secretArn('orders/app'));
   const byName = secretsmanager.Secret.fromSecretNameV2(stack, 'ByName', 'billing/app');
-  const signing = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Signing', secretArn('hooks/signing'));
   const rotationFunction = lambda.Function.fromFunctionAttributes(stack, 'Rotation', {
     functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:rotation-postgres',
     sameEnvironment: true,
@@ -49,12 +49,12 @@ function build(options: { monitoring?: boolean } = {}) {
           { kind: 'lambda', name: 'orders-api', functionName: 'orders-api', canary: true },
           { kind: 'ecs-service', name: 'orders-web', cluster: 'orders', service: 'orders-web' },
           { kind: 'ssm-parameter', name: 'mirror', parameterName: '/orders/db-password' },
-          { kind: 'event', name: 'ci', timeoutSeconds: 900 },
+          { kind: 'event', name: 'ci', timeout: Duration.seconds(900) },
           {
             kind: 'webhook',
             name: 'partner',
             url: 'https://partner.example.com/hook',
-            signingSecret: signing,
+            signingSecret: { arn: secretArn('hooks/signing') },
           },
         ],
       },

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { TargetError } from '../../../shared/errors';
 import type { HttpClient } from '../http-client';
-import type { ApiKeyProvider, ProviderDefinition } from '../provider';
+import type { ApiKeyProvider, ProviderDefinition, ProviderPlugin } from '../provider';
 import { joinUrl, keyLabel, managementLabel, parseManagementSecret, readResponse } from '../provider-support';
 import { validateFields } from '../schema';
 
@@ -157,3 +157,9 @@ export function createSendgridProvider(deps: {
     },
   };
 }
+
+/** SendGrid, as the provider registry lists it. */
+export const sendgrid = {
+  baseUrl: SENDGRID_BASE_URL,
+  create: ({ http, baseUrl }) => createSendgridProvider({ http, baseUrl }) as ProviderDefinition,
+} satisfies ProviderPlugin;

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { SecretFormatError } from '../../../shared/errors';
 import type { HttpClient } from '../http-client';
-import type { ApiKeyProvider, KeySummary, ProviderDefinition } from '../provider';
+import type { ApiKeyProvider, KeySummary, ProviderDefinition, ProviderPlugin } from '../provider';
 import {
   basicAuth,
   joinUrl,
@@ -201,3 +201,9 @@ export function createTwilioProvider(deps: {
     },
   };
 }
+
+/** Twilio, as the provider registry lists it. */
+export const twilio = {
+  baseUrl: TWILIO_BASE_URL,
+  create: ({ http, baseUrl }) => createTwilioProvider({ http, baseUrl }) as ProviderDefinition,
+} satisfies ProviderPlugin;

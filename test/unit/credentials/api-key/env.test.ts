@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { API_KEY_ENV, apiKeyOptionsFromEnv } from '../../../../lambdas/credentials/api-key/env';
+import { apiKeyOptionsFromEnv } from '../../../../lambdas/credentials/api-key/options';
 import { createApiKeyStrategy } from '../../../../lambdas/credentials/api-key/strategy';
 import { ConfigurationError, HandoverError } from '../../../../lambdas/shared/errors';
 
@@ -27,7 +27,7 @@ describe('apiKeyOptionsFromEnv', () => {
 
     expect(options).toEqual({
       baseUrls: { sendgrid: 'https://api.eu.sendgrid.com', twilio: 'http://127.0.0.1:9999' },
-      httpServices: '{"acme": {}}',
+      httpServices: { acme: {} },
       requestTimeoutMs: 2500,
       maxAttempts: 2,
       retryBudgetMs: 0,
@@ -36,10 +36,12 @@ describe('apiKeyOptionsFromEnv', () => {
   });
 
   it.each([
-    [API_KEY_ENV.requestTimeoutMs, '0'],
-    [API_KEY_ENV.maxAttempts, '11'],
-    [API_KEY_ENV.retryBudgetMs, 'soon'],
-    [API_KEY_ENV.keyPropagationMs, '-1'],
+    ['HANDOVER_API_KEY_REQUEST_TIMEOUT_MS', '0'],
+    ['HANDOVER_API_KEY_MAX_ATTEMPTS', '11'],
+    ['HANDOVER_API_KEY_RETRY_BUDGET_MS', 'soon'],
+    ['HANDOVER_API_KEY_PROPAGATION_MS', '-1'],
+    ['HANDOVER_API_KEY_HTTP_SERVICES', '{"acme": '],
+    ['HANDOVER_API_KEY_HTTP_SERVICES', '["acme"]'],
   ])('fails fast naming %s when it is %j', (variable, value) => {
     expect(() => apiKeyOptionsFromEnv({ [variable]: value })).toThrow(
       expect.objectContaining({

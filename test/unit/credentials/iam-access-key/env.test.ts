@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  IAM_ACCESS_KEY_ENV,
-  iamAccessKeyOptionsFromEnv,
-} from '../../../../lambdas/credentials/iam-access-key';
+import { iamAccessKeyOptionsFromEnv } from '../../../../lambdas/credentials/iam-access-key';
 import { ConfigurationError } from '../../../../lambdas/shared/errors';
 
 describe('Function: iamAccessKeyOptionsFromEnv', () => {
@@ -20,10 +17,11 @@ describe('Function: iamAccessKeyOptionsFromEnv', () => {
   });
 
   it.each([
-    [IAM_ACCESS_KEY_ENV.testTimeoutMs, 'soon'],
-    [IAM_ACCESS_KEY_ENV.testTimeoutMs, '-1'],
-    [IAM_ACCESS_KEY_ENV.testTimeoutMs, '900001'],
-    [IAM_ACCESS_KEY_ENV.activePreviousKey, 'deactivate'],
+    ['HANDOVER_IAM_TEST_TIMEOUT_MS', 'soon'],
+    ['HANDOVER_IAM_TEST_TIMEOUT_MS', '-1'],
+    ['HANDOVER_IAM_TEST_TIMEOUT_MS', '900001'],
+    ['HANDOVER_IAM_TEST_TIMEOUT_MS', '12.5'],
+    ['HANDOVER_IAM_ACTIVE_PREVIOUS_KEY', 'deactivate'],
   ])('fails with a ConfigurationError naming %s when it is %s', (variable, value) => {
     const error = (() => {
       try {

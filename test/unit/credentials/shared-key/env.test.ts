@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SHARED_KEY_ENV, sharedKeyOptionsFromEnv } from '../../../../lambdas/credentials/shared-key';
+import { sharedKeyOptionsFromEnv } from '../../../../lambdas/credentials/shared-key';
 import { ConfigurationError } from '../../../../lambdas/shared/errors';
+
+const NAMESPACE = 'HANDOVER_SHARED_KEY_METRICS_NAMESPACE';
+const HEARTBEAT = 'HANDOVER_SHARED_KEY_REQUIRE_HEARTBEAT';
 
 describe('Function: sharedKeyOptionsFromEnv', () => {
   it('defaults to the Handover namespace and requires verifier heartbeats', () => {
@@ -13,16 +16,16 @@ describe('Function: sharedKeyOptionsFromEnv', () => {
   it('reads the namespace and the heartbeat requirement', () => {
     expect(
       sharedKeyOptionsFromEnv({
-        [SHARED_KEY_ENV.metricsNamespace]: 'Platform/Auth',
-        [SHARED_KEY_ENV.requireVerifierHeartbeat]: 'false',
+        [NAMESPACE]: 'Platform/Auth',
+        [HEARTBEAT]: 'false',
       }),
     ).toEqual({ metricsNamespace: 'Platform/Auth', requireVerifierHeartbeat: false });
   });
 
   it.each([
-    [SHARED_KEY_ENV.requireVerifierHeartbeat, 'yes', /must be one of true, false, got 'yes'/],
-    [SHARED_KEY_ENV.metricsNamespace, 'AWS/Lambda', /must be 1 to 255 characters and not start with "AWS\/"/],
-    [SHARED_KEY_ENV.metricsNamespace, 'x'.repeat(256), /must be 1 to 255 characters/],
+    [HEARTBEAT, 'yes', /^HANDOVER_SHARED_KEY_REQUIRE_HEARTBEAT must be true or false, got 'yes'$/],
+    [NAMESPACE, 'AWS/Lambda', /must be 1 to 255 characters, not starting with "AWS\/", got 'AWS\/Lambda'$/],
+    [NAMESPACE, 'x'.repeat(256), /must be 1 to 255 characters/],
   ])('fails fast naming %s when it is %j', (variable, value, message) => {
     let error: unknown;
     try {

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { SecretFormatError } from '../../../../shared/errors';
 import type { HttpClient, ProviderRequest } from '../../http-client';
-import type { ApiKeyProvider, KeySummary, ProviderDefinition } from '../../provider';
+import type { ApiKeyProvider, KeySummary, ProviderDefinition, ProviderPlugin } from '../../provider';
 import {
   basicAuth,
   joinUrl,
@@ -312,3 +312,9 @@ export function createHttpProvider(deps: {
     },
   };
 }
+
+/** The generic HTTP provider, as the provider registry lists it: no base URL of its own (each service has one). */
+export const http = {
+  create: ({ http, httpServices }) =>
+    createHttpProvider({ http, services: httpServices }) as ProviderDefinition,
+} satisfies ProviderPlugin;

@@ -13,7 +13,12 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import { ROLLOUT_METRIC } from '../../lambdas/rollout/contract';
 import type { CredentialType } from '../../lambdas/rotation/constants';
-import { CREDENTIAL_TYPE_DIMENSION, ENGINE_METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './metrics';
+import {
+  CREDENTIAL_TYPE_DIMENSION,
+  METRIC,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../../lambdas/shared/metric-names';
 import { ALARM, type AlarmId, alarmDescription, DEFAULT_RUNBOOK_URL } from './runbook';
 
 /**
@@ -367,7 +372,7 @@ export class RotationMonitoring extends Construct {
   public static rotationFailedMetric(type: CredentialType): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
-      metricName: ENGINE_METRIC.rotationFailed,
+      metricName: METRIC.rotationFailed,
       dimensionsMap: { service: SERVICE_NAME, [CREDENTIAL_TYPE_DIMENSION]: type },
       period: Duration.minutes(5),
       statistic: cloudwatch.Stats.SUM,
