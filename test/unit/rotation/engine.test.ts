@@ -19,7 +19,7 @@ interface LogLine {
   readonly fields: Record<string, unknown>;
 }
 
-function setup(options: { rotationEnabled?: boolean; initial?: string } = {}) {
+function setup(options: { rotationEnabled?: boolean; initial?: string; createIsPure?: boolean } = {}) {
   const service = new SecretsManagerService({ rotation: { retries: 2, retryDelayMs: 0 } });
   const client = inProcessSecretsClient(service);
   const keyring = new Keyring();
@@ -48,7 +48,7 @@ function setup(options: { rotationEnabled?: boolean; initial?: string } = {}) {
     recordRotation: (outcome) => metrics.push(`rotation:${outcome}`),
   };
   const handler = createRotationHandler({
-    strategy: createKeyringStrategy(keyring),
+    strategy: createKeyringStrategy(keyring, { createIsPure: options.createIsPure === true }),
     secrets: createSecretsManagerPort(client),
     logger,
     metrics: recorder,
@@ -126,19 +126,27 @@ function expectRotated(s: ReturnType<typeof setup>, versionId: string): void {
 }
 
 /** The calls a clean rotation makes, so every one of them can be failed in turn. */
-async function cleanRotationCalls(): Promise<string[]> {
-  const s = setup();
+async function cleanRotationCalls(createIsPure: boolean): Promise<string[]> {
+  const s = setup({ createIsPure });
   await s.rotate();
   return [...s.client.calls];
 }
 
-const calls = await cleanRotationCalls();
 const writes = new Set(['PutSecretValue', 'UpdateSecretVersionStage']);
-const cases = calls.flatMap((operation, index) =>
-  (writes.has(operation) ? (['before', 'after'] as const) : (['before'] as const)).map(
-    (timing: FaultTiming) => [index, operation, timing] as const,
-  ),
-);
+/** Every call of a clean rotation, failed before it applies (and writes after, a lost response too). */
+const cases = (
+  await Promise.all(
+    [false, true].map(async (createIsPure) =>
+      (
+        await cleanRotationCalls(createIsPure)
+      ).flatMap((operation, index) =>
+        (writes.has(operation) ? (['before', 'after'] as const) : (['before'] as const)).map(
+          (timing: FaultTiming) => [createIsPure ? 'pure' : 'key-making', index, operation, timing] as const,
+        ),
+      ),
+    ),
+  )
+).flat();
 
 describe('Function: createRotationHandler', () => {
   it('moves AWSCURRENT to the pending version, leaves AWSPREVIOUS on the old one and clears AWSPENDING', async () => {
@@ -220,9 +228,14 @@ describe('Function: createRotationHandler', () => {
       expect(s.client.calls.filter((c) => c === 'PutSecretValue')).toEqual([]);
     });
 
-    it.each(['createSecret', 'setSecret', 'testSecret', 'finishSecret'])(
-      'returns at once when %s runs for a version that is already AWSCURRENT',
-      async (step) => {
+    it.each([
+      ['createSecret', 'DescribeSecret'],
+      ['setSecret', 'DescribeSecret'],
+      ['testSecret', 'GetSecretValue'],
+      ['finishSecret', 'DescribeSecret'],
+    ])(
+      'returns at once, after one call (%s: %s), when the step runs for a version that is already AWSCURRENT',
+      async (step, call) => {
         const s = setup();
         const outcome = await s.rotate();
         const before = JSON.stringify(s.stages());
@@ -230,7 +243,7 @@ describe('Function: createRotationHandler', () => {
 
         await s.handler(s.event(step, outcome.versionId));
 
-        expect(s.client.calls).toEqual(['DescribeSecret']);
+        expect(s.client.calls).toEqual([call]);
         expect(JSON.stringify(s.stages())).toBe(before);
         expect(s.logs.at(-1)?.fields.outcome).toBe('already-current');
       },
@@ -260,26 +273,60 @@ describe('Function: createRotationHandler', () => {
       expect(s.stages()[token]).toEqual([STAGE.current]);
     });
 
-    it('makes 12 Secrets Manager calls per rotation, and reads AWSPREVIOUS only when the strategy asks (AWS template: 14)', async () => {
-      const s = setup();
-      await s.rotate();
-      s.client.calls.length = 0;
+    it.each([
+      // createSecret stores at once: PutSecretValue refuses to change a version an earlier attempt filled.
+      [true, 10, ['DescribeSecret', 'GetSecretValue', 'PutSecretValue']],
+      // createSecret reads the token first, so a re-run never makes a second key at the target.
+      [false, 11, ['DescribeSecret', 'GetSecretValue', 'GetSecretValue', 'PutSecretValue']],
+    ])(
+      'makes (createIsPure %s) %i Secrets Manager calls per rotation, and reads AWSPREVIOUS only when the strategy asks (AWS template: 14)',
+      async (createIsPure, total, createCalls) => {
+        const s = setup({ createIsPure });
+        await s.rotate();
+        s.client.calls.length = 0;
 
-      await s.rotate();
+        await s.rotate();
 
-      expect(s.client.calls.filter((c) => c !== 'RotateSecret')).toEqual([
-        ...['DescribeSecret', 'GetSecretValue', 'GetSecretValue', 'PutSecretValue'],
-        ...['DescribeSecret', 'GetSecretValue', 'GetSecretValue'],
-        ...['DescribeSecret', 'GetSecretValue'],
-        ...['DescribeSecret', 'UpdateSecretVersionStage', 'UpdateSecretVersionStage'],
+        const calls = s.client.calls.filter((c) => c !== 'RotateSecret');
+        expect(calls).toEqual([
+          ...createCalls,
+          ...['DescribeSecret', 'GetSecretValue', 'GetSecretValue'],
+          'GetSecretValue',
+          ...['DescribeSecret', 'UpdateSecretVersionStage', 'UpdateSecretVersionStage'],
+        ]);
+        expect(calls).toHaveLength(total);
+      },
+    );
+
+    it('reuses the AWSPENDING value an earlier attempt stored when create is pure: PutSecretValue refuses, nothing changes', async () => {
+      const s = setup({ createIsPure: true });
+      const token = randomUUID();
+      s.service.invoke('PutSecretValue', {
+        SecretId: s.arn,
+        ClientRequestToken: token,
+        SecretString: JSON.stringify({ username: 'app_clone', password: 'pending-password-0003' }),
+        VersionStages: [STAGE.pending],
+      });
+      const before = JSON.stringify(s.stages());
+
+      await s.handler(s.event('createSecret', token));
+
+      expect(s.value({ VersionId: token }).password).toBe('pending-password-0003');
+      expect(JSON.stringify(s.stages())).toBe(before);
+      expect(s.logs.at(-1)?.fields.outcome).toBe('reused-pending');
+      expect(s.client.calls).toEqual([
+        'DescribeSecret',
+        'GetSecretValue',
+        'PutSecretValue',
+        'GetSecretValue',
       ]);
-      expect(calls).toHaveLength(12);
+      expect(s.logText()).not.toContain('pending-password-0003');
     });
 
     it.each(cases)(
-      'converges when call #%i (%s) fails %s it applies and the step is retried',
-      async (index, _op, timing) => {
-        const s = setup();
+      'converges (%s create) when call #%i (%s) fails %s it applies and the step is retried',
+      async (kind, index, _op, timing) => {
+        const s = setup({ createIsPure: kind === 'pure' });
         s.client.failCall(index, timing);
 
         const outcome = await s.rotate();
@@ -362,14 +409,59 @@ describe('Function: createRotationHandler', () => {
       },
     );
 
-    it('fails when the token is a version without AWSPENDING', async () => {
-      const s = setup();
-      const first = await s.rotate();
-      const previous = Object.entries(s.stages()).find(([, st]) => st.includes(STAGE.previous))?.[0] ?? '';
-      expect(previous).not.toBe(first.versionId);
+    it.each(['setSecret', 'testSecret', 'finishSecret'])(
+      'fails %s when the token is a version without AWSPENDING',
+      async (step) => {
+        const s = setup();
+        const first = await s.rotate();
+        const previous = Object.entries(s.stages()).find(([, st]) => st.includes(STAGE.previous))?.[0] ?? '';
+        expect(previous).not.toBe(first.versionId);
+        const before = JSON.stringify(s.stages());
 
-      await expect(s.handler(s.event('setSecret', previous))).rejects.toThrow(/is not staged AWSPENDING/);
-      expect(s.keyring.effects).toEqual(['set:app_clone']);
+        await expect(s.handler(s.event(step, previous))).rejects.toThrow(/is not staged AWSPENDING/);
+        expect(s.keyring.effects).toEqual(['set:app_clone']);
+        expect(JSON.stringify(s.stages())).toBe(before);
+      },
+    );
+
+    it.each(['setSecret', 'testSecret'])(
+      'fails %s when the token carries AWSPENDING but createSecret never stored a value',
+      async (step) => {
+        const s = setup();
+        // A rotation whose createSecret never succeeds: RotateSecret labelled the new version
+        // AWSPENDING before any step ran, so the version has the label and no value.
+        const broken = `${LAMBDA}-broken`;
+        s.service.registerRotationLambda(broken, async () => {
+          throw new Error('createSecret never completes');
+        });
+        s.service.invoke('RotateSecret', { SecretId: s.arn, RotationLambdaARN: broken });
+        const failed = await s.service.waitForRotation(s.arn);
+        expect(failed.status).toBe('failed');
+        expect(s.stages()[failed.versionId]).toEqual([STAGE.pending]);
+
+        await expect(s.handler(s.event(step, failed.versionId))).rejects.toThrow(
+          `version ${failed.versionId} of secret ${s.arn} has no value: createSecret has not run`,
+        );
+        expect(s.keyring.effects).toEqual([]);
+        expect(s.stages()[failed.versionId]).toEqual([STAGE.pending]);
+      },
+    );
+
+    it('guards testSecret on the VersionStages of the token it reads: one call, no DescribeSecret', async () => {
+      const s = setup();
+      const token = randomUUID();
+      s.service.invoke('PutSecretValue', {
+        SecretId: s.arn,
+        ClientRequestToken: token,
+        SecretString: JSON.stringify({ username: 'app_clone', password: 'pending-password-0004' }),
+        VersionStages: [STAGE.pending],
+      });
+      s.keyring.passwords.set('app_clone', 'pending-password-0004');
+
+      await s.handler(s.event('testSecret', token));
+
+      expect(s.client.calls).toEqual(['GetSecretValue']);
+      expect(s.logs.at(-1)?.fields.outcome).toBe('success');
     });
 
     it('tests the current credential and changes nothing when testSecret gets a token that is not a version (RotateImmediately=false)', async () => {
