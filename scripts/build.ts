@@ -15,7 +15,7 @@
  * Run with `npx tsx scripts/build.ts`; it prints (on stderr) what it built and how long each part took.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -101,7 +101,8 @@ function buildLambdaBundles(): void {
       const asset = join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
       const target = join(DIST, 'lambda', name);
       mkdirSync(target, { recursive: true });
-      for (const file of ['index.js', 'index.js.map']) copyFileSync(join(asset, file), join(target, file));
+      // The whole asset: the entry, its source map, and the modules built beside it (LAZY_MODULES).
+      cpSync(asset, target, { recursive: true });
       process.stderr.write(
         `build:   dist/lambda/${name}/index.js ${(statSync(join(target, 'index.js')).size / 1024).toFixed(0)} KB\n`,
       );

@@ -8,7 +8,7 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/shared/metric-names';
-import { BUNDLE_ALIASES, LOCK_FILE, REPO_ROOT } from '../paths';
+import { BUNDLE_ALIASES, LAZY_MODULES, LAZY_PACKAGES, LOCK_FILE, REPO_ROOT } from '../paths';
 
 /** The Lambda runtime of every Handover function, pinned here (never the caller's choice, never "latest"). */
 export const HANDOVER_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -92,6 +92,47 @@ export interface HandoverFunctionProps {
   readonly bundling?: BundlingOptions;
 }
 
+const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+
+/**
+ * The shell commands (run by the bundling, from the project root) that build each of
+ * {@link LAZY_MODULES} the bundle's entry imports into its own file beside it, with the esbuild
+ * and settings of the entry. A module the entry does not import is not built, so only the database
+ * functions carry drivers.
+ */
+export function lazyModuleCommands(
+  outputDir: string,
+  target: string = HANDOVER_RUNTIME.name.replace(/^nodejs(\d+).*$/, 'node$1'),
+): string[] {
+  const entry = quote(`${outputDir}/index.js`);
+  const esbuild = quote(`${REPO_ROOT}/node_modules/.bin/esbuild`);
+  return LAZY_MODULES.map(({ specifier, packageName, file }) => {
+    const folder = `${outputDir}/node_modules/${packageName}`;
+    const subpath = specifier === packageName ? '.' : `.${specifier.slice(packageName.length)}`;
+    const manifest = JSON.stringify({ name: packageName, exports: { [subpath]: `./${file}` } });
+    const args = [
+      quote(specifier),
+      '--bundle',
+      '--minify',
+      '--platform=node',
+      '--format=cjs',
+      `--target=${target}`,
+      '--main-fields=module,main',
+      '--sourcemap',
+      '--sources-content=false',
+      '--log-level=warning',
+      ...Object.entries(BUNDLE_ALIASES).map(([name, path]) => quote(`--alias:${name}=${path}`)),
+      ...LAZY_PACKAGES.filter((name) => name !== packageName).map((name) => `--external:${name}`),
+      `--outfile=${quote(`${folder}/${file}`)}`,
+    ];
+    const imported = quote(`(require|import)\\("${specifier}"\\)`);
+    return (
+      `if grep -qE ${imported} ${entry}; then ${esbuild} ${args.join(' ')}` +
+      ` && printf '%s' ${quote(manifest)} > ${quote(`${folder}/package.json`)}; fi`
+    );
+  });
+}
+
 /** The bundling every Handover function uses; `bench` measures this configuration. */
 export const HOUSE_BUNDLING: BundlingOptions = {
   minify: true,
@@ -101,9 +142,15 @@ export const HOUSE_BUNDLING: BundlingOptions = {
   format: OutputFormat.CJS,
   // ESM sources of the SDK and zod tree-shake; their CommonJS builds do not.
   mainFields: ['module', 'main'],
-  // Bundle the AWS SDK: a pinned, tree-shaken SDK instead of whatever the runtime ships.
-  externalModules: [],
+  // Bundle the AWS SDK: a pinned, tree-shaken SDK instead of whatever the runtime ships. The
+  // database drivers and the RDS CA bundle are files of their own beside the entry, loaded on first use.
+  externalModules: [...LAZY_PACKAGES],
   bundleAwsSDK: true,
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => lazyModuleCommands(outputDir),
+  },
   esbuildArgs: Object.fromEntries(
     Object.entries(BUNDLE_ALIASES).map(([name, path]) => [`--alias:${name}`, path]),
   ),

@@ -1,5 +1,6 @@
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { STAGE } from '../rotation/constants';
+import { versionWith } from '../rotation/versions';
 import { parseRolloutConfig, withWorkflowDefaults } from './config';
 import { ROLLOUT_ERRORS, type RolloutConfig, rolloutConfigParameterName } from './contract';
 import type { RolloutDeps } from './deps';
@@ -7,7 +8,7 @@ import { RolloutError } from './errors';
 import { parseRolloutInput, type RolloutRequest } from './input';
 import { holderStatus, lockOf, staleReason, takeLock } from './lock';
 import type { RolloutPlan, RotationProgress } from './plan';
-import { currentVersion, describeSecret, type SecretState, shortVersion, versionWith } from './secret-state';
+import { currentVersion, describeSecret, type SecretState, shortVersion } from './secret-state';
 import { planWaves } from './waves';
 
 /** What preflight sends the state machine: `$` after the Preflight state. */
@@ -87,7 +88,7 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
   const secret = await readSecret(deps, request);
   const config = await readConfig(deps, secret);
   const current = currentVersion(secret);
-  const previous = versionWith(secret, STAGE.previous);
+  const previous = versionWith(secret.versions, STAGE.previous);
 
   const waves = planWaves(config.consumers.map(withWorkflowDefaults), request.mode);
   const plan: RolloutPlan = {

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { STAGE } from '../rotation/constants';
+import { versionWith } from '../rotation/versions';
 import { ROLLOUT_ERRORS } from './contract';
 import type { RolloutDeps } from './deps';
 import { RolloutError } from './errors';
 import { tagLockVersion } from './lock';
 import type { RolloutPlan, RotationProgress } from './plan';
-import { currentVersion, describeSecret, shortVersion, versionWith } from './secret-state';
+import { currentVersion, describeSecret, shortVersion } from './secret-state';
 
 /** The start-rotation and check-rotation tasks' input. */
 export interface RotationTask {
@@ -47,7 +48,9 @@ export async function startRotation(deps: RolloutDeps, task: RotationTask): Prom
       status: 'running',
       checks: 0,
       versionId: token,
-      previousVersionId: stages.includes(STAGE.current) ? versionWith(secret, STAGE.previous) : current,
+      previousVersionId: stages.includes(STAGE.current)
+        ? versionWith(secret.versions, STAGE.previous)
+        : current,
       requestedAt: task.rotation.requestedAt ?? now.toISOString(),
     };
   }
@@ -57,7 +60,7 @@ export async function startRotation(deps: RolloutDeps, task: RotationTask): Prom
       `rotation is not enabled on ${secret.name}: its policy entry is paused or its schedule was removed. Nothing was changed.`,
     );
   }
-  const pending = versionWith(secret, STAGE.pending);
+  const pending = versionWith(secret.versions, STAGE.pending);
   if (pending !== undefined && pending !== current) {
     throw new RolloutError(
       ROLLOUT_ERRORS.rotationFailed,
@@ -113,7 +116,7 @@ export async function checkRotation(deps: RolloutDeps, task: RotationTask): Prom
   const stages = secret.versions[token] ?? [];
   const checks = progress.checks + 1;
   if (stages.includes(STAGE.current)) {
-    const old = progress.previousVersionId ?? versionWith(secret, STAGE.previous);
+    const old = progress.previousVersionId ?? versionWith(secret.versions, STAGE.previous);
     if (old === undefined) {
       throw new RolloutError(
         ROLLOUT_ERRORS.rotationFailed,

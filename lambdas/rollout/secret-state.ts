@@ -1,42 +1,16 @@
-import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STAGE } from '../rotation/constants';
+import { describeSecret, type SecretMetadata, type SecretsManagerSend } from '../rotation/secrets-port';
+import { versionWith } from '../rotation/versions';
 
-/** The Secrets Manager operations the rollout function calls, and nothing else. */
-export type SecretsManagerSend = Pick<SecretsManagerClient, 'send'>;
-
-/** What the workflow reads of a secret: identity, rotation, staging labels and tags. */
-export interface SecretState {
-  readonly arn: string;
-  readonly name: string;
-  readonly rotationEnabled: boolean;
-  /** version id -> staging labels. */
-  readonly versions: Readonly<Record<string, readonly string[]>>;
-  readonly tags: Readonly<Record<string, string>>;
-}
-
-/** DescribeSecret, reduced to {@link SecretState}. */
-export async function describeSecret(client: SecretsManagerSend, secretId: string): Promise<SecretState> {
-  const out = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
-  const tags: Record<string, string> = {};
-  for (const tag of out.Tags ?? []) {
-    if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
-  }
-  return {
-    arn: out.ARN ?? secretId,
-    name: out.Name ?? secretId,
-    rotationEnabled: out.RotationEnabled === true,
-    versions: out.VersionIdsToStages ?? {},
-    tags,
-  };
-}
-
-/** The version holding a staging label, or `undefined`. */
-export function versionWith(state: SecretState, stage: string): string | undefined {
-  return Object.entries(state.versions).find(([, stages]) => stages.includes(stage))?.[0];
-}
+export type { SecretsManagerSend };
+/** What the workflow reads of a secret (DescribeSecret): identity, rotation, staging labels and tags. */
+export type SecretState = SecretMetadata;
+/** DescribeSecret, reduced to {@link SecretState} (the rotation functions' own reading of it). */
+export { describeSecret };
 
 /** The version AWSCURRENT is on, or `undefined` (a secret with no value yet). */
-export const currentVersion = (state: SecretState): string | undefined => versionWith(state, STAGE.current);
+export const currentVersion = (state: SecretState): string | undefined =>
+  versionWith(state.versions, STAGE.current);
 
 /** An 8-character prefix of a version id, for human messages (`v=9c1d8f0e`). */
 export const shortVersion = (versionId: string | undefined): string =>

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { RotationEventError, RotationStateError } from '../shared/errors';
 import type { StructuredLogger } from '../shared/observability';
 import { fingerprint, redactError } from '../shared/redaction';
-import type { SecretsPort } from './secrets-port';
+import { cachedForInvocation, type SecretsPort } from './secrets-port';
 import type { CredentialStrategy, StrategyContext } from './strategy';
 
 /**
@@ -74,7 +74,8 @@ export async function runStrategyAction<S>(
     readonly logger: StructuredLogger;
   },
 ): Promise<StrategyActionResult> {
-  const { strategy, secrets, logger } = deps;
+  const { strategy, logger } = deps;
+  const secrets = cachedForInvocation(deps.secrets);
   const parsed = actionEventSchema.safeParse(raw);
   if (!parsed.success) {
     const field = String(parsed.error.issues[0]?.path[0] ?? '$');
@@ -96,22 +97,23 @@ export async function runStrategyAction<S>(
     throw new RotationEventError('VersionId', `strategy action ${event.Action} needs VersionId`);
   }
   const versionId = event.VersionId;
-  const meta = await secrets.describe(event.SecretId);
-  const value = await secrets.getValue(meta.arn, { versionId });
-  if (value === undefined) {
-    throw new RotationStateError(`version ${versionId} of secret ${meta.arn} has no value`);
+  // GetSecretValue answers with the secret's ARN: no DescribeSecret needed to learn it.
+  const version = await secrets.getVersion(event.SecretId, { versionId });
+  if (version === undefined) {
+    throw new RotationStateError(`version ${versionId} of secret ${event.SecretId} has no value`);
   }
+  const { arn, value } = version;
   const seen = [value];
   const started = performance.now();
   const fields = {
-    secret_id: meta.arn,
+    secret_id: arn,
     rotation_id: versionId,
     credential_type: strategy.type,
     strategy: strategy.variant,
     step: event.Action,
   };
   const ctx: StrategyContext = {
-    secretId: meta.arn,
+    secretId: arn,
     rotationId: versionId,
     secrets,
     logger: {

@@ -3,8 +3,10 @@ import type { RotationMetrics, StructuredLogger } from '../shared/observability'
 import { fingerprint, redact, redactError } from '../shared/redaction';
 import { STAGE } from './constants';
 import { parseRotationEvent, type RotationEvent } from './event';
-import type { SecretMetadata, SecretsPort } from './secrets-port';
+import { cachedForInvocation, type SecretMetadata, type SecretsPort } from './secrets-port';
 import type { CredentialStrategy, PreviousReader, StrategyContext } from './strategy';
+import { createVersionValues, type VersionValues } from './version-values';
+import { versionWith } from './versions';
 
 /** Dependencies of {@link createRotationHandler}, built once per Lambda in its composition root. */
 export interface RotationHandlerDeps<S> {
@@ -14,7 +16,16 @@ export interface RotationHandlerDeps<S> {
   readonly metrics: RotationMetrics;
   /** Monotonic milliseconds, for durations. @default - `performance.now` */
   readonly now?: () => number;
+  /**
+   * Values of the versions the current rotation of each secret already read or stored, kept
+   * between its steps in a warm environment (values of versions never change; labels are re-read).
+   * @default - a memory of this handler's own
+   */
+  readonly versionValues?: VersionValues;
 }
+
+/** The dependencies a step runs with: the invocation's port and the handler's memory. */
+type StepDeps<S> = RotationHandlerDeps<S> & { readonly versionValues: VersionValues };
 
 /** What a step did, for the log line. */
 type Outcome = 'success' | 'already-current' | 'reused-pending' | 'already-set' | 'configuration-tested';
@@ -55,11 +66,19 @@ class SecretTracker<S> {
  * Manager invokes with `{ Step, SecretId, ClientRequestToken, RotationToken? }` for each of
  * createSecret, setSecret, testSecret and finishSecret.
  *
- * Every step starts with the stage guard (rotation enabled, the token is a version of the secret,
- * a token already AWSCURRENT is a no-op, otherwise it must carry AWSPENDING), is safe to re-run
- * after a failure at any point, writes one structured log line and records metrics. Errors are
- * redacted of every secret value read during the invocation and re-thrown: Secrets Manager learns
- * of a failure only from the thrown error.
+ * Every step starts with the stage guard (the token is a version of the secret, a token already
+ * AWSCURRENT is a no-op, otherwise it must carry AWSPENDING; and rotation is enabled, before every
+ * step that changes something), is safe to re-run after a failure at any point, writes one
+ * structured log line and records metrics. Errors are redacted of every secret value read during
+ * the invocation and re-thrown: Secrets Manager learns of a failure only from the thrown error.
+ *
+ * Secrets Manager calls per step (README, Benchmarks, says why each stays), with `createIsPure`,
+ * when the four steps of a rotation reach the same warm environment (values of versions it already
+ * read or stored are remembered between steps, {@link VersionValues}): createSecret 3
+ * (DescribeSecret, the AWSCURRENT value, PutSecretValue), setSecret 1 (DescribeSecret), testSecret 1
+ * (DescribeSecret), finishSecret 3 (DescribeSecret, two label moves). A step on a cold environment
+ * reads the values it needs: setSecret 3 (the pending and the current value too), testSecret 1 (the
+ * pending value, whose `VersionStages` are its label guard).
  *
  * @example
  * ```ts
@@ -74,6 +93,7 @@ class SecretTracker<S> {
 export function createRotationHandler<S>(deps: RotationHandlerDeps<S>): (event: unknown) => Promise<void> {
   const { strategy, secrets, logger, metrics } = deps;
   const now = deps.now ?? (() => performance.now());
+  const versionValues = deps.versionValues ?? createVersionValues();
 
   return async (raw: unknown): Promise<void> => {
     const started = now();
@@ -90,10 +110,11 @@ export function createRotationHandler<S>(deps: RotationHandlerDeps<S>): (event: 
 
     const tracker = new SecretTracker(strategy);
     const fields = { ...base, secret_id: event.secretId, rotation_id: event.token, step: event.step };
+    const invocation: StepDeps<S> = { ...deps, secrets: cachedForInvocation(secrets), versionValues };
     const ctx: StrategyContext = {
       secretId: event.secretId,
       rotationId: event.token,
-      secrets,
+      secrets: invocation.secrets,
       logger: {
         debug: (message, extra) => logger.debug(message, { ...fields, ...extra }),
         info: (message, extra) => logger.info(message, { ...fields, ...extra }),
@@ -102,7 +123,7 @@ export function createRotationHandler<S>(deps: RotationHandlerDeps<S>): (event: 
     };
 
     try {
-      const result = await runStep(event, ctx, tracker, deps);
+      const result = await runStep(event, ctx, tracker, invocation);
       const duration_ms = Math.round(now() - started);
       logger.info(`${event.step} ${result.outcome}`, {
         ...fields,
@@ -130,58 +151,66 @@ export function createRotationHandler<S>(deps: RotationHandlerDeps<S>): (event: 
   };
 }
 
+/**
+ * One step. createSecret, setSecret and finishSecret begin with DescribeSecret: it is the only
+ * answer that carries `RotationEnabled` (checked before every step that changes something), the
+ * labels of a version that has no value yet (createSecret's token), and the version AWSCURRENT is on
+ * (finishSecret moves it). testSecret changes nothing: GetSecretValue of the token returns the
+ * value it tests and the labels its guard needs (`VersionStages`), in one call.
+ */
 async function runStep<S>(
   event: RotationEvent,
   ctx: StrategyContext,
   tracker: SecretTracker<S>,
-  deps: RotationHandlerDeps<S>,
+  deps: StepDeps<S>,
 ): Promise<StepResult> {
-  const { secrets, strategy } = deps;
+  const { secrets, strategy, versionValues } = deps;
+  const remembered =
+    event.step === 'testSecret' ? versionValues.get(event.secretId, event.token, event.token) : undefined;
+  // A cold testSecret reads the pending version, whose labels are its guard, in one call.
+  if (event.step === 'testSecret' && remembered === undefined) return testSecret(event, ctx, tracker, deps);
   const meta = await secrets.describe(event.secretId);
   const secretId = meta.arn;
-
-  if (event.step === 'testSecret' && !(event.token in meta.versions)) {
-    // RotateImmediately=false: Secrets Manager tests the configuration with a token that is not a
-    // version of the secret. Prove the function can reach the target with the current
-    // credential, and change nothing.
-    const current = await readCurrent(secretId, meta, tracker, secrets);
-    await strategy.test(current, ctx);
-    return { outcome: 'configuration-tested', identity: strategy.identify(current) };
-  }
-
   const stages = guard(event, meta);
   if (stages.includes(STAGE.current)) {
     if (event.step === 'finishSecret' && stages.includes(STAGE.pending)) {
       // A previous finishSecret moved AWSCURRENT and failed before clearing AWSPENDING.
       await secrets.removeStage(secretId, STAGE.pending, event.token);
     }
+    if (event.step === 'finishSecret') versionValues.forget(secretId);
     return { outcome: 'already-current' };
   }
 
   switch (event.step) {
     case 'createSecret':
-      return createSecret(event, secretId, meta, ctx, tracker, deps);
+      return createSecret(event, meta, ctx, tracker, deps);
     case 'setSecret': {
-      const pending = await readPending(secretId, event.token, tracker, secrets);
-      const current = await readCurrent(secretId, meta, tracker, secrets);
-      await strategy.set(pending, current, previousReader(secretId, meta, tracker, deps), ctx);
+      const pending = await readPending(secretId, event.token, tracker, deps);
+      const current = await readCurrent(meta, event.token, tracker, deps);
+      await strategy.set(pending, current, previousReader(meta, tracker, deps), ctx);
       return { outcome: 'success', identity: strategy.identify(pending) };
     }
     case 'testSecret': {
-      const pending = await readPending(secretId, event.token, tracker, secrets);
+      // Warm: the value createSecret stored, with the labels and `RotationEnabled` just read.
+      const pending = tracker.parse(remembered ?? '', `AWSPENDING version ${event.token}`);
       await strategy.test(pending, ctx);
       return { outcome: 'success', identity: strategy.identify(pending) };
     }
     case 'finishSecret': {
-      const currentVersion = versionWith(meta, STAGE.current);
-      await secrets.moveStage(secretId, STAGE.current, event.token, currentVersion);
+      await secrets.moveStage(
+        secretId,
+        STAGE.current,
+        event.token,
+        versionWith(meta.versions, STAGE.current),
+      );
       await secrets.removeStage(secretId, STAGE.pending, event.token);
+      versionValues.forget(secretId);
       return { outcome: 'success' };
     }
   }
 }
 
-/** The stage guard: returns the token's labels, or throws when the step must not run. */
+/** The stage guard from DescribeSecret: returns the token's labels, or throws when the step must not run. */
 function guard(event: RotationEvent, meta: SecretMetadata): readonly string[] {
   if (!meta.rotationEnabled) {
     throw new RotationStateError(`rotation is not enabled for secret ${meta.arn}`);
@@ -190,79 +219,148 @@ function guard(event: RotationEvent, meta: SecretMetadata): readonly string[] {
   if (stages === undefined) {
     throw new RotationStateError(`version ${event.token} is not a version of secret ${meta.arn}`);
   }
+  return guardLabels(event, meta.arn, stages);
+}
+
+/** The label part of the guard: the token must be AWSCURRENT (a no-op) or carry AWSPENDING. */
+function guardLabels(event: RotationEvent, arn: string, stages: readonly string[]): readonly string[] {
   if (!stages.includes(STAGE.current) && !stages.includes(STAGE.pending)) {
     throw new RotationStateError(
-      `version ${event.token} of secret ${meta.arn} is not staged AWSPENDING (labels: ${stages.join(', ') || 'none'})`,
+      `version ${event.token} of secret ${arn} is not staged AWSPENDING (labels: ${stages.join(', ') || 'none'})`,
     );
   }
   return stages;
 }
 
+/**
+ * createSecret. With `createIsPure`, the new value is stored at once: PutSecretValue refuses
+ * (`ResourceExistsException`) when an earlier attempt already stored a value for the token, and
+ * that value is then read and reused. Otherwise the token is read first and `create` runs only when
+ * it has no value. Either way an existing AWSPENDING value is reused, never replaced.
+ */
 async function createSecret<S>(
   event: RotationEvent,
-  secretId: string,
   meta: SecretMetadata,
   ctx: StrategyContext,
   tracker: SecretTracker<S>,
-  deps: RotationHandlerDeps<S>,
+  deps: StepDeps<S>,
 ): Promise<StepResult> {
-  const { secrets, strategy } = deps;
-  const current = await readCurrent(secretId, meta, tracker, secrets);
-  const existing = await secrets.getValue(secretId, { versionId: event.token });
-  if (existing !== undefined) {
-    // Idempotent: an earlier attempt already stored the pending value. Reuse it, never replace it.
-    const pending = tracker.parse(existing, `pending version ${event.token}`);
+  const { secrets, strategy, versionValues } = deps;
+  const secretId = meta.arn;
+  const current = await readCurrent(meta, event.token, tracker, deps);
+  const reuse = (raw: string): StepResult => {
+    versionValues.remember(secretId, event.token, event.token, raw);
+    const pending = tracker.parse(raw, `pending version ${event.token}`);
     return { outcome: 'reused-pending', identity: strategy.identify(pending) };
+  };
+  if (strategy.createIsPure !== true) {
+    const existing = await secrets.getVersion(secretId, { versionId: event.token });
+    if (existing !== undefined) return reuse(existing.value);
   }
-  const pending = await strategy.create(current, ctx, previousReader(secretId, meta, tracker, deps));
+  const pending = await strategy.create(current, ctx, previousReader(meta, tracker, deps));
   tracker.values.push(...strategy.secretsOf(pending));
-  await secrets.putPending(secretId, event.token, strategy.serialize(pending), event.rotationToken);
+  const serialized = strategy.serialize(pending);
+  const stored = await secrets.putPending(secretId, event.token, serialized, event.rotationToken);
+  if (stored === 'exists') {
+    const existing = await secrets.getVersion(secretId, { versionId: event.token });
+    if (existing === undefined) {
+      throw new RotationStateError(
+        `version ${event.token} of secret ${secretId} refused a new value but has no string value to reuse`,
+      );
+    }
+    return reuse(existing.value);
+  }
+  versionValues.remember(secretId, event.token, event.token, serialized);
   return { outcome: 'success', identity: strategy.identify(pending) };
 }
 
-function versionWith(meta: SecretMetadata, stage: string): string | undefined {
-  return Object.entries(meta.versions).find(([, stages]) => stages.includes(stage))?.[0];
+/**
+ * testSecret: reads the token's version, and guards on its `VersionStages`. Only when the token has
+ * no value does it describe the secret, to tell Secrets Manager's configuration test
+ * (`RotateImmediately=false`: the token is not a version; the current credential is tested and
+ * nothing changes) from a version createSecret never filled. `RotationEnabled` is not read: this
+ * step changes nothing, so there is nothing for it to protect.
+ */
+async function testSecret<S>(
+  event: RotationEvent,
+  ctx: StrategyContext,
+  tracker: SecretTracker<S>,
+  deps: StepDeps<S>,
+): Promise<StepResult> {
+  const { secrets, strategy } = deps;
+  const version = await secrets.getVersion(event.secretId, { versionId: event.token });
+  if (version === undefined) {
+    const meta = await secrets.describe(event.secretId);
+    if (!(event.token in meta.versions)) {
+      const current = await readCurrent(meta, event.token, tracker, deps);
+      await strategy.test(current, ctx);
+      return { outcome: 'configuration-tested', identity: strategy.identify(current) };
+    }
+    if (guard(event, meta).includes(STAGE.current)) return { outcome: 'already-current' };
+    throw noValue(meta.arn, event.token);
+  }
+  if (guardLabels(event, version.arn, version.stages).includes(STAGE.current)) {
+    return { outcome: 'already-current' };
+  }
+  const pending = tracker.parse(version.value, `AWSPENDING version ${event.token}`);
+  await strategy.test(pending, ctx);
+  return { outcome: 'success', identity: strategy.identify(pending) };
+}
+
+const noValue = (secretId: string, token: string) =>
+  new RotationStateError(`version ${token} of secret ${secretId} has no value: createSecret has not run`);
+
+/**
+ * The value of `versionId` of the secret: remembered from an earlier step of rotation `token`, or
+ * read (and then remembered); `undefined` when the version has no value.
+ */
+async function versionValue<S>(
+  secretId: string,
+  token: string,
+  versionId: string,
+  { secrets, versionValues }: StepDeps<S>,
+): Promise<string | undefined> {
+  const remembered = versionValues.get(secretId, token, versionId);
+  if (remembered !== undefined) return remembered;
+  const version = await secrets.getVersion(secretId, { versionId });
+  if (version !== undefined) versionValues.remember(secretId, token, versionId, version.value);
+  return version?.value;
 }
 
 async function readCurrent<S>(
-  secretId: string,
   meta: SecretMetadata,
+  token: string,
   tracker: SecretTracker<S>,
-  secrets: SecretsPort,
+  deps: StepDeps<S>,
 ): Promise<S> {
-  const versionId = versionWith(meta, STAGE.current);
-  const raw = versionId === undefined ? undefined : await secrets.getValue(secretId, { versionId });
-  if (raw === undefined) {
-    throw new RotationStateError(`secret ${secretId} has no AWSCURRENT value`);
+  const versionId = versionWith(meta.versions, STAGE.current);
+  const value = versionId === undefined ? undefined : await versionValue(meta.arn, token, versionId, deps);
+  if (value === undefined) {
+    throw new RotationStateError(`secret ${meta.arn} has no AWSCURRENT value`);
   }
-  return tracker.parse(raw, `AWSCURRENT version ${versionId}`);
+  return tracker.parse(value, `AWSCURRENT version ${versionId}`);
 }
 
 async function readPending<S>(
   secretId: string,
   token: string,
   tracker: SecretTracker<S>,
-  secrets: SecretsPort,
+  deps: StepDeps<S>,
 ): Promise<S> {
-  const raw = await secrets.getValue(secretId, { versionId: token });
-  if (raw === undefined) {
-    throw new RotationStateError(
-      `version ${token} of secret ${secretId} has no value: createSecret has not run`,
-    );
-  }
-  return tracker.parse(raw, `AWSPENDING version ${token}`);
+  const value = await versionValue(secretId, token, token, deps);
+  if (value === undefined) throw noValue(secretId, token);
+  return tracker.parse(value, `AWSPENDING version ${token}`);
 }
 
 /** A {@link PreviousReader}: reads AWSPREVIOUS on the first call only, and only if asked. */
 function previousReader<S>(
-  secretId: string,
   meta: SecretMetadata,
   tracker: SecretTracker<S>,
   deps: RotationHandlerDeps<S>,
 ): PreviousReader<S> {
   let previous: Promise<S | undefined> | undefined;
   return () => {
-    previous ??= readPrevious(secretId, meta, tracker, deps);
+    previous ??= readPrevious(meta, tracker, deps);
     return previous;
   };
 }
@@ -273,21 +371,20 @@ function previousReader<S>(
  * warning.
  */
 async function readPrevious<S>(
-  secretId: string,
   meta: SecretMetadata,
   tracker: SecretTracker<S>,
   { secrets, logger }: RotationHandlerDeps<S>,
 ): Promise<S | undefined> {
-  const versionId = versionWith(meta, STAGE.previous);
+  const versionId = versionWith(meta.versions, STAGE.previous);
   if (versionId === undefined) return undefined;
-  const raw = await secrets.getValue(secretId, { versionId });
-  if (raw === undefined) return undefined;
+  const version = await secrets.getVersion(meta.arn, { versionId });
+  if (version === undefined) return undefined;
   try {
-    return tracker.parse(raw, `AWSPREVIOUS version ${versionId}`);
+    return tracker.parse(version.value, `AWSPREVIOUS version ${versionId}`);
   } catch (error) {
     if (!(error instanceof SecretFormatError)) throw error;
     logger.warn('AWSPREVIOUS value ignored: it does not parse', {
-      secret_id: secretId,
+      secret_id: meta.arn,
       step: 'setSecret',
       reason: error.message,
     });

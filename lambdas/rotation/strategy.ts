@@ -1,15 +1,11 @@
 import type { CredentialType } from './constants';
+import type { SecretsPort } from './secrets-port';
 
 /** The narrow logging surface a strategy gets: one structured line per decision. */
 export interface StrategyLogger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
-}
-
-/** Reads another secret (a master or provider secret) by name or ARN: its AWSCURRENT value. */
-export interface SecretReader {
-  getSecretString(secretId: string): Promise<string>;
 }
 
 /** What the engine hands a strategy on every call. */
@@ -19,7 +15,12 @@ export interface StrategyContext {
   /** The ClientRequestToken: the version id of the pending value. */
   readonly rotationId: string;
   readonly logger: StrategyLogger;
-  readonly secrets: SecretReader;
+  /**
+   * Secrets Manager, for this invocation: reads of other secrets (a master or management secret),
+   * of the rotated secret's versions, and label moves (shared keys). Each read reaches Secrets
+   * Manager once per invocation, whoever makes it.
+   */
+  readonly secrets: SecretsPort;
 }
 
 /** Reads the AWSPREVIOUS value on demand (once; later calls return the same promise). */
@@ -58,6 +59,16 @@ export interface CredentialStrategy<S> {
    * replaced the only password), `true` for alternating users, dual passwords and every key type.
    */
   readonly previousStaysValid: boolean;
+  /**
+   * Whether `create` only computes a value (a new password or key from the local CSPRNG) and changes
+   * nothing anywhere. Then createSecret stores the value at once, and when an earlier attempt has
+   * already stored one for the token (PutSecretValue refuses to change a version) reuses that one:
+   * a rotation reads one version less. Leave it unset for types whose `create` makes something at a
+   * target (an IAM or provider key): createSecret then reads the token's version first and calls
+   * `create` only when it has no value, so a re-run never makes a second key.
+   * @default false
+   */
+  readonly createIsPure?: boolean;
   /** Schema-validates a secret value. Bad input throws `SecretFormatError` naming the field. */
   parse(value: string): S;
   /** Serialises a value for PutSecretValue, keeping unknown fields of the original JSON. */

@@ -4,6 +4,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { STAGE } from '../rotation/constants';
+import { versionWith } from '../rotation/versions';
 import { HandoverError, SecretFormatError } from '../shared/errors';
 import type { KeyRingVersion } from './key-ring';
 import { readSharedKeyVersion } from './secret-value';
@@ -36,9 +37,8 @@ export async function loadVersions(
   const described = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
   const arn = described.ARN ?? secretId;
   const name = described.Name ?? secretId;
-  const stages = Object.entries(described.VersionIdsToStages ?? {});
-  const holder = (stage: string) => stages.find(([, labels]) => labels.includes(stage))?.[0];
-  const currentId = holder(STAGE.current);
+  const versions = described.VersionIdsToStages ?? {};
+  const currentId = versionWith(versions, STAGE.current);
   if (currentId === undefined) {
     throw new HandoverError(`secret ${arn} has no AWSCURRENT version`);
   }
@@ -63,7 +63,7 @@ export async function loadVersions(
     }
   };
   const current = await read(currentId, STAGE.current);
-  const previousId = holder(STAGE.previous);
+  const previousId = versionWith(versions, STAGE.previous);
   if (previousId === undefined || previousId === currentId) {
     return { arn, name, current, previous: undefined };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSandbox, STANDARD_PRICE_PER_TRANSITION_USD } from '../../local/sandbox';
+import { runSandbox, STANDARD_PRICE_PER_TRANSITION_USD } from '../../local/sandbox/run';
 
 describe('Sandbox: npm start', () => {
   it('rotates, rolls out through the synthesized workflow and revokes, with zero failed requests on the zero-downtime paths', async () => {
@@ -42,6 +42,8 @@ describe('Sandbox: npm start', () => {
     expect(shared?.consumersUpdated).toEqual(['mirror', 'partner']);
     expect(shared?.error).toBe('Handover.OldCredentialStillInUse');
     expect(shared?.revoked).toBe(false);
+    // ...which the summary labels as the expected outcome, like every other rollout here.
+    expect(result.rollouts.every((rollout) => rollout.asExpected)).toBe(true);
 
     // State transitions are counted and priced at Standard rates.
     for (const rollout of result.rollouts) {

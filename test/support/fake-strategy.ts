@@ -45,13 +45,19 @@ let counter = 0;
 
 /**
  * A credential strategy over a {@link Keyring}: the pending user alternates between `<base>` and
- * `<base>_clone`, so the current credential keeps working until finishSecret.
+ * `<base>_clone`, so the current credential keeps working until finishSecret. Its `create` only
+ * computes a value; `createIsPure` says so to the engine (as the database strategies do) or not (as
+ * the key types, whose `create` makes a key), so both createSecret paths can be tested.
  */
-export function createKeyringStrategy(keyring: Keyring): CredentialStrategy<KeyringSecret> {
+export function createKeyringStrategy(
+  keyring: Keyring,
+  options: { readonly createIsPure?: boolean } = {},
+): CredentialStrategy<KeyringSecret> {
   return {
     type: 'postgres' satisfies CredentialType,
     variant: 'fake-alternating',
     previousStaysValid: true,
+    createIsPure: options.createIsPure === true,
     parse(value) {
       let data: unknown;
       try {

@@ -1,4 +1,8 @@
-import { ResourceNotFoundException, SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager';
+import {
+  ResourceExistsException,
+  ResourceNotFoundException,
+  SecretsManagerServiceException,
+} from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerSend } from '../../lambdas/rotation/secrets-port';
 import {
   AwsServiceError,
@@ -61,6 +65,9 @@ function toSdkError(error: unknown): unknown {
   if (!(error instanceof AwsServiceError)) return error;
   if (error.type === 'ResourceNotFoundException') {
     return new ResourceNotFoundException({ $metadata: {}, message: error.message });
+  }
+  if (error.type === 'ResourceExistsException') {
+    return new ResourceExistsException({ $metadata: {}, message: error.message });
   }
   return new SecretsManagerServiceException({
     name: error.type,

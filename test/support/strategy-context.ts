@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { StrategyContext } from '../../lambdas/rotation/strategy';
 import { recordSecretMaterial } from './log-scan';
+import { readOnlySecrets } from './secrets-port';
 
 export const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app-AbCdEf';
 export const MASTER_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:master-AbCdEf';
@@ -51,13 +52,7 @@ export function context(watch: ReturnType<typeof leakWatch>, secrets: Record<str
     secretId: SECRET_ID,
     rotationId: 'rotation-1',
     logger: { debug: record('debug'), info: record('info'), warn: record('warn') },
-    secrets: {
-      async getSecretString(secretId) {
-        const value = secrets[secretId];
-        if (value === undefined) throw new Error(`no secret ${secretId}`);
-        return value;
-      },
-    },
+    secrets: readOnlySecrets((secretId) => secrets[secretId]),
   };
   return { ctx, lines, secrets };
 }

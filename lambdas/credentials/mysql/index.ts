@@ -1,6 +1,6 @@
 export type { RoundTripHook, RoundTripKind } from '../database/round-trip';
 export type { TlsMode } from '../database/tls';
-export { RDS_CA_BUNDLE, TLS_MODES } from '../database/tls';
+export { loadRdsCaBundle, TLS_MODES } from '../database/tls';
 export type { AccountRow, AccountState, AlternatingState } from './alternating-users';
 export { alternatingUsersStrategy, limitsClause, planSet, requireClause } from './alternating-users';
 export type { LoginTarget, MysqlClient, MysqlConnect, MysqlConnectionConfig } from './connection';

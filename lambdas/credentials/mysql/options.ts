@@ -56,7 +56,7 @@ export function resolveOptions(options: MysqlStrategyOptions): ResolvedOptions {
     connection: {
       connect: options.connect ?? connectWithMysql2,
       tlsMode: resolveTls(options.tls).mode,
-      ssl: mysqlSslConfig(options.tls),
+      ssl: () => mysqlSslConfig(options.tls),
       connectTimeoutMs: resolved.connectTimeoutMs,
       statementTimeoutMs: resolved.statementTimeoutMs,
       onRoundTrip: options.onRoundTrip,

@@ -55,7 +55,7 @@ export async function setOwnPassword(
 /** The members the modes that keep the username share: one user, a new password each rotation. */
 export type OwnPasswordMembers = Pick<
   CredentialStrategy<MysqlSecret>,
-  'parse' | 'serialize' | 'identify' | 'secretsOf' | 'create' | 'test'
+  'createIsPure' | 'parse' | 'serialize' | 'identify' | 'secretsOf' | 'create' | 'test'
 >;
 
 /**
@@ -66,6 +66,8 @@ export function ownPasswordMembers(
   options: Pick<ResolvedOptions, 'connection' | 'locator' | 'passwordLength'>,
 ): OwnPasswordMembers {
   return {
+    // create only picks a password: no database is touched.
+    createIsPure: true,
     parse: parseMysqlSecret,
     serialize: serializeMysqlSecret,
     identify: (value) => value.username,

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { escape as mysqlEscape } from 'mysql2/promise';
+import { escape as mysqlEscape } from 'sql-escaper';
 
 /**
  * Building the few statements that cannot take bind parameters (`ALTER USER`, `GRANT`,
- * `SHOW GRANTS FOR`). Every value goes through mysql2's `escape`, told the session's SQL mode:
+ * `SHOW GRANTS FOR`). Every value goes through `escape` of sql-escaper (the escaper mysql2 itself
+ * uses, imported directly so building SQL does not load the driver), told the session's SQL mode:
  * with `NO_BACKSLASH_ESCAPES` a backslash is an ordinary character and a quote must be doubled, so
  * escaping for the wrong mode could end a string early. Usernames are already plain identifiers;
  * escaping them anyway is defence in depth.
@@ -26,7 +27,7 @@ export function parseSqlMode(sqlMode: string): SqlMode {
 }
 
 /**
- * A string literal for the given SQL mode, escaped by mysql2's `escape`.
+ * A string literal for the given SQL mode, escaped by sql-escaper's `escape` (mysql2's).
  *
  * @example
  * ```ts

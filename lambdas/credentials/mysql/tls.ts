@@ -1,6 +1,13 @@
 import { isIP } from 'node:net';
 import type { SslOptions } from 'mysql2/promise';
-import { type DatabaseTlsOptions, isTlsError, resolveTls, TLS_MODES, type TlsMode } from '../database/tls';
+import {
+  type DatabaseTlsOptions,
+  isTlsError,
+  resolveTls,
+  TLS_MODES,
+  type TlsMode,
+  trustedCa,
+} from '../database/tls';
 
 /** TLS settings of a MySQL / MariaDB strategy (the settings every database type shares). */
 export type MysqlTlsOptions = DatabaseTlsOptions;
@@ -11,26 +18,27 @@ export type MysqlSslConfig = false | SslOptions;
 /**
  * Maps a TLS mode to mysql2's `ssl` options. mysql2 checks the chain when `rejectUnauthorized` is
  * set and the hostname when `verifyIdentity` is set (against the host it connects to), and fails
- * when the server does not offer TLS: it never continues in plaintext.
+ * when the server does not offer TLS: it never continues in plaintext. The RDS CA bundle, when it
+ * is the one trusted, is loaded here, on the first connection.
  *
  * @example
  * ```ts
- * mysqlSslConfig({ mode: 'verify-full', ca: pem }); // { ca: pem, rejectUnauthorized: true, verifyIdentity: true }
+ * await mysqlSslConfig({ mode: 'verify-full', ca: pem }); // { ca: pem, rejectUnauthorized: true, verifyIdentity: true }
  * ```
  */
-export function mysqlSslConfig(tls: MysqlTlsOptions | undefined): MysqlSslConfig {
-  const { mode, ca } = resolveTls(tls);
-  switch (mode) {
+export async function mysqlSslConfig(tls: MysqlTlsOptions | undefined): Promise<MysqlSslConfig> {
+  const resolved = resolveTls(tls);
+  switch (resolved.mode) {
     case 'disable':
       return false;
     case 'require':
       return { rejectUnauthorized: false, verifyIdentity: false };
     case 'verify-ca':
-      return { ca, rejectUnauthorized: true, verifyIdentity: false };
+      return { ca: await trustedCa(resolved), rejectUnauthorized: true, verifyIdentity: false };
     case 'verify-full':
-      return { ca, rejectUnauthorized: true, verifyIdentity: true };
+      return { ca: await trustedCa(resolved), rejectUnauthorized: true, verifyIdentity: true };
     default:
-      throw new TypeError(`tls.mode must be one of ${TLS_MODES.join(', ')}, got ${String(mode)}`);
+      throw new TypeError(`tls.mode must be one of ${TLS_MODES.join(', ')}, got ${String(resolved.mode)}`);
   }
 }
 

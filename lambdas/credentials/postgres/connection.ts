@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { TargetError } from '../../shared/errors';
 import { redactError } from '../../shared/redaction';
 import type { RoundTripHook } from '../database/round-trip';
@@ -30,8 +29,12 @@ export type PostgresConnect = (config: PostgresConnectionConfig) => Promise<Post
 
 export type { RoundTripHook, RoundTripKind } from '../database/round-trip';
 
-/** The production {@link PostgresConnect}: a `pg.Client`. */
+/**
+ * The production {@link PostgresConnect}: a `pg.Client`. The driver is loaded on the first
+ * connection, not when the function starts (createSecret and finishSecret never connect).
+ */
 export const connectWithPg: PostgresConnect = async (config) => {
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ ...config });
   // An idle client whose server goes away emits 'error'; without a listener that kills the process.
   client.on('error', () => undefined);
@@ -84,7 +87,7 @@ export interface LoginTarget {
 export interface ConnectionSettings {
   readonly connect: PostgresConnect;
   readonly tlsMode: TlsMode;
-  readonly ssl: (host: string) => PgSslConfig;
+  readonly ssl: (host: string) => Promise<PgSslConfig>;
   readonly connectTimeoutMs: number;
   readonly statementTimeoutMs: number;
   readonly onRoundTrip: RoundTripHook | undefined;
@@ -125,13 +128,14 @@ export class Session {
     const allSecrets = [target.password, ...secrets];
     settings.onRoundTrip?.('connect');
     try {
+      const ssl = await settings.ssl(target.host);
       const client = await settings.connect({
         host: target.host,
         port: target.port,
         user: target.username,
         password: target.password,
         database: target.dbname,
-        ssl: settings.ssl(target.host),
+        ssl,
         connectionTimeoutMillis: settings.connectTimeoutMs,
         statement_timeout: settings.statementTimeoutMs,
         application_name: 'handover-rotation',

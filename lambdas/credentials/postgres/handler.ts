@@ -4,17 +4,19 @@
  *
  * The clients take region, credentials and endpoints from the environment, including the standard
  * `AWS_ENDPOINT_URL_SECRETS_MANAGER` and `AWS_ENDPOINT_URL_RDS`. RDS is called only for secrets
- * that need it (no `host`, an RDS-managed master secret, a read replica).
+ * that need it (no `host`, an RDS-managed master secret, a read replica). The database driver and
+ * the RDS CA bundle load on the first connection (createSecret and finishSecret never connect), not
+ * at module initialisation.
  */
-import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createRotationLambda } from '../../rotation/lambda';
-import { createRdsDiscovery, RDS_CLIENT_CONFIG } from '../database/rds';
+import { createSecretsManagerPort } from '../../rotation/secrets-port';
+import { createDefaultRdsDiscovery } from '../database/rds/discovery';
 import { postgresOptionsFromEnv } from './options';
 import { createPostgresStrategy } from './strategy';
 
 const secretsManager = new SecretsManagerClient({});
-const rds = createRdsDiscovery({ rds: new RDSClient(RDS_CLIENT_CONFIG), secretsManager });
+const rds = createDefaultRdsDiscovery(createSecretsManagerPort(secretsManager));
 
 export const handler = createRotationLambda(createPostgresStrategy({ ...postgresOptionsFromEnv(), rds }), {
   client: secretsManager,

@@ -24,4 +24,4 @@ export { scramSha256Verifier } from './scram';
 export { quoteIdent, quoteLiteral } from './sql';
 export { createPostgresStrategy } from './strategy';
 export type { PostgresTlsOptions, TlsMode } from './tls';
-export { RDS_CA_BUNDLE, TLS_MODES } from './tls';
+export { loadRdsCaBundle, TLS_MODES } from './tls';

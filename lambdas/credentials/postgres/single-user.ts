@@ -34,6 +34,7 @@ export function singleUserStrategy(options: ResolvedOptions): CredentialStrategy
     type: 'postgres',
     variant: 'single-user',
     previousStaysValid: false,
+    createIsPure: true,
     parse: parsePostgresSecret,
     serialize: serializePostgresSecret,
     identify: (value) => value.username,

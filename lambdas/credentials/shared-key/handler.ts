@@ -1,18 +1,10 @@
 /**
- * Composition root of the shared-key rotation Lambda: configuration from the environment, SDK
- * clients at module scope (reused across invocations; the same Secrets Manager client serves the
- * engine and the strategy's stage moves), everything else in the engine.
+ * Composition root of the shared-key rotation Lambda: configuration from the environment,
+ * everything else in the engine. The strategy's label moves use the engine's Secrets Manager port
+ * (its context); its CloudWatch client is created on first use, by `inUse` only.
  */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createRotationLambda } from '../../rotation/lambda';
 import { sharedKeyOptionsFromEnv } from './options';
 import { createSharedKeyStrategy } from './strategy';
 
-const secretsManager = new SecretsManagerClient({});
-const cloudWatch = new CloudWatchClient({});
-
-export const handler = createRotationLambda(
-  createSharedKeyStrategy({ ...sharedKeyOptionsFromEnv(), secretsManager, cloudWatch }),
-  { client: secretsManager },
-);
+export const handler = createRotationLambda(createSharedKeyStrategy(sharedKeyOptionsFromEnv()));

@@ -1,5 +1,4 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { SecretsManagerSend } from '../../rotation/secrets-port';
 import type { Env } from '../../shared/env';
 import { HandoverError } from '../../shared/errors';
 import { METRICS_NAMESPACE } from '../../shared/metric-names';
@@ -11,13 +10,6 @@ export type CloudWatchSend = Pick<CloudWatchClient, 'send'>;
 
 /** Options of {@link createSharedKeyStrategy}. */
 export interface SharedKeyStrategyOptions {
-  /**
-   * The Secrets Manager client `revoke`, `restore` and `inUse` use to read versions and move the
-   * AWSPREVIOUS label (the engine's context only reads secrets). The composition root passes the
-   * same client it gives the engine.
-   * @default - an SDK client configured from the environment, created on first use
-   */
-  readonly secretsManager?: SecretsManagerSend;
   /**
    * The CloudWatch client `inUse` reads the verifiers' metrics with.
    * @default - an SDK client configured from the environment, created on first use
@@ -68,9 +60,6 @@ export function resolveSharedKeyOptions(options: SharedKeyStrategyOptions): Reso
   if (typeof requireVerifierHeartbeat !== 'boolean') {
     problems.push(`requireVerifierHeartbeat must be a boolean, got ${String(requireVerifierHeartbeat)}`);
   }
-  if (options.secretsManager !== undefined && typeof options.secretsManager.send !== 'function') {
-    problems.push('secretsManager must be a Secrets Manager client');
-  }
   if (options.cloudWatch !== undefined && typeof options.cloudWatch.send !== 'function') {
     problems.push('cloudWatch must be a CloudWatch client');
   }
@@ -89,7 +78,7 @@ export function resolveSharedKeyOptions(options: SharedKeyStrategyOptions): Reso
  *
  * @example
  * ```ts
- * const strategy = createSharedKeyStrategy({ ...sharedKeyOptionsFromEnv(), secretsManager, cloudWatch });
+ * const strategy = createSharedKeyStrategy({ ...sharedKeyOptionsFromEnv(), cloudWatch });
  * ```
  */
 export function sharedKeyOptionsFromEnv(env: Env = process.env): SharedKeyStrategyOptions {

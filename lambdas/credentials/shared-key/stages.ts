@@ -1,7 +1,7 @@
-import { ListSecretVersionIdsCommand, type SecretVersionsListEntry } from '@aws-sdk/client-secrets-manager';
 import { STAGE } from '../../rotation/constants';
-import type { SecretMetadata, SecretsManagerSend, SecretsPort } from '../../rotation/secrets-port';
+import type { SecretMetadata, SecretsPort } from '../../rotation/secrets-port';
 import type { StrategyContext } from '../../rotation/strategy';
+import { versionWith } from '../../rotation/versions';
 import { SecretFormatError, TargetError } from '../../shared/errors';
 import { fingerprint } from '../../shared/redaction';
 import { parseSharedKeySecret, type SharedKeySecret } from './schema';
@@ -20,15 +20,11 @@ interface Held {
   readonly keyId: string | undefined;
 }
 
-function holderOf(meta: SecretMetadata, stage: string): string | undefined {
-  return Object.entries(meta.versions).find(([, stages]) => stages.includes(stage))?.[0];
-}
-
 async function keyIdAt(port: SecretsPort, arn: string, versionId: string): Promise<string | undefined> {
-  const raw = await port.getValue(arn, { versionId });
-  if (raw === undefined) return undefined;
+  const version = await port.getVersion(arn, { versionId });
+  if (version === undefined) return undefined;
   try {
-    return parseSharedKeySecret(raw).keyId;
+    return parseSharedKeySecret(version.value).keyId;
   } catch (error) {
     if (error instanceof SecretFormatError) return undefined;
     throw error;
@@ -36,7 +32,7 @@ async function keyIdAt(port: SecretsPort, arn: string, versionId: string): Promi
 }
 
 async function held(port: SecretsPort, meta: SecretMetadata, stage: string): Promise<Held | undefined> {
-  const versionId = holderOf(meta, stage);
+  const versionId = versionWith(meta.versions, stage);
   return versionId === undefined ? undefined : { versionId, keyId: await keyIdAt(port, meta.arn, versionId) };
 }
 
@@ -45,11 +41,8 @@ async function held(port: SecretsPort, meta: SecretMetadata, stage: string): Pro
  * stops accepting it on its next refresh (and answers `rejected-revoked`). Idempotent: when
  * AWSPREVIOUS no longer holds `old`, there is nothing to do. Refuses to touch the AWSCURRENT key.
  */
-export async function revokePrevious(
-  port: SecretsPort,
-  old: SharedKeySecret,
-  ctx: StrategyContext,
-): Promise<void> {
+export async function revokePrevious(old: SharedKeySecret, ctx: StrategyContext): Promise<void> {
+  const port = ctx.secrets;
   const meta = await port.describe(ctx.secretId);
   const current = await held(port, meta, STAGE.current);
   if (current?.keyId === old.keyId) {
@@ -85,12 +78,8 @@ export async function revokePrevious(
  * Throws `TargetError` (and changes nothing) when another key holds AWSPREVIOUS (moving the label
  * would stop that key from being accepted) or when no version of the secret holds `old` any more.
  */
-export async function restorePrevious(
-  port: SecretsPort,
-  client: SecretsManagerSend,
-  old: SharedKeySecret,
-  ctx: StrategyContext,
-): Promise<void> {
+export async function restorePrevious(old: SharedKeySecret, ctx: StrategyContext): Promise<void> {
+  const port = ctx.secrets;
   const meta = await port.describe(ctx.secretId);
   const current = await held(port, meta, STAGE.current);
   if (current?.keyId === old.keyId) {
@@ -117,7 +106,7 @@ export async function restorePrevious(
         'being accepted: nothing was changed',
     );
   }
-  const versionId = await findVersionOf(port, client, meta, old.keyId);
+  const versionId = await findVersionOf(port, meta, old.keyId);
   if (versionId === undefined) {
     throw new TargetError(
       `restore: none of the ${RESTORE_SEARCH_LIMIT} newest unlabelled versions of ${meta.arn} holds key ${old.keyId}: nothing was changed`,
@@ -137,30 +126,13 @@ export async function restorePrevious(
 /** The newest version without a staging label whose value holds `keyId`. */
 async function findVersionOf(
   port: SecretsPort,
-  client: SecretsManagerSend,
   meta: SecretMetadata,
   keyId: string,
 ): Promise<string | undefined> {
-  const versions: SecretVersionsListEntry[] = [];
-  let nextToken: string | undefined;
-  do {
-    const out = await client.send(
-      new ListSecretVersionIdsCommand({
-        SecretId: meta.arn,
-        IncludeDeprecated: true,
-        ...(nextToken === undefined ? {} : { NextToken: nextToken }),
-      }),
-    );
-    versions.push(...(out.Versions ?? []));
-    nextToken = out.NextToken;
-  } while (nextToken !== undefined);
+  const versions = await port.listVersions(meta.arn, { includeDeprecated: true });
   const candidates = versions
-    .flatMap(({ VersionId, VersionStages, CreatedDate }) =>
-      VersionId !== undefined && (VersionStages ?? []).length === 0
-        ? [{ versionId: VersionId, created: CreatedDate === undefined ? 0 : new Date(CreatedDate).getTime() }]
-        : [],
-    )
-    .sort((a, b) => b.created - a.created)
+    .filter(({ stages }) => stages.length === 0)
+    .sort((a, b) => (b.createdDate?.getTime() ?? 0) - (a.createdDate?.getTime() ?? 0))
     .slice(0, RESTORE_SEARCH_LIMIT);
   for (const { versionId } of candidates) {
     if ((await keyIdAt(port, meta.arn, versionId)) === keyId) return versionId;

@@ -1,6 +1,4 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createSecretsManagerPort, type SecretsPort } from '../../rotation/secrets-port';
 import type { CredentialStrategy } from '../../rotation/strategy';
 import { CredentialTestError, SecretFormatError } from '../../shared/errors';
 import { entropyProblem, generateSharedKey, KeyRing, keyIdOf, RetiredKeys } from '../../verifier';
@@ -26,28 +24,19 @@ import { readPreviousKeyUsage } from './usage';
  *
  * @example
  * ```ts
- * const secretsManager = new SecretsManagerClient({});
  * const strategy = createSharedKeyStrategy({
  *   ...sharedKeyOptionsFromEnv(),
- *   secretsManager,
  *   cloudWatch: new CloudWatchClient({}),
  * });
- * export const handler = createRotationLambda(strategy, { client: secretsManager });
+ * export const handler = createRotationLambda(strategy);
  * ```
  */
 export function createSharedKeyStrategy(
   options: SharedKeyStrategyOptions = {},
 ): CredentialStrategy<SharedKeySecret> {
   const resolved = resolveSharedKeyOptions(options);
-  let port: SecretsPort | undefined;
-  let secretsClient = options.secretsManager;
   let cloudWatch: CloudWatchSend | undefined = options.cloudWatch;
-  // SDK clients are created on first use only: create / set / test never need them.
-  const secrets = () => {
-    secretsClient ??= new SecretsManagerClient({});
-    port ??= createSecretsManagerPort(secretsClient);
-    return { port, client: secretsClient };
-  };
+  // The CloudWatch client is created on first use only: only inUse needs it.
   const metrics = () => {
     cloudWatch ??= new CloudWatchClient({});
     return cloudWatch;
@@ -57,6 +46,7 @@ export function createSharedKeyStrategy(
     type: 'shared-key',
     variant: 'verifier',
     previousStaysValid: true,
+    createIsPure: true,
     parse: parseSharedKeySecret,
     serialize: serializeSharedKeySecret,
     identify: (value) => value.keyId,
@@ -104,7 +94,7 @@ export function createSharedKeyStrategy(
     },
 
     async inUse(old, since, ctx) {
-      const meta = await secrets().port.describe(ctx.secretId);
+      const meta = await ctx.secrets.describe(ctx.secretId);
       return readPreviousKeyUsage({
         cloudWatch: metrics(),
         namespace: resolved.metricsNamespace,
@@ -117,12 +107,11 @@ export function createSharedKeyStrategy(
     },
 
     async revoke(old, ctx) {
-      await revokePrevious(secrets().port, old, ctx);
+      await revokePrevious(old, ctx);
     },
 
     async restore(old, ctx) {
-      const { port: p, client } = secrets();
-      await restorePrevious(p, client, old, ctx);
+      await restorePrevious(old, ctx);
     },
   };
 }

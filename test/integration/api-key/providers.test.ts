@@ -7,6 +7,7 @@ import { createApiKeyStrategy } from '../../../lambdas/credentials/api-key/strat
 import { noPrevious, type StrategyContext } from '../../../lambdas/rotation/strategy';
 import { TargetError } from '../../../lambdas/shared/errors';
 import { FakeKeyService, type FakeProvider, FakeSendgrid, FakeTwilio } from '../../support/providers';
+import { readOnlySecrets } from '../../support/secrets-port';
 
 /**
  * The strategy against the local fake providers over real HTTP (node:http on 127.0.0.1, the global
@@ -89,13 +90,7 @@ function setup(provider: ProviderId, options: Partial<ApiKeyStrategyOptions> = {
     secretId: SECRET_ARN,
     rotationId: token,
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined },
-    secrets: {
-      async getSecretString(id) {
-        const secret = secrets[id];
-        if (secret === undefined) throw new Error(`no secret ${id}`);
-        return secret;
-      },
-    },
+    secrets: readOnlySecrets((id) => secrets[id]),
   };
   return { strategy, current, ctx, fake, exists, secrets, name: keyNameFor(SECRET_ARN, token) };
 }

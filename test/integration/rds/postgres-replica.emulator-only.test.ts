@@ -1,12 +1,14 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRdsDiscovery } from '../../../lambdas/credentials/database/rds';
+import { createRdsDiscovery } from '../../../lambdas/credentials/database/rds/discovery';
 import { createPostgresStrategy } from '../../../lambdas/credentials/postgres';
 import { quoteIdent, quoteLiteral } from '../../../lambdas/credentials/postgres/sql';
+import { createSecretsManagerPort } from '../../../lambdas/rotation/secrets-port';
 import { noPrevious, type StrategyContext } from '../../../lambdas/rotation/strategy';
 import { TargetError } from '../../../lambdas/shared/errors';
 import { startPostgres, type TestPostgres } from '../../../local/postgres';
 import { recordSecretMaterial } from '../../support/log-scan';
+import { readOnlySecrets } from '../../support/secrets-port';
 import { type Aws, loadHandler, pgLogsIn, startRdsAws } from './harness';
 import { startPostgresReplica, type TestPostgresReplica } from './pg-replica';
 
@@ -204,7 +206,7 @@ describe('RDS: a PostgreSQL secret on a read replica (a real streaming replica)'
       tls: { mode: 'verify-full', ca: primary.ca },
       rds: createRdsDiscovery({
         rds: new RDSClient({}),
-        secretsManager: aws.sm,
+        secrets: createSecretsManagerPort(aws.sm),
       }),
       replicationWaitMs: 300,
     });
@@ -216,7 +218,7 @@ describe('RDS: a PostgreSQL secret on a read replica (a real streaming replica)'
       secretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:lag',
       rotationId: crypto.randomUUID(),
       logger: { debug: record, info: record, warn: record },
-      secrets: { getSecretString: async () => '{}' },
+      secrets: readOnlySecrets(() => '{}'),
     };
     const current = strategy.parse(JSON.stringify({ ...role, dbInstanceIdentifier: 'orders-ro' }));
     const pending = await strategy.create(current, ctx, noPrevious);

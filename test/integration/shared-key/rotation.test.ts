@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSharedKeyStrategy } from '../../../lambdas/credentials/shared-key';
+import { createSecretsManagerPort } from '../../../lambdas/rotation/secrets-port';
 import type { StrategyContext } from '../../../lambdas/rotation/strategy';
 import { startClients, startWorld, type World } from './harness';
 
@@ -23,7 +24,7 @@ function context(secretId: string): StrategyContext & { readonly lines: Record<s
     secretId,
     rotationId: crypto.randomUUID(),
     logger: { debug: log, info: log, warn: log },
-    secrets: { getSecretString: async () => '' },
+    secrets: createSecretsManagerPort(world.sm),
     lines,
   };
 }
@@ -43,7 +44,7 @@ describe('Shared key rotation with a live verifier over real HTTP', () => {
     const secret = await world.createSecret();
     const verifier = await world.verifier(secret.name);
     const url = await world.serve(verifier);
-    const strategy = createSharedKeyStrategy({ secretsManager: world.sm, cloudWatch: world.cloudWatch });
+    const strategy = createSharedKeyStrategy({ cloudWatch: world.cloudWatch });
     const oldKeyId = secret.key.slice(3, 15);
 
     expect(await world.call(url, secret.key)).toMatchObject({
@@ -124,7 +125,7 @@ describe('Shared key rotation with a live verifier over real HTTP', () => {
     const secret = await world.createSecret();
     const verifier = await world.verifier(secret.name);
     const url = await world.serve(verifier);
-    const strategy = createSharedKeyStrategy({ secretsManager: world.sm, cloudWatch: world.cloudWatch });
+    const strategy = createSharedKeyStrategy({ cloudWatch: world.cloudWatch });
 
     // Clients use the first key only while it is current.
     for (let i = 0; i < 5; i++) expect((await world.call(url, secret.key)).outcome).toBe('accepted-current');

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { STAGE } from '../../../lambdas/rotation/constants';
 import { createRotationHandler } from '../../../lambdas/rotation/engine';
 import { createSecretsManagerPort } from '../../../lambdas/rotation/secrets-port';
+import type { VersionValues } from '../../../lambdas/rotation/version-values';
 import { RotationEventError, RotationStateError, SecretFormatError } from '../../../lambdas/shared/errors';
 import type { RotationMetrics, StructuredLogger } from '../../../lambdas/shared/observability';
 import { SecretsManagerService } from '../../../local/emulator';
@@ -19,7 +20,12 @@ interface LogLine {
   readonly fields: Record<string, unknown>;
 }
 
-function setup(options: { rotationEnabled?: boolean; initial?: string } = {}) {
+/** Every step on a new Lambda environment: nothing remembered between steps. */
+const COLD: VersionValues = { get: () => undefined, remember: () => {}, forget: () => {} };
+
+function setup(
+  options: { rotationEnabled?: boolean; initial?: string; createIsPure?: boolean; cold?: boolean } = {},
+) {
   const service = new SecretsManagerService({ rotation: { retries: 2, retryDelayMs: 0 } });
   const client = inProcessSecretsClient(service);
   const keyring = new Keyring();
@@ -48,10 +54,11 @@ function setup(options: { rotationEnabled?: boolean; initial?: string } = {}) {
     recordRotation: (outcome) => metrics.push(`rotation:${outcome}`),
   };
   const handler = createRotationHandler({
-    strategy: createKeyringStrategy(keyring),
+    strategy: createKeyringStrategy(keyring, { createIsPure: options.createIsPure === true }),
     secrets: createSecretsManagerPort(client),
     logger,
     metrics: recorder,
+    ...(options.cold === true ? { versionValues: COLD } : {}),
   });
 
   const value = (selector: { VersionStage?: string; VersionId?: string }): KeyringSecret =>
@@ -126,19 +133,27 @@ function expectRotated(s: ReturnType<typeof setup>, versionId: string): void {
 }
 
 /** The calls a clean rotation makes, so every one of them can be failed in turn. */
-async function cleanRotationCalls(): Promise<string[]> {
-  const s = setup();
+async function cleanRotationCalls(createIsPure: boolean): Promise<string[]> {
+  const s = setup({ createIsPure });
   await s.rotate();
   return [...s.client.calls];
 }
 
-const calls = await cleanRotationCalls();
 const writes = new Set(['PutSecretValue', 'UpdateSecretVersionStage']);
-const cases = calls.flatMap((operation, index) =>
-  (writes.has(operation) ? (['before', 'after'] as const) : (['before'] as const)).map(
-    (timing: FaultTiming) => [index, operation, timing] as const,
-  ),
-);
+/** Every call of a clean rotation, failed before it applies (and writes after, a lost response too). */
+const cases = (
+  await Promise.all(
+    [false, true].map(async (createIsPure) =>
+      (
+        await cleanRotationCalls(createIsPure)
+      ).flatMap((operation, index) =>
+        (writes.has(operation) ? (['before', 'after'] as const) : (['before'] as const)).map(
+          (timing: FaultTiming) => [createIsPure ? 'pure' : 'key-making', index, operation, timing] as const,
+        ),
+      ),
+    ),
+  )
+).flat();
 
 describe('Function: createRotationHandler', () => {
   it('moves AWSCURRENT to the pending version, leaves AWSPREVIOUS on the old one and clears AWSPENDING', async () => {
@@ -220,9 +235,14 @@ describe('Function: createRotationHandler', () => {
       expect(s.client.calls.filter((c) => c === 'PutSecretValue')).toEqual([]);
     });
 
-    it.each(['createSecret', 'setSecret', 'testSecret', 'finishSecret'])(
-      'returns at once when %s runs for a version that is already AWSCURRENT',
-      async (step) => {
+    it.each([
+      ['createSecret', 'DescribeSecret'],
+      ['setSecret', 'DescribeSecret'],
+      ['testSecret', 'GetSecretValue'],
+      ['finishSecret', 'DescribeSecret'],
+    ])(
+      'returns at once, after one call (%s: %s), when the step runs for a version that is already AWSCURRENT',
+      async (step, call) => {
         const s = setup();
         const outcome = await s.rotate();
         const before = JSON.stringify(s.stages());
@@ -230,7 +250,7 @@ describe('Function: createRotationHandler', () => {
 
         await s.handler(s.event(step, outcome.versionId));
 
-        expect(s.client.calls).toEqual(['DescribeSecret']);
+        expect(s.client.calls).toEqual([call]);
         expect(JSON.stringify(s.stages())).toBe(before);
         expect(s.logs.at(-1)?.fields.outcome).toBe('already-current');
       },
@@ -260,26 +280,102 @@ describe('Function: createRotationHandler', () => {
       expect(s.stages()[token]).toEqual([STAGE.current]);
     });
 
-    it('makes 12 Secrets Manager calls per rotation, and reads AWSPREVIOUS only when the strategy asks (AWS template: 14)', async () => {
-      const s = setup();
+    it.each([
+      // createSecret stores at once: PutSecretValue refuses to change a version an earlier attempt filled.
+      [true, 8, ['DescribeSecret', 'GetSecretValue', 'PutSecretValue']],
+      // createSecret reads the token first, so a re-run never makes a second key at the target.
+      [false, 9, ['DescribeSecret', 'GetSecretValue', 'GetSecretValue', 'PutSecretValue']],
+    ])(
+      'makes (createIsPure %s) %i Secrets Manager calls per rotation on a warm environment: later steps read labels only, and AWSPREVIOUS only when the strategy asks (AWS template: 14)',
+      async (createIsPure, total, createCalls) => {
+        const s = setup({ createIsPure });
+        await s.rotate();
+        s.client.calls.length = 0;
+
+        await s.rotate();
+
+        const calls = s.client.calls.filter((c) => c !== 'RotateSecret');
+        expect(calls).toEqual([
+          ...createCalls,
+          'DescribeSecret',
+          'DescribeSecret',
+          ...['DescribeSecret', 'UpdateSecretVersionStage', 'UpdateSecretVersionStage'],
+        ]);
+        expect(calls).toHaveLength(total);
+      },
+    );
+
+    it.each([
+      [true, 10, ['DescribeSecret', 'GetSecretValue', 'PutSecretValue']],
+      [false, 11, ['DescribeSecret', 'GetSecretValue', 'GetSecretValue', 'PutSecretValue']],
+    ])(
+      'makes (createIsPure %s) %i Secrets Manager calls per rotation when every step lands on a new environment',
+      async (createIsPure, total, createCalls) => {
+        const s = setup({ createIsPure, cold: true });
+        await s.rotate();
+        s.client.calls.length = 0;
+
+        await s.rotate();
+
+        const calls = s.client.calls.filter((c) => c !== 'RotateSecret');
+        expect(calls).toEqual([
+          ...createCalls,
+          ...['DescribeSecret', 'GetSecretValue', 'GetSecretValue'],
+          'GetSecretValue',
+          ...['DescribeSecret', 'UpdateSecretVersionStage', 'UpdateSecretVersionStage'],
+        ]);
+        expect(calls).toHaveLength(total);
+      },
+    );
+
+    it('refuses testSecret on a warm environment once rotation was turned off, and tests nothing', async () => {
+      const s = setup({ createIsPure: true });
       await s.rotate();
+      const token = randomUUID();
+      s.service.invoke('PutSecretValue', {
+        SecretId: s.arn,
+        ClientRequestToken: token,
+        SecretString: JSON.stringify({ username: 'app_clone', password: 'pending-password-0004' }),
+        VersionStages: [STAGE.pending],
+      });
+      await s.handler(s.event('createSecret', token));
+      s.service.invoke('CancelRotateSecret', { SecretId: s.arn });
       s.client.calls.length = 0;
 
-      await s.rotate();
+      await expect(s.handler(s.event('testSecret', token))).rejects.toThrow(RotationStateError);
+      expect(s.logs.at(-1)?.fields.reason).toMatch(/rotation is not enabled/);
+      expect(s.client.calls).toEqual(['DescribeSecret']);
+    });
 
-      expect(s.client.calls.filter((c) => c !== 'RotateSecret')).toEqual([
-        ...['DescribeSecret', 'GetSecretValue', 'GetSecretValue', 'PutSecretValue'],
-        ...['DescribeSecret', 'GetSecretValue', 'GetSecretValue'],
-        ...['DescribeSecret', 'GetSecretValue'],
-        ...['DescribeSecret', 'UpdateSecretVersionStage', 'UpdateSecretVersionStage'],
+    it('reuses the AWSPENDING value an earlier attempt stored when create is pure: PutSecretValue refuses, nothing changes', async () => {
+      const s = setup({ createIsPure: true });
+      const token = randomUUID();
+      s.service.invoke('PutSecretValue', {
+        SecretId: s.arn,
+        ClientRequestToken: token,
+        SecretString: JSON.stringify({ username: 'app_clone', password: 'pending-password-0003' }),
+        VersionStages: [STAGE.pending],
+      });
+      const before = JSON.stringify(s.stages());
+
+      await s.handler(s.event('createSecret', token));
+
+      expect(s.value({ VersionId: token }).password).toBe('pending-password-0003');
+      expect(JSON.stringify(s.stages())).toBe(before);
+      expect(s.logs.at(-1)?.fields.outcome).toBe('reused-pending');
+      expect(s.client.calls).toEqual([
+        'DescribeSecret',
+        'GetSecretValue',
+        'PutSecretValue',
+        'GetSecretValue',
       ]);
-      expect(calls).toHaveLength(12);
+      expect(s.logText()).not.toContain('pending-password-0003');
     });
 
     it.each(cases)(
-      'converges when call #%i (%s) fails %s it applies and the step is retried',
-      async (index, _op, timing) => {
-        const s = setup();
+      'converges (%s create) when call #%i (%s) fails %s it applies and the step is retried',
+      async (kind, index, _op, timing) => {
+        const s = setup({ createIsPure: kind === 'pure' });
         s.client.failCall(index, timing);
 
         const outcome = await s.rotate();
@@ -362,14 +458,59 @@ describe('Function: createRotationHandler', () => {
       },
     );
 
-    it('fails when the token is a version without AWSPENDING', async () => {
-      const s = setup();
-      const first = await s.rotate();
-      const previous = Object.entries(s.stages()).find(([, st]) => st.includes(STAGE.previous))?.[0] ?? '';
-      expect(previous).not.toBe(first.versionId);
+    it.each(['setSecret', 'testSecret', 'finishSecret'])(
+      'fails %s when the token is a version without AWSPENDING',
+      async (step) => {
+        const s = setup();
+        const first = await s.rotate();
+        const previous = Object.entries(s.stages()).find(([, st]) => st.includes(STAGE.previous))?.[0] ?? '';
+        expect(previous).not.toBe(first.versionId);
+        const before = JSON.stringify(s.stages());
 
-      await expect(s.handler(s.event('setSecret', previous))).rejects.toThrow(/is not staged AWSPENDING/);
-      expect(s.keyring.effects).toEqual(['set:app_clone']);
+        await expect(s.handler(s.event(step, previous))).rejects.toThrow(/is not staged AWSPENDING/);
+        expect(s.keyring.effects).toEqual(['set:app_clone']);
+        expect(JSON.stringify(s.stages())).toBe(before);
+      },
+    );
+
+    it.each(['setSecret', 'testSecret'])(
+      'fails %s when the token carries AWSPENDING but createSecret never stored a value',
+      async (step) => {
+        const s = setup();
+        // A rotation whose createSecret never succeeds: RotateSecret labelled the new version
+        // AWSPENDING before any step ran, so the version has the label and no value.
+        const broken = `${LAMBDA}-broken`;
+        s.service.registerRotationLambda(broken, async () => {
+          throw new Error('createSecret never completes');
+        });
+        s.service.invoke('RotateSecret', { SecretId: s.arn, RotationLambdaARN: broken });
+        const failed = await s.service.waitForRotation(s.arn);
+        expect(failed.status).toBe('failed');
+        expect(s.stages()[failed.versionId]).toEqual([STAGE.pending]);
+
+        await expect(s.handler(s.event(step, failed.versionId))).rejects.toThrow(
+          `version ${failed.versionId} of secret ${s.arn} has no value: createSecret has not run`,
+        );
+        expect(s.keyring.effects).toEqual([]);
+        expect(s.stages()[failed.versionId]).toEqual([STAGE.pending]);
+      },
+    );
+
+    it('guards testSecret on the VersionStages of the token it reads: one call, no DescribeSecret', async () => {
+      const s = setup();
+      const token = randomUUID();
+      s.service.invoke('PutSecretValue', {
+        SecretId: s.arn,
+        ClientRequestToken: token,
+        SecretString: JSON.stringify({ username: 'app_clone', password: 'pending-password-0004' }),
+        VersionStages: [STAGE.pending],
+      });
+      s.keyring.passwords.set('app_clone', 'pending-password-0004');
+
+      await s.handler(s.event('testSecret', token));
+
+      expect(s.client.calls).toEqual(['GetSecretValue']);
+      expect(s.logs.at(-1)?.fields.outcome).toBe('success');
     });
 
     it('tests the current credential and changes nothing when testSecret gets a token that is not a version (RotateImmediately=false)', async () => {

@@ -3,10 +3,10 @@ import {
   DBInstanceNotFoundFault,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
-  type RDSClient,
+  RDSClient,
   type RDSClientConfig,
 } from '@aws-sdk/client-rds';
-import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsPort } from '../../../rotation/secrets-port';
 import { TargetError } from '../../../shared/errors';
 
 /** Where to connect: a host name (or address) and a port. */
@@ -55,10 +55,14 @@ export interface RdsDiscovery {
   secretTags(secretId: string): Promise<ReadonlyMap<string, string>>;
 }
 
-/** The SDK clients {@link createRdsDiscovery} calls, and nothing else of them. */
+/**
+ * What {@link createRdsDiscovery} calls, and nothing else of it: the RDS client, and the function's
+ * Secrets Manager port for DescribeSecret (a secret's tags). The port, not a Secrets Manager SDK
+ * client, so that this module (imported on demand) pulls no Secrets Manager code of its own.
+ */
 export interface RdsDiscoveryClients {
   readonly rds: Pick<RDSClient, 'send'>;
-  readonly secretsManager: Pick<SecretsManagerClient, 'send'>;
+  readonly secrets: Pick<SecretsPort, 'describe'>;
 }
 
 /**
@@ -94,8 +98,8 @@ function describeFailure(operation: string, subject: string, error: unknown): Ta
  * @example
  * ```ts
  * // handler.ts: clients at module scope, reused across invocations
- * const secretsManager = new SecretsManagerClient({});
- * const rds = createRdsDiscovery({ rds: new RDSClient({}), secretsManager });
+ * const secrets = createSecretsManagerPort(new SecretsManagerClient({}));
+ * const rds = createRdsDiscovery({ rds: new RDSClient({}), secrets });
  * const strategy = createPostgresStrategy({ ...postgresOptionsFromEnv(), rds });
  * ```
  */
@@ -150,15 +154,20 @@ export function createRdsDiscovery(clients: RdsDiscoveryClients): RdsDiscovery {
 
     async secretTags(secretId) {
       try {
-        const out = await clients.secretsManager.send(new DescribeSecretCommand({ SecretId: secretId }));
-        return new Map(
-          (out.Tags ?? []).flatMap((tag) =>
-            tag.Key === undefined ? [] : [[tag.Key, tag.Value ?? ''] as const],
-          ),
-        );
+        return new Map(Object.entries((await clients.secrets.describe(secretId)).tags));
       } catch (error) {
         throw describeFailure('Secrets Manager DescribeSecret', `secret ${secretId}`, error);
       }
     },
   };
+}
+
+/**
+ * {@link createRdsDiscovery} with a new `RDSClient` ({@link RDS_CLIENT_CONFIG}; region, credentials
+ * and endpoint from the environment) and the function's own Secrets Manager port. What a
+ * composition root imports on demand (`rdsDiscoveryOnDemand`), so the RDS client is evaluated only
+ * when a secret needs RDS.
+ */
+export function createDefaultRdsDiscovery(secrets: RdsDiscoveryClients['secrets']): RdsDiscovery {
+  return createRdsDiscovery({ rds: new RDSClient(RDS_CLIENT_CONFIG), secrets });
 }

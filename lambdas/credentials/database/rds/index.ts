@@ -1,5 +1,4 @@
 export type { DbClusterInfo, DbInstanceInfo, Endpoint, RdsDiscovery, RdsDiscoveryClients } from './discovery';
-export { createRdsDiscovery, RDS_CLIENT_CONFIG } from './discovery';
 export type {
   DatabaseLocator,
   DatabaseLocatorOptions,

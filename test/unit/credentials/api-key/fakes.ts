@@ -1,5 +1,6 @@
 import type { StrategyContext } from '../../../../lambdas/rotation/strategy';
 import { FakeKeyService, type FakeProvider, FakeSendgrid, FakeTwilio } from '../../../support/providers';
+import { readOnlySecrets } from '../../../support/secrets-port';
 
 export const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/mail-AbCdEf';
 export const MANAGEMENT_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:provider-admin-GhIjKl';
@@ -56,14 +57,10 @@ export function fakeContext(secrets: Record<string, string> = {}, rotationId = T
     secretId: SECRET_ARN,
     rotationId,
     logger: { debug: record('debug'), info: record('info'), warn: record('warn') },
-    secrets: {
-      async getSecretString(secretId) {
-        reads.push(secretId);
-        const value = secrets[secretId];
-        if (value === undefined) throw new Error(`no secret ${secretId}`);
-        return value;
-      },
-    },
+    secrets: readOnlySecrets((secretId) => {
+      reads.push(secretId);
+      return secrets[secretId];
+    }),
   };
   return { ctx, lines, reads, secrets };
 }

@@ -20,6 +20,7 @@ import {
   StsService,
 } from '../../../../local/emulator';
 import { recordSecretMaterial } from '../../../support/log-scan';
+import { readOnlySecrets } from '../../../support/secrets-port';
 
 /** Where an injected failure hits a call: before the service applies it, or after (a lost response). */
 export type FaultTiming = 'before' | 'after';
@@ -204,14 +205,10 @@ export function fakeContext(secrets: Record<string, string> = {}) {
     secretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app-key-AbCdEf',
     rotationId: '11111111-2222-3333-4444-555555555555',
     logger: { debug: record('debug'), info: record('info'), warn: record('warn') },
-    secrets: {
-      async getSecretString(secretId) {
-        reads.push(secretId);
-        const value = secrets[secretId];
-        if (value === undefined) throw new Error(`no secret ${secretId}`);
-        return value;
-      },
-    },
+    secrets: readOnlySecrets((secretId) => {
+      reads.push(secretId);
+      return secrets[secretId];
+    }),
   };
   return { ctx, lines, reads };
 }

@@ -5,6 +5,7 @@ import type {
 } from '../../../../lambdas/credentials/mysql/connection';
 import { HELLO_SQL } from '../../../../lambdas/credentials/mysql/connection';
 import type { StrategyContext } from '../../../../lambdas/rotation/strategy';
+import { readOnlySecrets } from '../../../support/secrets-port';
 
 /** A mysql2-like server error: code, errno, SQLSTATE, and the statement attached as mysql2 does. */
 export function mysqlError(
@@ -173,14 +174,10 @@ export function fakeContext(secrets: Record<string, string> = {}) {
     secretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app-AbCdEf',
     rotationId: '11111111-2222-3333-4444-555555555555',
     logger: { debug: record('debug'), info: record('info'), warn: record('warn') },
-    secrets: {
-      async getSecretString(secretId) {
-        reads.push(secretId);
-        const value = secrets[secretId];
-        if (value === undefined) throw new Error(`no secret ${secretId}`);
-        return value;
-      },
-    },
+    secrets: readOnlySecrets((secretId) => {
+      reads.push(secretId);
+      return secrets[secretId];
+    }),
   };
   return { ctx, lines, reads };
 }

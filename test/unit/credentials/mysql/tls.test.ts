@@ -1,31 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { RDS_CA_BUNDLE } from '../../../../lambdas/credentials/database/tls';
+import { loadRdsCaBundle } from '../../../../lambdas/credentials/database/tls';
 import { isMysqlTlsError, mysqlSslConfig, unverifiableHost } from '../../../../lambdas/credentials/mysql/tls';
 import { mysqlError } from './fakes';
 
 describe('Function: mysqlSslConfig', () => {
-  it('disables TLS only for disable', () => {
-    expect(mysqlSslConfig({ mode: 'disable' })).toBe(false);
+  it('disables TLS only for disable', async () => {
+    expect(await mysqlSslConfig({ mode: 'disable' })).toBe(false);
   });
 
-  it('encrypts without verification for require', () => {
-    expect(mysqlSslConfig({ mode: 'require' })).toEqual({ rejectUnauthorized: false, verifyIdentity: false });
+  it('encrypts without verification for require', async () => {
+    expect(await mysqlSslConfig({ mode: 'require' })).toEqual({
+      rejectUnauthorized: false,
+      verifyIdentity: false,
+    });
   });
 
-  it('verifies the chain but not the name for verify-ca', () => {
-    expect(mysqlSslConfig({ mode: 'verify-ca', ca: 'PEM' })).toEqual({
+  it('verifies the chain but not the name for verify-ca', async () => {
+    expect(await mysqlSslConfig({ mode: 'verify-ca', ca: 'PEM' })).toEqual({
       ca: 'PEM',
       rejectUnauthorized: true,
       verifyIdentity: false,
     });
   });
 
-  it('defaults to verify-full (chain and name) with the RDS bundle', () => {
-    const config = mysqlSslConfig(undefined);
+  it('defaults to verify-full (chain and name) with the RDS bundle', async () => {
+    const config = await mysqlSslConfig(undefined);
     if (config === false) throw new Error('expected TLS');
     expect(config).toMatchObject({ rejectUnauthorized: true, verifyIdentity: true });
-    expect(config.ca).toEqual(RDS_CA_BUNDLE);
-    expect(RDS_CA_BUNDLE.length).toBeGreaterThan(10);
+    const bundle = await loadRdsCaBundle();
+    expect(config.ca).toEqual(bundle);
+    expect(bundle.length).toBeGreaterThan(10);
   });
 });
 

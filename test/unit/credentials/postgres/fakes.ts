@@ -4,6 +4,7 @@ import type {
   PostgresConnectionConfig,
 } from '../../../../lambdas/credentials/postgres/connection';
 import type { StrategyContext } from '../../../../lambdas/rotation/strategy';
+import { readOnlySecrets } from '../../../support/secrets-port';
 
 /** A pg-like error with a SQLSTATE. */
 export function pgError(code: string, message: string): Error {
@@ -75,14 +76,10 @@ export function fakeContext(secrets: Record<string, string> = {}) {
     secretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app-AbCdEf',
     rotationId: '11111111-2222-3333-4444-555555555555',
     logger: { debug: record('debug'), info: record('info'), warn: record('warn') },
-    secrets: {
-      async getSecretString(secretId) {
-        reads.push(secretId);
-        const value = secrets[secretId];
-        if (value === undefined) throw new Error(`no secret ${secretId}`);
-        return value;
-      },
-    },
+    secrets: readOnlySecrets((secretId) => {
+      reads.push(secretId);
+      return secrets[secretId];
+    }),
   };
   return { ctx, lines, reads };
 }

@@ -1,28 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { isTlsError, pgSslConfig, RDS_CA_BUNDLE } from '../../../../lambdas/credentials/postgres/tls';
+import { isTlsError, loadRdsCaBundle, pgSslConfig } from '../../../../lambdas/credentials/postgres/tls';
 
 describe('Function: pgSslConfig', () => {
-  it('disables TLS only for disable', () => {
-    expect(pgSslConfig({ mode: 'disable' }, 'h')).toBe(false);
+  it('disables TLS only for disable', async () => {
+    expect(await pgSslConfig({ mode: 'disable' }, 'h')).toBe(false);
   });
 
-  it('encrypts without verification for require', () => {
-    expect(pgSslConfig({ mode: 'require' }, 'h')).toEqual({ rejectUnauthorized: false });
+  it('encrypts without verification for require', async () => {
+    expect(await pgSslConfig({ mode: 'require' }, 'h')).toEqual({ rejectUnauthorized: false });
   });
 
-  it('verifies the chain but not the name for verify-ca', () => {
-    const config = pgSslConfig({ mode: 'verify-ca', ca: 'PEM' }, 'h');
+  it('verifies the chain but not the name for verify-ca', async () => {
+    const config = await pgSslConfig({ mode: 'verify-ca', ca: 'PEM' }, 'h');
     expect(config).toMatchObject({ ca: 'PEM', rejectUnauthorized: true });
     if (config === false) throw new Error('expected TLS');
     expect(config.checkServerIdentity?.('other', {} as never)).toBeUndefined();
   });
 
-  it('defaults to verify-full with the RDS bundle', () => {
-    const config = pgSslConfig(undefined, 'db.example.internal');
+  it('defaults to verify-full with the RDS bundle', async () => {
+    const config = await pgSslConfig(undefined, 'db.example.internal');
     if (config === false) throw new Error('expected TLS');
     expect(config.rejectUnauthorized).toBe(true);
-    expect(config.ca).toEqual(RDS_CA_BUNDLE);
-    expect(RDS_CA_BUNDLE.every((pem) => pem.includes('BEGIN CERTIFICATE'))).toBe(true);
+    const bundle = await loadRdsCaBundle();
+    expect(config.ca).toEqual(bundle);
+    expect(bundle.length).toBeGreaterThan(10);
+    expect(bundle.every((pem) => pem.includes('BEGIN CERTIFICATE'))).toBe(true);
     const mismatch = config.checkServerIdentity?.('db.example.internal', {
       subject: { CN: 'other.example' },
       subjectaltname: 'DNS:other.example',

@@ -9,7 +9,9 @@ import {
 } from '@aws-sdk/client-rds';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createRdsDiscovery, type RdsDiscovery } from '../../../../lambdas/credentials/database/rds';
+import type { RdsDiscovery } from '../../../../lambdas/credentials/database/rds';
+import { createRdsDiscovery } from '../../../../lambdas/credentials/database/rds/discovery';
+import { createSecretsManagerPort } from '../../../../lambdas/rotation/secrets-port';
 import type { StrategyLogger } from '../../../../lambdas/rotation/strategy';
 import { SecretFormatError } from '../../../../lambdas/shared/errors';
 
@@ -63,10 +65,12 @@ export function fakeAws() {
 
   const discovery: RdsDiscovery = createRdsDiscovery({
     rds: new RDSClient({ region: 'us-east-1', credentials: { accessKeyId: 't', secretAccessKey: 't' } }),
-    secretsManager: new SecretsManagerClient({
-      region: 'us-east-1',
-      credentials: { accessKeyId: 't', secretAccessKey: 't' },
-    }),
+    secrets: createSecretsManagerPort(
+      new SecretsManagerClient({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 't', secretAccessKey: 't' },
+      }),
+    ),
   });
 
   return {

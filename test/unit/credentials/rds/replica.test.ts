@@ -9,6 +9,7 @@ import type { PostgresConnect } from '../../../../lambdas/credentials/postgres/c
 import { scramSha256Keys } from '../../../../lambdas/credentials/postgres/scram';
 import { noPrevious } from '../../../../lambdas/rotation/strategy';
 import { TargetError } from '../../../../lambdas/shared/errors';
+import { readOnlySecrets } from '../../../support/secrets-port';
 import { accessDenied, fakeContext } from '../mysql/fakes';
 import { pgError } from '../postgres/fakes';
 import { type FakeAws, fakeAws, rejectionOf } from './fakes';
@@ -226,7 +227,7 @@ describe('Replica handling: an Aurora MySQL reader', () => {
     const old = strategy.parse(
       JSON.stringify({ host: 'shop-2.local', username: 'app', password: 'Older-Passw0rd-00000000000000000' }),
     );
-    const revokeCtx = { ...ctx, secrets: { getSecretString: async () => current } };
+    const revokeCtx = { ...ctx, secrets: readOnlySecrets(() => current) };
 
     await strategy.revoke?.(old, revokeCtx);
 

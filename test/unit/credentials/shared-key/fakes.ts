@@ -1,6 +1,8 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { SecretsPort } from '../../../../lambdas/rotation/secrets-port';
 import type { StrategyContext } from '../../../../lambdas/rotation/strategy';
 import { CloudWatchService } from '../../../../local/emulator';
+import { readOnlySecrets } from '../../../support/secrets-port';
 
 type CloudWatchSend = Pick<CloudWatchClient, 'send'>;
 
@@ -40,8 +42,16 @@ export interface LogLine {
   readonly fields: Record<string, unknown>;
 }
 
-/** A StrategyContext for the secret `secretId`, whose logger records every line. */
-export function fakeContext(secretId: string, rotationId = '11111111-2222-3333-4444-555555555555') {
+/**
+ * A StrategyContext for the secret `secretId`, whose logger records every line. `secrets` is the
+ * port revoke / restore / inUse use (the emulator's, in the tests of those); create, set and test
+ * read nothing, and the default port fails any read.
+ */
+export function fakeContext(
+  secretId: string,
+  rotationId = '11111111-2222-3333-4444-555555555555',
+  secrets: SecretsPort = readOnlySecrets(() => undefined),
+) {
   const lines: LogLine[] = [];
   const record =
     (level: string) =>
@@ -52,11 +62,7 @@ export function fakeContext(secretId: string, rotationId = '11111111-2222-3333-4
     secretId,
     rotationId,
     logger: { debug: record('debug'), info: record('info'), warn: record('warn') },
-    secrets: {
-      async getSecretString() {
-        throw new Error('the shared-key strategy does not read other secrets');
-      },
-    },
+    secrets,
   };
   return { ctx, lines, text: () => JSON.stringify(lines) };
 }

@@ -54,7 +54,6 @@ function world(initial = keyJson({ owner: 'orders' })) {
   const client = inProcessSecretsClient(service);
   const cloudWatch = inProcessCloudWatch();
   const strategy = createSharedKeyStrategy({
-    secretsManager: client,
     cloudWatch: cloudWatch.client,
     now: () => NOW,
   });
@@ -91,7 +90,7 @@ function world(initial = keyJson({ owner: 'orders' })) {
     recordSecretMaterial(current.key, current.key.slice(16));
     return outcome;
   };
-  const context = fakeContext(arn);
+  const context = fakeContext(arn, undefined, createSecretsManagerPort(client));
   return {
     service,
     client,
@@ -397,7 +396,6 @@ describe('Method: inUse', () => {
     // Two verifiers report; the CloudWatch model's clock is real time: publish "now".
     const at = new Date();
     const strategy = createSharedKeyStrategy({
-      secretsManager: w.client,
       cloudWatch: w.cloudWatch.client,
       now: () => new Date(at.getTime() + 60_000),
     });
@@ -421,7 +419,6 @@ describe('Method: inUse', () => {
       timestamp: at,
     });
     const strategy = createSharedKeyStrategy({
-      secretsManager: w.client,
       cloudWatch: w.cloudWatch.client,
       now: () => at,
     });
@@ -441,7 +438,6 @@ describe('Method: inUse', () => {
       evidence: expect.stringMatching(/no verifier of .* reported metrics .*: cannot prove key .* is unused/),
     });
     const relaxed = createSharedKeyStrategy({
-      secretsManager: w.client,
       cloudWatch: w.cloudWatch.client,
       requireVerifierHeartbeat: false,
       now: () => NOW,
@@ -453,7 +449,6 @@ describe('Method: inUse', () => {
     const w = world();
     const old = w.strategy.parse(w.initial.json);
     const strategy = createSharedKeyStrategy({
-      secretsManager: w.client,
       cloudWatch: w.cloudWatch.client,
       metricsNamespace: 'Platform/Auth',
       now: () => NOW,

@@ -1,0 +1,2 @@
+import { build } from 'esbuild';
+import { BUNDLE_ALIASES } from './infra/paths.ts';

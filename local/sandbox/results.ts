@@ -1,0 +1,69 @@
+import type { PostgresMode } from '../../lambdas/credentials/postgres/options';
+import type { ExecutionRecord } from '../workflow/local-step-functions';
+
+/** Step Functions Standard workflows: $0.025 per 1,000 state transitions. */
+export const STANDARD_PRICE_PER_TRANSITION_USD = 0.025 / 1000;
+
+export interface StrategySummary {
+  readonly mode: PostgresMode;
+  readonly rotations: number;
+  readonly rotationsFailed: number;
+  readonly logins: number;
+  readonly failedLogins: number;
+  /** Milliseconds between the first and the last failed login, if any failed. */
+  readonly failureWindowMs: number;
+}
+
+/** One execution of the rollout workflow after an alternating-users rotation. */
+export interface RolloutSummary {
+  /** The rotated secret: the alternating-users PostgreSQL secret or the shared key. */
+  readonly secret: 'postgres' | 'shared-key';
+  readonly round: number;
+  readonly status: ExecutionRecord['status'];
+  /** The Fail state's error, when the execution failed (e.g. `Handover.OldCredentialStillInUse`). */
+  readonly error?: string;
+  /** Billable state transitions of the execution. */
+  readonly transitions: number;
+  /** At Standard pricing, $0.025 per 1,000 state transitions. */
+  readonly costUsd: number;
+  /** Usage checks the gate ran before deciding. */
+  readonly usageChecks: number;
+  /** The old credential was revoked, and it no longer logs in. */
+  readonly revoked: boolean;
+  /** The consumers found on the new version afterwards (`mirror`: the SSM parameter, `partner`: the webhook). */
+  readonly consumersUpdated: readonly string[];
+  /**
+   * Whether the run ended as the sandbox's story says it must: a PostgreSQL rollout revokes the old
+   * user; the shared key's ends in `Handover.OldCredentialStillInUse` (its clients used the old key
+   * seconds before, so the usage gate keeps it: see README) or succeeds.
+   */
+  readonly asExpected: boolean;
+}
+
+/** Requests one kind of client sent during the whole run, and how many failed. */
+export interface ClientSummary {
+  readonly kind: 'database-pool' | 'orders-service-client' | 'webhook-receiver';
+  readonly requests: number;
+  readonly failed: number;
+}
+
+export interface SandboxResult {
+  readonly strategies: readonly StrategySummary[];
+  readonly rollouts: readonly RolloutSummary[];
+  /** The zero-downtime paths' clients (alternating-users and its consumers). */
+  readonly clients: readonly ClientSummary[];
+  readonly durationMs: number;
+}
+
+/** The error a shared-key rollout ends with in the sandbox, by design (see README). */
+export const SHARED_KEY_EXPECTED_ERROR = 'Handover.OldCredentialStillInUse';
+
+/** Whether a rollout ended as the sandbox's story says it must ({@link RolloutSummary.asExpected}). */
+export function rolloutAsExpected(
+  secret: RolloutSummary['secret'],
+  outcome: Pick<RolloutSummary, 'status' | 'error' | 'revoked'>,
+): boolean {
+  return secret === 'postgres'
+    ? outcome.revoked
+    : outcome.status === 'SUCCEEDED' || outcome.error === SHARED_KEY_EXPECTED_ERROR;
+}

@@ -1,0 +1,210 @@
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  type ConsumerConfig,
+  type RolloutConfig,
+  rolloutConfigParameterName,
+} from '../../lambdas/rollout/contract';
+import { synthesizedDefinition } from '../workflow/definition';
+import { rotationSucceededEvent } from '../workflow/events';
+import { type LocalFunction, LocalStepFunctions } from '../workflow/local-step-functions';
+import { type RolloutSummary, rolloutAsExpected, STANDARD_PRICE_PER_TRANSITION_USD } from './results';
+import type { Stage } from './stage';
+import type { Timeline } from './timeline';
+import { WEBHOOK_SIGNING_KEY, type WebhookReceiver } from './webhook-receiver';
+
+/** The rollout states the timeline shows (the others are bookkeeping). */
+const TIMELINE_STATES = new Set([
+  'Preflight',
+  'Canary: update and verify consumer',
+  'Check canary wave',
+  'Main: update and verify consumer',
+  'Check main wave',
+  'Grace window',
+  'Wait before re-checking',
+  'Revoke old credential',
+  'Rollout complete',
+  'Rollout failed',
+]);
+
+/** A secret the rollout workflow carries to its consumers. */
+export interface RolledOutSecret {
+  readonly secret: RolloutSummary['secret'];
+  readonly arn: string;
+  /** The secret's name: its rollout configuration is the parameter named after it. */
+  readonly name: string;
+  readonly credentialType: RolloutConfig['credentialType'];
+  /** Its rotation function: the rollout asks it for usage checks and the revocation. */
+  readonly functionArn: string;
+  readonly rotationFunction: LocalFunction;
+  readonly usageMaxChecks: number;
+  /** The grace window of its rollouts, in ms (the Wait state is shortened to it). */
+  readonly graceMs: number;
+  /** Whether the old credential still works after the rollout (the sandbox's own check). */
+  readonly oldStillWorks: (old: Record<string, string | undefined>) => Promise<boolean>;
+}
+
+/** Runs the rollout workflow for one rotation of a secret, and says how it went. */
+export type RunRollout = (secret: RolledOutSecret, round: number) => Promise<RolloutSummary>;
+
+/**
+ * The rollout workflow as deployed: the state machine `cdk synth` produces for the example policy
+ * (synthesized with bundling off), executed locally with aws-local-stepfunctions, its tasks wired
+ * to the real rollout function and to the secrets' real rotation functions, against the emulator.
+ * Consumers: an SSM parameter mirror (the canary) and the partner's signed webhook. The grace
+ * window and the waits are shortened; everything else runs as in AWS.
+ */
+export async function prepareRollouts(
+  stage: Stage,
+  timeline: Timeline,
+  webhook: WebhookReceiver,
+  secrets: readonly Omit<RolledOutSecret, 'graceMs' | 'oldStillWorks'>[],
+): Promise<RunRollout> {
+  const { createRolloutHandler } = await import('../../lambdas/rollout/rollout-handler');
+  const { createConsumerAdapters } = await import('../../lambdas/rollout/consumers');
+  const { createNotifier } = await import('../../lambdas/rollout/notify');
+  const { createRolloutMetrics } = await import('../../lambdas/rollout/metrics');
+  const { createLogger } = await import('../../lambdas/shared/observability');
+  const { sm, emulator } = stage;
+  const { definition, rolloutFunctionArn } = synthesizedDefinition();
+  timeline.line(
+    '                  rollout workflow: the state machine `cdk synth` makes (bundling off), run locally',
+  );
+  const functions = new Map<string, LocalFunction>();
+  const local = new LocalStepFunctions(definition, {
+    functions,
+    tokens: emulator.stepFunctions,
+    waitMs: { 'Wait for rotation': 50, 'Wait before re-checking': 200 },
+    onStateEntered: (_record, state) => {
+      if (TIMELINE_STATES.has(state)) timeline.event(`rollout           ${state}`);
+    },
+  });
+
+  const ssm = new SSMClient({});
+  const eventBridge = new EventBridgeClient({});
+  const logger = createLogger();
+  const rollout = createRolloutHandler({
+    secretsManager: sm,
+    ssm,
+    sfn: local.sfn,
+    adapters: createConsumerAdapters({
+      lambda: new LambdaClient({}),
+      ecs: new ECSClient({}),
+      ssm,
+      eventBridge,
+      secretsManager: sm,
+      logger,
+      options: { lambda: { pollIntervalMs: 10 }, webhook: { retryBaseMs: 10 } },
+    }),
+    notifier: createNotifier({
+      sns: new SNSClient({}),
+      eventBridge,
+      topicArn: emulator.sns.createTopic('handover-sandbox'),
+      logger,
+    }),
+    metrics: createRolloutMetrics(),
+    logger,
+    settings: { leaseSeconds: 3600, rotationTimeoutSeconds: 5 },
+  });
+  functions.set(rolloutFunctionArn, rollout as LocalFunction);
+  const signing = await sm.send(
+    new CreateSecretCommand({ Name: 'sandbox/webhook-signing', SecretString: WEBHOOK_SIGNING_KEY }),
+  );
+  const mirrorOf = (secret: RolloutSummary['secret']) =>
+    secret === 'postgres' ? '/sandbox/orders/db' : '/sandbox/orders/api-key';
+  const consumersOf = (secret: RolloutSummary['secret']): ConsumerConfig[] => [
+    { kind: 'ssm-parameter', name: 'mirror', parameterName: mirrorOf(secret), canary: true },
+    { kind: 'webhook', name: 'partner', url: webhook.url, signingSecretArn: signing.ARN ?? '' },
+  ];
+  for (const secret of secrets) {
+    // A rotation function also serves the strategy actions (describe, inUse, revoke, restore).
+    functions.set(secret.functionArn, withActionTimeline(timeline, secret.secret, secret.rotationFunction));
+    const config: RolloutConfig = {
+      secretArn: secret.arn,
+      credentialType: secret.credentialType,
+      rotationFunctionArn: secret.functionArn,
+      usageMaxChecks: secret.usageMaxChecks,
+      consumers: consumersOf(secret.secret),
+      // Planned seconds (the usage windows start from them); the Wait states are shortened.
+      graceSeconds: 1,
+      usageRecheckSeconds: 1,
+      maxConcurrency: 4,
+    };
+    await ssm.send(
+      new PutParameterCommand({
+        Name: rolloutConfigParameterName(secret.name),
+        Value: JSON.stringify(config),
+        Type: 'String',
+      }),
+    );
+  }
+
+  let started = 0;
+  return async (secret, round) => {
+    started++;
+    const execution = started;
+    const old = await sm.send(
+      new GetSecretValueCommand({ SecretId: secret.arn, VersionStage: 'AWSPREVIOUS' }),
+    );
+    const oldValue = JSON.parse(old.SecretString ?? '{}') as Record<string, string | undefined>;
+    timeline.event(
+      `rollout           ${secret.secret} execution ${execution} started (RotationSucceeded event)`,
+    );
+    const record = await local.start(rotationSucceededEvent(secret.arn), `sandbox-rollout-${execution}`, {
+      'Grace window': secret.graceMs,
+    }).done;
+    const revokedState = record.states.includes('Revoke old credential');
+    const current = await sm.send(new GetSecretValueCommand({ SecretId: secret.arn }));
+    const oldStillWorks = await secret.oldStillWorks(oldValue);
+    const revoked = revokedState && !oldStillWorks;
+    const outcome = {
+      status: record.status,
+      ...(record.error === undefined ? {} : { error: record.error }),
+      revoked,
+    };
+    const summary: RolloutSummary = {
+      secret: secret.secret,
+      round,
+      ...outcome,
+      transitions: record.transitions,
+      costUsd: record.transitions * STANDARD_PRICE_PER_TRANSITION_USD,
+      usageChecks: record.states.filter((state) => state === 'Check old credential usage').length,
+      consumersUpdated: [
+        ...(emulator.ssm.parameter(mirrorOf(secret.secret))?.value === current.SecretString
+          ? ['mirror']
+          : []),
+        ...(webhook.stats.verified.has(current.VersionId ?? '') ? ['partner'] : []),
+      ],
+      asExpected: rolloutAsExpected(secret.secret, outcome),
+    };
+    const failure = record.error ? ` ${record.error}: ${record.cause ?? ''}` : '';
+    const expected =
+      record.status !== 'SUCCEEDED' && summary.asExpected
+        ? ' (the expected outcome here: see the summary)'
+        : '';
+    timeline.event(
+      `rollout           execution ${execution} ${record.status}${failure}, ${record.transitions} state transitions, old credential ${revoked ? 'revoked (login refused)' : 'NOT revoked'}${expected}`,
+    );
+    return summary;
+  };
+}
+
+/** Prints the usage gate's answers and the revocation on the timeline. */
+function withActionTimeline(timeline: Timeline, label: string, handler: LocalFunction): LocalFunction {
+  return async (payload) => {
+    const result = (await handler(payload)) as { inUse?: boolean; evidence?: string } | undefined;
+    const action = (payload as { Action?: string }).Action;
+    if (action === 'inUse') {
+      timeline.event(
+        `usage gate        ${label}: old credential ${result?.inUse ? 'IN USE' : 'not in use'}: ${result?.evidence ?? ''}`,
+      );
+    } else if (action === 'revoke') {
+      timeline.event(`revoke            ${label}: old credential revoked`);
+    }
+    return result;
+  };
+}
