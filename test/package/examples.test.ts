@@ -167,6 +167,8 @@ describe('Package: the examples install the packed tarball and synthesize', () =
           `dist/lambda/${name}/index.js`,
           `dist/lambda/${name}/index.js.map`,
         ]),
+        'dist/lambda/postgres/node_modules/pg/index.js',
+        'dist/lambda/mysql/node_modules/mysql2/promise.js',
       ]),
     );
     // No TypeScript source, test or tool of the repository.
