@@ -7,14 +7,13 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createHandoverApp } from '../../../infra/handover-app';
 import { policy as examplePolicy } from '../../../infra/policy';
 import { ROLLOUT_METRIC } from '../../../lambdas/rollout/contract';
 import { CREDENTIAL_TYPES } from '../../../lambdas/rotation/constants';
 import { METRIC } from '../../../lambdas/shared/metric-names';
 import { VERIFIER_METRIC } from '../../../lambdas/verifier';
 import { type EmittedMetric, emittedMetrics, metricKey } from '../../support/emitted-metrics';
-import { outdirs } from './helpers';
+import { outdirs, policyStack } from './helpers';
 
 /**
  * The Step Functions metrics AWS emits per state machine (dimension `StateMachineArn`), from
@@ -89,13 +88,7 @@ let alarms: WidgetMetric[] = [];
 let emitted: EmittedMetric[] = [];
 
 beforeAll(async () => {
-  const { stack } = createHandoverApp({
-    policy: examplePolicy,
-    outdir: dirs.make(),
-    bundling: false,
-    nag: false,
-    cloudFormationValidation: false,
-  });
+  const { stack } = policyStack(examplePolicy, dirs.make());
   const template = Template.fromStack(stack);
   const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
   expect(dashboards).toHaveLength(1);

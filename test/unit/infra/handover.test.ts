@@ -17,7 +17,7 @@ import {
 } from '../../../infra/constructs';
 import { createHandoverApp } from '../../../infra/handover-app';
 import { policy as examplePolicy } from '../../../infra/policy';
-import { ACCOUNT, outdirs, REGION, secretArn, testNetwork, testStack } from './helpers';
+import { ACCOUNT, outdirs, policyStack, REGION, secretArn, testNetwork, testStack } from './helpers';
 
 const dirs = outdirs();
 afterEach(() => dirs.cleanup());
@@ -113,13 +113,10 @@ describe('Construct: Handover', () => {
         { kind: 'webhook', url: 'https://partner.example.com/rotated' },
       ],
     } as const;
-    const { stack: policyStack } = createHandoverApp({
-      policy: { env: { account: ACCOUNT, region: REGION }, secrets: [entry] },
-      outdir: dirs.make(),
-      bundling: false,
-      nag: false,
-      cloudFormationValidation: false,
-    });
+    const { stack: fromPolicy } = policyStack(
+      { env: { account: ACCOUNT, region: REGION }, secrets: [entry] },
+      dirs.make(),
+    );
 
     // WHEN the same secret and consumers in an app, with the library's defaults
     const { stack } = testStack(dirs.make());
@@ -157,7 +154,7 @@ describe('Construct: Handover', () => {
     );
 
     // THEN
-    expect(rolloutConfig(Template.fromStack(stack))).toEqual(rolloutConfig(Template.fromStack(policyStack)));
+    expect(rolloutConfig(Template.fromStack(stack))).toEqual(rolloutConfig(Template.fromStack(fromPolicy)));
   });
 
   it('refuses bad consumers and a secret whose name it cannot tell, listing every problem', () => {

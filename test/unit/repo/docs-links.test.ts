@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { dirname, join, normalize, resolve } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHandoverApp } from '../../../infra/handover-app';
 import { policy as examplePolicy } from '../../../infra/policy';
 import type { RotationPolicy } from '../../../infra/rotation-policy';
 import { ROLLOUT_ENV, ROLLOUT_ERRORS } from '../../../lambdas/rollout/contract';
@@ -22,7 +21,7 @@ import {
   readRepositoryFile,
   repositoryPath,
 } from '../../support/markdown';
-import { outdirs } from '../infra/helpers';
+import { outdirs, policyStack } from '../infra/helpers';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const dirs = outdirs();
@@ -48,13 +47,7 @@ const runbookLinks = (text: string) => [...text.matchAll(/(\S+)#(runbook-[a-z0-9
 
 /** The texts the alarms and notifications of a policy's stack carry, and the rollout function's runbook URL. */
 function stackTexts(policy: RotationPolicy): { texts: string[]; rolloutRunbookUrl: string | undefined } {
-  const { stack } = createHandoverApp({
-    policy,
-    outdir: dirs.make(),
-    bundling: false,
-    nag: false,
-    cloudFormationValidation: false,
-  });
+  const { stack } = policyStack(policy, dirs.make());
   const template = Template.fromStack(stack);
   const flatten = (value: unknown): string => JSON.stringify(value ?? '');
   const texts = [

@@ -8,10 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHandoverApp } from '../../../infra/handover-app';
 import { policy as examplePolicy } from '../../../infra/policy';
 import { readBenchFigures, readmeBenchBlocks } from '../../support/bench-figures';
-import { outdirs } from '../infra/helpers';
+import { outdirs, policyStack } from '../infra/helpers';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -34,13 +33,7 @@ describe('README figures', () => {
     ).not.toBeNull();
 
     // WHEN
-    const { stack } = createHandoverApp({
-      policy: examplePolicy,
-      outdir: dirs.make(),
-      bundling: false,
-      nag: false,
-      cloudFormationValidation: false,
-    });
+    const { stack } = policyStack(examplePolicy, dirs.make());
     const resources = Object.values(
       Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string }>,
     );
