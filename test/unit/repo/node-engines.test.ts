@@ -27,7 +27,7 @@ const KNOWN_EXCEPTIONS: Readonly<Record<string, { readonly engines: string; read
     reason:
       'dev dependency only (the local executor of the rollout state machine in tests and the sandbox); ' +
       'its one Node 22 API, Promise.withResolvers, is polyfilled on Node 20 by ' +
-      'local/workflow/promise-with-resolvers.ts, which local/workflow/local-step-functions.ts imports first',
+      'local/emulator/promise-with-resolvers.ts, which local/emulator/sfn-executions.ts and (through local/workflow/promise-with-resolvers.ts) local/workflow/local-step-functions.ts import first',
   },
 };
 
