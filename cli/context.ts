@@ -44,6 +44,8 @@ export interface CliContext {
   stateMachineArn(): Promise<string>;
   /** The account of the credentials (STS GetCallerIdentity, once). */
   accountId(): Promise<string>;
+  /** How often a followed rollout's history is read (`HANDOVER_POLL_INTERVAL_MS`, default 2000). */
+  readonly pollMs: number;
 }
 
 /** The rollout state machine's name when nothing else is said: the stack's default name + `-rollout`. */
@@ -98,8 +100,10 @@ export function createContext(deps: {
     );
     return account;
   };
+  const poll = Number(deps.env.HANDOVER_POLL_INTERVAL_MS ?? '');
   return {
     ...deps,
+    pollMs: Number.isFinite(poll) && poll > 0 ? poll : 2000,
     now: deps.now ?? (() => new Date()),
     accountId,
     async stateMachineArn() {

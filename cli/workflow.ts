@@ -7,7 +7,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { type ManualRolloutInput, ROLLOUT_ERRORS } from '../lambdas/rollout/contract';
-import type { ConsumerOutcome, WorkflowState } from '../lambdas/rollout/plan';
+import type { ConsumerOutcome, RolloutPlan, WorkflowState } from '../lambdas/rollout/plan';
 import type { CliContext } from './context';
 import { CliError, EXIT, errorCode, fromAwsError } from './errors';
 
@@ -175,7 +175,10 @@ export function progressOf(events: readonly HistoryEvent[]): RolloutProgress {
  * reported. The ONE place the CLI derives it: when the rollout reports more (readers it found),
  * this is what changes.
  */
-export function whoWillBreak(state: WorkflowState): {
+export function whoWillBreak(state: {
+  readonly rollout?: Pick<RolloutPlan, 'waves'>;
+  readonly precheck?: WorkflowState['precheck'];
+}): {
   readonly consumers: readonly string[];
   readonly usage?: { readonly inUse: boolean; readonly observable: boolean; readonly evidence: string };
 } {

@@ -1,7 +1,6 @@
 import { withWorkflowDefaults } from '../../lambdas/rollout/config';
 import type { RolloutMode } from '../../lambdas/rollout/contract';
 import { parseRolloutInput } from '../../lambdas/rollout/input';
-import type { WorkflowState } from '../../lambdas/rollout/plan';
 import { currentVersion, versionWith } from '../../lambdas/rollout/secret-state';
 import { planWaves } from '../../lambdas/rollout/waves';
 import type { CliContext } from '../context';
@@ -21,7 +20,6 @@ export interface RotateOptions {
   readonly reason?: string;
   readonly yes?: boolean;
   readonly follow?: boolean;
-  readonly pollMs?: number;
 }
 
 /** The rollout input, validated by the workflow's own parser: a bad reason is a usage error. */
@@ -101,12 +99,9 @@ export async function rotateCommand(
   let preview: ReturnType<typeof whoWillBreak> | undefined;
   if (mode === 'emergency') {
     // The rollout's own plan: every consumer moves in one wave, after the old credential is revoked.
-    const planned: WorkflowState = {
-      rollout: {
-        waves: planWaves(config.consumers.map(withWorkflowDefaults), 'emergency'),
-      } as WorkflowState['rollout'],
-    };
-    preview = whoWillBreak(planned);
+    preview = whoWillBreak({
+      rollout: { waves: planWaves(config.consumers.map(withWorkflowDefaults), 'emergency') },
+    });
     out.note(
       `Emergency rotation of ${secret.name} (${config.credentialType}): the old credential is revoked as soon as the new one is verified, BEFORE consumers move.`,
     );
@@ -158,7 +153,7 @@ export async function rotateCommand(
         }
       },
     },
-    options.pollMs,
+    ctx.pollMs,
   );
   const breaks = mode === 'emergency' ? whoWillBreak(end.progress.state) : undefined;
   out.line();
