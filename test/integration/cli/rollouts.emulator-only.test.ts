@@ -139,7 +139,7 @@ describe('CLI: rotate, emergency, status', () => {
       findings: [],
     });
     // The scheduled rollout revoked the old key: only AWSCURRENT is left labelled.
-    expect((status?.versions as Array<{ stages: string[] }>).map((v) => v.stages.join(','))).toEqual([
+    expect(((status?.versions ?? []) as Array<{ stages: string[] }>).map((v) => v.stages.join(','))).toEqual([
       'AWSCURRENT',
     ]);
 
