@@ -46,6 +46,8 @@ export interface CliContext {
   accountId(): Promise<string>;
   /** How often a followed rollout's history is read (`HANDOVER_POLL_INTERVAL_MS`, default 2000). */
   readonly pollMs: number;
+  /** Aborted on Ctrl-C: a bulk run stops starting, keeps its journal and exits 130. */
+  readonly signal?: AbortSignal;
 }
 
 /** The rollout state machine's name when nothing else is said: the stack's default name + `-rollout`. */
@@ -84,6 +86,7 @@ export function createContext(deps: {
   readonly options: GlobalOptions;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now?: () => Date;
+  readonly signal?: AbortSignal;
 }): CliContext {
   let account: Promise<string> | undefined;
   const accountId = () => {

@@ -22,6 +22,8 @@ export interface CliDeps extends OutputStreams {
   readonly aws?: (region: string | undefined) => AwsClients;
   /** @default - the system clock */
   readonly now?: () => Date;
+  /** Aborted on Ctrl-C (bulk runs stop and keep their journal). @default - never */
+  readonly signal?: AbortSignal;
 }
 
 /** Reads a whole stream (a key piped on stdin), without its trailing newline. */
@@ -86,6 +88,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
         options,
         env: deps.env,
         ...(deps.now === undefined ? {} : { now: deps.now }),
+        ...(deps.signal === undefined ? {} : { signal: deps.signal }),
       });
     },
     (code) => {

@@ -238,6 +238,13 @@ export async function followRollout(
       }
     }
     seen = history.length;
+    if (ctx.signal?.aborted === true) {
+      throw new CliError(
+        EXIT.interrupted,
+        `stopped following ${executionArn}; the rollout goes on`,
+        'Follow it with handover status, or in the Step Functions console',
+      );
+    }
     if (execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE') {
       return {
         executionArn,

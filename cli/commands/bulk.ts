@@ -145,12 +145,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * command again resumes: ended secrets are reported, started ones followed, the rest started (a
  * start that reached AWS before an interruption is found, not repeated).
  */
-export async function bulkEmergencyCommand(
-  ctx: CliContext,
-  options: BulkOptions,
-  signal?: AbortSignal,
-): Promise<number> {
-  const { out } = ctx;
+export async function bulkEmergencyCommand(ctx: CliContext, options: BulkOptions): Promise<number> {
+  const { out, signal } = ctx;
   rolloutInput('selector', 'emergency', options.reason);
   const selection = await select(ctx, options);
   const stateMachineArn = await ctx.stateMachineArn();
@@ -292,7 +288,10 @@ export async function bulkEmergencyCommand(
     if (!(startsDone && running.size === 0)) await sleep(ctx.pollMs, signal);
   }
   if (signal?.aborted === true) {
+    // Queued starts are dropped (their promises never settle); the ones running finish and journal.
     starts.clear();
+    await starts.onIdle();
+  } else {
     await startsFinished;
   }
   progress.stop();

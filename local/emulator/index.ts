@@ -45,7 +45,7 @@ export {
   EVENTBRIDGE_TARGET_PREFIX,
   EventBridgeService,
 } from './eventbridge';
-export type { FaultError, FaultHandle, FaultOptions } from './faults';
+export type { FaultError, FaultHandle, FaultOptions, RateLimitHandle, RateLimitOptions } from './faults';
 export { FaultInjector } from './faults';
 export type { AccessKeyUse, IamIdentity, IamOperation, IamOptions } from './iam';
 export {

@@ -51,6 +51,8 @@ export interface RunOptions {
   /** Text piped on stdin (instead of a prompter). */
   readonly stdin?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** Aborting it is Ctrl-C. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -200,6 +202,7 @@ export async function startCliWorld(options: { readonly emulator?: EmulatorOptio
         stdin,
         env: { ...process.env, HANDOVER_POLL_INTERVAL_MS: '25', ...run.env },
         ...(run.stdin === undefined ? { prompt } : {}),
+        ...(run.signal === undefined ? {} : { signal: run.signal }),
       };
       const code = await runCli(argv, deps);
       const text = Buffer.concat(out).toString('utf8');
