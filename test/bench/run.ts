@@ -22,6 +22,7 @@ import { build } from 'esbuild';
 import { BUNDLE_ALIASES } from '../../infra/paths';
 import { startEmulator } from '../../local/emulator';
 import { startPostgres } from '../../local/postgres';
+import { benchBulkEmergency } from './bulk-emergency';
 import { benchVerifier } from './verifier';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -212,3 +213,4 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
+process.stdout.write(`\n${(await benchBulkEmergency()).join('\n')}\n`);
