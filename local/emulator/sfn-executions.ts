@@ -209,6 +209,23 @@ export function adaptDefinitionForRunner<D extends AslDefinition>(definition: D)
   return copy;
 }
 
+/** Step Functions' default task timeout: 99999999 seconds (the runner's own default is 60 s). */
+const DEFAULT_TASK_TIMEOUT_SECONDS = 99_999_999;
+
+/** Gives every Task state without a timeout Step Functions' default one. */
+function withTaskTimeouts<D extends AslDefinition>(definition: D): D {
+  for (const [, state] of allStates(definition.States)) {
+    if (
+      state.Type === 'Task' &&
+      state.TimeoutSeconds === undefined &&
+      state.TimeoutSecondsPath === undefined
+    ) {
+      (state as { TimeoutSeconds?: number }).TimeoutSeconds = DEFAULT_TASK_TIMEOUT_SECONDS;
+    }
+  }
+  return definition;
+}
+
 const notFound = (type: string, message: string) => new AwsServiceError(type, message);
 
 /** Replaces the token placeholder wherever the parameters put `$$.Task.Token`. */
@@ -355,7 +372,7 @@ export class StateMachines {
     let parsed: AslDefinition;
     let machine: StateMachine;
     try {
-      parsed = adaptDefinitionForRunner(JSON.parse(definition) as AslDefinition);
+      parsed = withTaskTimeouts(adaptDefinitionForRunner(JSON.parse(definition) as AslDefinition));
       machine = new StateMachine(parsed as never, {
         validationOptions: { checkArn: false, checkPaths: true },
       });

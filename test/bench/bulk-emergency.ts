@@ -35,7 +35,12 @@ const SECRETS_MANAGER_WRITES = [
 export async function benchBulkEmergency(): Promise<string[]> {
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  const world = await startCliWorld({ emulator: { stepFunctions: { maxWaitMs: 50 } } });
+  // Wait states last at most 1 s (the workflow polls a rotation every 5 s), rotations may take the
+  // workflow's default 900 s: the figure is the quotas', not the emulator's.
+  const world = await startCliWorld({
+    emulator: { stepFunctions: { maxWaitMs: 1000 } },
+    rotationTimeoutSeconds: 900,
+  });
   const work = mkdtempSync(join(tmpdir(), 'handover-bench-bulk-'));
   try {
     for (let i = 0; i < SECRETS; i += 1) {

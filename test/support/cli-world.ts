@@ -61,7 +61,9 @@ export interface RunOptions {
  * shared-key rotation function registered as its Lambda functions, and a helper that runs the CLI
  * in-process against it (the CLI's clients reach the emulator through the endpoint variables).
  */
-export async function startCliWorld(options: { readonly emulator?: EmulatorOptions } = {}) {
+export async function startCliWorld(
+  options: { readonly emulator?: EmulatorOptions; readonly rotationTimeoutSeconds?: number } = {},
+) {
   const emulator: Emulator = await startEmulator({
     rotation: { retries: 1, retryDelayMs: 0 },
     stepFunctions: { maxWaitMs: 20 },
@@ -104,7 +106,7 @@ export async function startCliWorld(options: { readonly emulator?: EmulatorOptio
     notifier: createNotifier({ sns: new SNSClient({}), eventBridge, logger }),
     metrics: createRolloutMetrics(),
     logger,
-    settings: { leaseSeconds: 3600, rotationTimeoutSeconds: 20 },
+    settings: { leaseSeconds: 3600, rotationTimeoutSeconds: options.rotationTimeoutSeconds ?? 20 },
   });
   emulator.lambda.registerHandler(rolloutFunctionArn, rollout);
   const machine = await sfn.send(
