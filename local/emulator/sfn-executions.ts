@@ -209,8 +209,11 @@ export function adaptDefinitionForRunner<D extends AslDefinition>(definition: D)
   return copy;
 }
 
-/** Step Functions' default task timeout: 99999999 seconds (the runner's own default is 60 s). */
-const DEFAULT_TASK_TIMEOUT_SECONDS = 99_999_999;
+/**
+ * Step Functions' default task timeout is 99999999 seconds (the runner's own default is 60 s); a
+ * Node timer holds at most 2^31 - 1 ms, so the emulator's default is the longest one: 24.8 days.
+ */
+const DEFAULT_TASK_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /** Gives every Task state without a timeout Step Functions' default one. */
 function withTaskTimeouts<D extends AslDefinition>(definition: D): D {
