@@ -138,7 +138,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /**
  * `handover emergency --tag k=v | --prefix p | --readable-by arn`: an emergency rollout of every
  * matching managed secret. Starts are paced (`--rate` per second, sliding window) under Secrets
- * Manager's write quota (each rollout makes about 8 writes; 50 writes/s per account and region, not
+ * Manager's write quota (each rollout makes about 10 writes; 50 writes/s per account and region, not
  * raisable) and far under Step Functions' StartExecution bucket; the SDK's adaptive retry slows
  * down on throttling, and a start still throttled is retried with backoff. Every start and end goes
  * to a journal first; execution names derive from the run and the secret, so running the same

@@ -97,7 +97,7 @@ export async function benchBulkEmergency(): Promise<string[]> {
       '',
       '| figure | value |',
       '|---|---|',
-      `| wall time, command start to report | **${seconds.toFixed(1)} s** (${(SECRETS / seconds).toFixed(1)} rollouts/s, default --rate 5) |`,
+      `| wall time, command start to report | **${seconds.toFixed(1)} s** (${(SECRETS / seconds).toFixed(1)} rollouts/s, default --rate 3) |`,
       `| rollouts succeeded / not | ${result?.succeeded ?? 0} / ${result?.failed ?? SECRETS}${run.code === EXIT.ok ? '' : ` (exit ${run.code}: ${run.stderr.trim().split('\n').at(-1)})`} |`,
       `| calls throttled (quotas + injected) | ${throttled}: writes ${writes.throttled}, StartExecution ${starts.throttled + random.hits}, DescribeExecution ${polls.throttled} |`,
       `| StartExecution calls | ${calls.StartExecution ?? 0} |`,
