@@ -1,6 +1,14 @@
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STAGE } from '../rotation/constants';
 
+/**
+ * How the rollout function's Secrets Manager client retries: RotateSecret and every write share 50
+ * calls per second per account and region (not raisable), and a bulk emergency runs many rollouts
+ * at once, so throttling is expected: the SDK's adaptive mode slows the client down when it is
+ * throttled, and 10 attempts outlast a burst instead of failing the rollout.
+ */
+export const SECRETS_MANAGER_RETRY = { retryMode: 'adaptive', maxAttempts: 10 } as const;
+
 /** The Secrets Manager operations the rollout function calls, and nothing else. */
 export type SecretsManagerSend = Pick<SecretsManagerClient, 'send'>;
 

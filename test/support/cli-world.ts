@@ -22,6 +22,7 @@ import {
 import { createRolloutMetrics } from '../../lambdas/rollout/metrics';
 import { createNotifier } from '../../lambdas/rollout/notify';
 import { createRolloutHandler } from '../../lambdas/rollout/rollout-handler';
+import { SECRETS_MANAGER_RETRY } from '../../lambdas/rollout/secret-state';
 import { createRotationLambda } from '../../lambdas/rotation/lambda';
 import { createLogger } from '../../lambdas/shared/observability';
 import { generateSharedKey } from '../../lambdas/verifier';
@@ -91,7 +92,8 @@ export async function startCliWorld(
 
   const { definition, rolloutFunctionArn } = synthesizedDefinition();
   const rollout = createRolloutHandler({
-    secretsManager: sm,
+    // As the deployed rollout function builds it (lambdas/rollout/handler.ts).
+    secretsManager: new SecretsManagerClient(SECRETS_MANAGER_RETRY),
     ssm,
     sfn,
     adapters: createConsumerAdapters({
