@@ -11,7 +11,7 @@ import {
   rolloutConfigParameterName,
 } from '../lambdas/rollout/contract';
 import { type LockState, lockOf } from '../lambdas/rollout/lock';
-import type { SecretState } from '../lambdas/rollout/secret-state';
+import { type SecretState, secretStateOf } from '../lambdas/rollout/secret-state';
 import type { CliContext } from './context';
 import { CliError, EXIT, fromAwsError } from './errors';
 
@@ -36,16 +36,7 @@ export async function describe(ctx: CliContext, secretId: string): Promise<Secre
         : undefined,
     );
   }
-  const tags: Record<string, string> = {};
-  for (const tag of out.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
-  return {
-    arn: out.ARN ?? secretId,
-    name: out.Name ?? secretId,
-    rotationEnabled: out.RotationEnabled === true,
-    versions: out.VersionIdsToStages ?? {},
-    tags,
-    description: out,
-  };
+  return { ...secretStateOf(out, secretId), description: out };
 }
 
 /** The region the clients use, for messages. */

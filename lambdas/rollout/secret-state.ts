@@ -1,4 +1,8 @@
-import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  type DescribeSecretResponse,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { STAGE } from '../rotation/constants';
 
 /**
@@ -24,7 +28,11 @@ export interface SecretState {
 
 /** DescribeSecret, reduced to {@link SecretState}. */
 export async function describeSecret(client: SecretsManagerSend, secretId: string): Promise<SecretState> {
-  const out = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
+  return secretStateOf(await client.send(new DescribeSecretCommand({ SecretId: secretId })), secretId);
+}
+
+/** A DescribeSecret answer, reduced to {@link SecretState}. */
+export function secretStateOf(out: DescribeSecretResponse, secretId: string): SecretState {
   const tags: Record<string, string> = {};
   for (const tag of out.Tags ?? []) {
     if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';

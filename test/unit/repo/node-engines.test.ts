@@ -82,6 +82,7 @@ describe('Node.js version', () => {
       expect(lock.packages[path]?.dev, `${path} must stay a dev dependency`).toBe(true);
     }
     expect(read('local/workflow/local-step-functions.ts')).toMatch(/^import '\.\/promise-with-resolvers';/m);
+    expect(read('local/emulator/sfn-executions.ts')).toMatch(/^import '\.\/promise-with-resolvers';/m);
     // Installed by the import above on Node 20 (native on Node 22+); ES2024 is not in this project's lib.
     const { withResolvers } = Promise as unknown as {
       withResolvers<T>(): { promise: Promise<T>; resolve: (value: T) => void };
