@@ -38,9 +38,8 @@ let ssm: SSMClient;
 const sm = () => secretsManagerClient();
 
 beforeAll(async () => {
-  aws = await startTestAws(['sfn', 'iam', 'secretsmanager', 'ssm', 'sts'], {
-    stepFunctions: { maxWaitMs: 10 },
-  });
+  // Wait states last what they say (1 s): an execution is still running when a test needs it to.
+  aws = await startTestAws(['sfn', 'iam', 'secretsmanager', 'ssm', 'sts']);
   sfn = new SFNClient({ maxAttempts: 1 });
   iam = new IAMClient({ maxAttempts: 1 });
   ssm = new SSMClient({ maxAttempts: 1 });
