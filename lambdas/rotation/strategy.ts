@@ -94,6 +94,7 @@ export interface CredentialStrategy<S> {
    * provider's dashboard) resolves with {@link NotDone}: the rollout reports the step instead of a
    * revocation.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: every existing revoke resolves with nothing (revoked); NotDone is the one other outcome.
   revoke?(old: S, ctx: StrategyContext): Promise<void | NotDone>;
   /** Undoes `revoke` during rollback, where the type allows it. */
   restore?(old: S, ctx: StrategyContext): Promise<void>;

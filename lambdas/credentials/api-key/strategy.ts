@@ -100,12 +100,6 @@ export function createApiKeyStrategy(options: ApiKeyStrategyOptions): Credential
       api: definition.bind({ settings: secret.settings, managementSecretArn: secret.managementSecretArn }),
     };
   };
-  const bind = (secret: ApiKeySecret): ApiKeyProvider => {
-    const provider = providerOf(secret);
-    if ('api' in provider) return provider.api;
-    throw new TargetError(`${provider.operator.displayName} has no key-management API`);
-  };
-
   /** The management credential, from its own secret, and every secret string in it. */
   const loadManagement = async (secret: ApiKeySecret, provider: ApiKeyProvider, ctx: StrategyContext) => {
     const arn = secret.managementSecretArn ?? '';
@@ -314,6 +308,7 @@ export function createApiKeyStrategy(options: ApiKeyStrategyOptions): Credential
       };
     },
 
+    // biome-ignore lint/suspicious/noConfusingVoidType: the strategy contract's revoke resolves with nothing (revoked) or NotDone.
     async revoke(old, ctx): Promise<void | NotDone> {
       const current = parse(await ctx.secrets.getSecretString(ctx.secretId));
       if (old.keyId === current.keyId && old.provider === current.provider) {
