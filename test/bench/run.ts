@@ -7,8 +7,11 @@
  * - every rotation handler bundled as Lambda runs it, this build beside a base commit (`main`, or
  *   `BENCH_BASE`): minified and gzip size, module initialisation in a fresh Node.js process
  *   (`bundles.ts`);
- * - the verifier's hot path (`verifier.ts`).
+ * - the verifier's hot path (`verifier.ts`);
+ * - a bulk emergency of many secrets through the CLI against the emulator with throttling
+ *   (`bulk-emergency.ts`).
  */
+import { benchBulkEmergency } from './bulk-emergency';
 import { benchBundles } from './bundles';
 import { benchDatabaseRotations, SM_OPERATIONS } from './database-rotations';
 import { benchVerifier } from './verifier';
@@ -76,3 +79,4 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
+process.stdout.write(`\n${(await benchBulkEmergency()).join('\n')}\n`);
