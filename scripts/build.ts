@@ -4,6 +4,7 @@
  * - `dist/index.cjs` + `dist/index.js`: the construct library (`infra/index.ts`) as CommonJS and
  *   ESM (tsup); `dist/verifier.*` and `dist/webhooks.*` likewise. Every package import stays an
  *   import (the package's dependencies and peer dependencies), nothing from `node_modules` is copied in.
+ * - `dist/cli/main.js`: the `handover` CLI (`cli/bin.js` runs it), its packages inside.
  * - `dist/types/`: the type declarations (TypeScript's own declaration emit; TypeScript 7 has no
  *   JavaScript API for a bundler to call). They are CommonJS-format declarations
  *   (`dist/types/package.json`), which CommonJS and ESM importers both read.
@@ -62,6 +63,31 @@ async function buildLibrary(): Promise<void> {
   });
 }
 
+/**
+ * The `handover` CLI (`cli/bin.js`, the package's bin, runs `dist/cli/main.js`): one ESM file with
+ * its own packages inside (commander, the prompts, the progress bar, the SDK clients it calls), so
+ * the package's dependencies stay what the library needs; the package's dependencies and peer
+ * dependencies stay imports. CommonJS packages inside an ESM file need `require`: the banner gives it.
+ */
+async function buildCli(): Promise<void> {
+  await build({
+    entry: { 'cli/main': join(REPO_ROOT, 'cli/main.ts') },
+    format: ['esm'],
+    outDir: DIST,
+    platform: 'node',
+    target: 'node20',
+    sourcemap: true,
+    splitting: false,
+    dts: false,
+    clean: false,
+    silent: true,
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+    tsconfig: join(REPO_ROOT, 'tsconfig.json'),
+  });
+}
+
 /** The declarations, from TypeScript's own emit, as CommonJS-format declaration files. */
 function buildDeclarations(): void {
   execFileSync(
@@ -115,6 +141,7 @@ function buildLambdaBundles(): void {
 const started = performance.now();
 rmSync(DIST, { recursive: true, force: true });
 await timed('library, CommonJS and ESM (tsup)', buildLibrary);
+await timed('the handover CLI (tsup)', buildCli);
 await timed('type declarations (tsc)', buildDeclarations);
 await timed('Lambda bundles (HandoverFunction, esbuild)', buildLambdaBundles);
 process.stderr.write(`build: dist/ in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ROLLOUT_CONFIG_PREFIX } from '../../lambdas/rollout/contract';
 import { secretArnForPolicies } from './credential-types';
 import { nagArn } from './nag';
 
@@ -44,9 +45,10 @@ export interface BreakGlassRoleProps extends BreakGlassRoleOptions {
 /**
  * The break-glass role for an incident: assumable only by the principals named, allowed exactly to
  * start rollouts of Handover's state machine (an emergency rotation is a rollout started with
- * `"mode": "emergency"`) and to read their status: the state machine and its executions, and the
+ * `"mode": "emergency"`) and to read their status: the state machine and its executions, the
  * rotated secrets' metadata (`DescribeSecret`, `ListSecretVersionIds`: versions and stages, never a
- * value). Nothing else: no `GetSecretValue`, no `StopExecution`, no `RotateSecret` (the workflow
+ * value) and their rollout configurations (`/handover/rollout/*` in SSM), which is what the console
+ * steps and `handover emergency <secret>` need. Nothing else: no `GetSecretValue`, no `StopExecution`, no `RotateSecret` (the workflow
  * rotates with its own role). IAM cannot limit `StartExecution` by the execution's input, so the
  * role can also start a scheduled rollout (which rotates and rolls out with the full grace window).
  *
@@ -112,6 +114,27 @@ export class BreakGlassRole extends Construct {
         resources: [executions],
       }),
     );
+    // The rollout configurations (consumers, grace; no secret): what `handover emergency` reads first.
+    const configurations = {
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: `${ROLLOUT_CONFIG_PREFIX.replace(/^\/|\/$/g, '')}/*`,
+    };
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadRolloutConfigurations',
+        actions: ['ssm:GetParameter', 'ssm:GetParametersByPath'],
+        resources: [
+          stack.formatArn(configurations),
+          stack.formatArn({ ...configurations, resourceName: ROLLOUT_CONFIG_PREFIX.replace(/^\/|\/$/g, '') }),
+        ],
+      }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagArn(stack, configurations)}]`,
+      reason:
+        'Break-glass status: the rollout configurations are one SSM parameter per rotated secret under /handover/rollout/ (consumers, grace, usage gate; never a secret value); the CLI reads them by path before it starts an emergency rotation.',
+    });
     const secrets = props.secrets ?? [];
     if (secrets.length > 0) {
       this.role.addToPrincipalPolicy(

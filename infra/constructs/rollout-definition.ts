@@ -156,7 +156,11 @@ export class RolloutDefinition extends Construct {
       resultPath: '$.precheck',
     });
     const revokeCompromised = this.strategyAction('Revoke compromised credential', 'revoke', {
-      resultSelector: { 'action.$': '$.Payload.action', 'done.$': '$.Payload.done' },
+      resultSelector: {
+        'action.$': '$.Payload.action',
+        'done.$': '$.Payload.done',
+        'reason.$': '$.Payload.reason',
+      },
       resultPath: '$.revocation',
     });
     revokeCompromised.addCatch(this.record(ROLLOUT_ERRORS.revokeFailed), { resultPath: '$.caught' });
@@ -250,7 +254,11 @@ export class RolloutDefinition extends Construct {
       time: sfn.WaitTime.secondsPath('$.rollout.usageRecheckSeconds'),
     });
     const revokeOld = this.strategyAction('Revoke old credential', 'revoke', {
-      resultSelector: { 'action.$': '$.Payload.action', 'done.$': '$.Payload.done' },
+      resultSelector: {
+        'action.$': '$.Payload.action',
+        'done.$': '$.Payload.done',
+        'reason.$': '$.Payload.reason',
+      },
       resultPath: '$.revocation',
     });
     revokeOld.addCatch(this.record(ROLLOUT_ERRORS.revokeFailed), { resultPath: '$.caught' });
@@ -305,7 +313,11 @@ export class RolloutDefinition extends Construct {
     rollbackTask.addCatch(this.record(ROLLOUT_ERRORS.rollbackFailed, true), { resultPath: '$.caught' });
     const restoreNeeded = new sfn.Choice(this, 'Restore old credential?');
     const restore = this.strategyAction('Restore old credential', 'restore', {
-      resultSelector: { 'action.$': '$.Payload.action', 'done.$': '$.Payload.done' },
+      resultSelector: {
+        'action.$': '$.Payload.action',
+        'done.$': '$.Payload.done',
+        'reason.$': '$.Payload.reason',
+      },
       resultPath: '$.restoration',
     });
     restore.addCatch(this.record(ROLLOUT_ERRORS.rollbackFailed, true), { resultPath: '$.caught' });

@@ -131,7 +131,9 @@ export async function emergencyRevoked(
   await deps.notifier.milestone('Revoked', {
     ...milestoneBase(plan, state.rotation),
     revoked: state.revocation?.done === true,
-    ...(state.revocation?.reason === undefined ? {} : { revokeNote: state.revocation.reason }),
+    ...(state.revocation?.reason === undefined || state.revocation.reason === ''
+      ? {}
+      : { revokeNote: state.revocation.reason }),
     consumersThatWillBreak: consumers.map((consumer) => consumer.name),
     ...usageDetail(state.precheck),
   });

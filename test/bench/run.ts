@@ -7,10 +7,12 @@
  * - every rotation handler bundled as Lambda runs it, this build beside a base commit (`main`, or
  *   `BENCH_BASE`): minified and gzip size, module initialisation in a fresh Node.js process
  *   (`bundles.ts`);
- * - the verifier's hot path (`verifier.ts`).
+ * - the verifier's hot path (`verifier.ts`);
+ * - a bulk emergency of many secrets through the CLI against the emulator with throttling
+ *   (`bulk-emergency.ts`).
  */
-
 import { markdownTable, recordBenchFigures } from '../support/bench-figures';
+import { benchBulkEmergency } from './bulk-emergency';
 import { benchBundles } from './bundles';
 import { benchDatabaseRotations, SM_OPERATIONS } from './database-rotations';
 import { benchVerifier } from './verifier';
@@ -78,10 +80,13 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
+const bulk = await benchBulkEmergency();
+process.stdout.write(`\n${bulk.join('\n')}\n`);
 // README quotes these tables: they go to docs/benchmarks.json and into README's bench blocks.
 recordBenchFigures({
   rotations: markdownTable(rotation),
   bundles: markdownTable(bundle),
   verifier: markdownTable(verifier),
+  'bulk-emergency': markdownTable(bulk),
 });
 process.stdout.write('recorded in docs/benchmarks.json and README.md\n');

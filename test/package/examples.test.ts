@@ -142,7 +142,7 @@ describe('Package: the examples install the packed tarball and synthesize', () =
     }
   });
 
-  it('ships only what users need: the builds, the declarations, the Lambda bundles, README and docs', async () => {
+  it('ships only what users need: the builds, the declarations, the Lambda bundles, the CLI, README and docs', async () => {
     const { stdout } = await run('tar', ['tzf', tarball]);
     const files = stdout
       .split('\n')
@@ -150,10 +150,14 @@ describe('Package: the examples install the packed tarball and synthesize', () =
       .map((path) => path.replace(/^package\//, ''));
     expect([...new Set(files.map((path) => path.split('/')[0]))].sort()).toEqual([
       'README.md',
+      'cli',
       'dist',
       'docs',
       'package.json',
     ]);
+    // The CLI: its bin, and the build it runs.
+    expect(files.filter((path) => path.startsWith('cli/'))).toEqual(['cli/bin.js']);
+    expect(files).toContain('dist/cli/main.js');
     for (const entry of ['index', 'verifier', 'webhooks']) {
       expect(files).toEqual(expect.arrayContaining([`dist/${entry}.cjs`, `dist/${entry}.js`]));
     }
@@ -209,6 +213,12 @@ describe('Package: the examples install the packed tarball and synthesize', () =
         { cwd: join(work, 'orders-app') },
       );
       expect(stdout).toBe('function,function');
+      // The package's bin: the handover CLI, built, from the installed package.
+      const help = await run(join(work, 'orders-app', 'node_modules', '.bin', 'handover'), ['--help'], {
+        cwd: join(work, 'orders-app'),
+      });
+      expect(help.stdout).toContain('Usage: handover');
+      expect(help.stdout).toContain('emergency');
     },
     TIMEOUT,
   );

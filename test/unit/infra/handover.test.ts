@@ -299,6 +299,7 @@ describe('Construct: BreakGlassRole', () => {
       ['StartRollouts', 'states:StartExecution'],
       ['ReadRollouts', ['states:DescribeStateMachine', 'states:ListExecutions']],
       ['ReadRolloutExecutions', ['states:DescribeExecution', 'states:GetExecutionHistory']],
+      ['ReadRolloutConfigurations', ['ssm:GetParameter', 'ssm:GetParametersByPath']],
       ['ReadRotationStatus', ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds']],
     ]);
     expect(JSON.stringify(statements)).toContain('execution:Test-rollout:*');

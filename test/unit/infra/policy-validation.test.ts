@@ -571,7 +571,7 @@ const CASES: Case[] = [
     withSecret(VALID_SECRETS.apiKey, { providerBaseUrls: { mailgun: 'https://api.mailgun.net' } }),
     'mail',
     'providerBaseUrls.mailgun',
-    /sendgrid or twilio/,
+    /sendgrid, twilio or stripe/,
   ],
   [
     'HTTP services too big for the environment',
