@@ -42,15 +42,28 @@ export function packInto(dir: string): string {
   return join(dir, filename);
 }
 
+interface LockFile {
+  readonly packages: Record<string, { integrity?: string }>;
+}
+
+const readLock = (lockFile: string) => JSON.parse(readFileSync(lockFile, 'utf8')) as LockFile;
+const writeLock = (lockFile: string, lock: LockFile) =>
+  writeFileSync(lockFile, `${JSON.stringify(lock, null, 2)}\n`);
+
+/** Forgets the handover entry of an example's lock file, so npm reads the new tarball's manifest (bin, dependencies). */
+export function withoutTarballEntry(lockFile: string): void {
+  const lock = readLock(lockFile);
+  delete lock.packages['node_modules/handover'];
+  writeLock(lockFile, lock);
+}
+
 /** Drops the handover tarball's integrity from an example's lock file. */
 export function withoutTarballIntegrity(lockFile: string): void {
-  const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as {
-    packages: Record<string, { integrity?: string }>;
-  };
+  const lock = readLock(lockFile);
   const entry = lock.packages['node_modules/handover'];
   if (entry === undefined) throw new Error(`${lockFile} has no node_modules/handover`);
   delete entry.integrity;
-  writeFileSync(lockFile, `${JSON.stringify(lock, null, 2)}\n`);
+  writeLock(lockFile, lock);
 }
 
 const command = process.argv[1] === fileURLToPath(import.meta.url) ? process.argv[2] : undefined;
@@ -60,6 +73,7 @@ if (command === 'pack' || command === 'lock') {
   if (command === 'lock') {
     for (const name of exampleNames()) {
       const dir = join(EXAMPLES_DIR, name);
+      withoutTarballEntry(join(dir, 'package-lock.json'));
       npm(['install', '--package-lock-only'], dir);
       withoutTarballIntegrity(join(dir, 'package-lock.json'));
       process.stdout.write(`locked examples/${name}/package-lock.json\n`);
