@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -21,7 +23,13 @@ export const BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
 
 /** Properties of {@link HandoverFunction}. */
 export interface HandoverFunctionProps {
-  /** Path of the TypeScript entry file exporting `handler` (a composition root under `lambdas/`). */
+  /**
+   * What the function runs ({@link lambdaEntry}): a TypeScript entry file exporting `handler` (a
+   * composition root under `lambdas/`), bundled at synth with the local esbuild; or a folder holding
+   * a prebuilt bundle (`index.js` exporting `handler`, and its source map), deployed as it is. The
+   * installed package ships one such folder per function in `dist/lambda/<name>/`, built by
+   * `npm run build` with these very bundling settings.
+   */
   readonly entry: string;
   /**
    * Environment variables, merged over {@link BASE_ENVIRONMENT} (a caller's `NODE_OPTIONS` keeps
@@ -77,7 +85,8 @@ export interface HandoverFunctionProps {
   readonly securityGroups?: ec2.ISecurityGroup[];
   /**
    * Overrides of the bundling options, merged over the house defaults (minified CommonJS with
-   * source maps, ESM sources preferred so they tree-shake, AWS SDK bundled).
+   * source maps, ESM sources preferred so they tree-shake, AWS SDK bundled). Not used with a
+   * prebuilt bundle (it is already built).
    * @default - the house defaults
    */
   readonly bundling?: BundlingOptions;
@@ -147,6 +156,11 @@ export const HOUSE_BUNDLING: BundlingOptions = {
   ),
 };
 
+/** Whether an entry is a folder holding a prebuilt bundle (`index.js`) rather than a source file. */
+export function isPrebuiltBundle(entry: string): boolean {
+  return existsSync(entry) && statSync(entry).isDirectory() && existsSync(join(entry, 'index.js'));
+}
+
 function mergeEnvironment(extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   const merged: Record<string, string> = { ...BASE_ENVIRONMENT, ...extra };
   const nodeOptions = merged.NODE_OPTIONS ?? '';
@@ -159,7 +173,9 @@ function mergeEnvironment(extra: Readonly<Record<string, string>> = {}): Record<
 /**
  * The one Lambda construct of Handover: Node.js 24 on ARM64, bundled from TypeScript with the local
  * esbuild (minified CommonJS, source maps, AWS SDK included), X-Ray tracing, JSON logs into a log
- * group with retention, and a role without managed policies. Every rotation function is one.
+ * group with retention, and a role without managed policies. Every rotation function is one. From
+ * the installed package it deploys the prebuilt bundle of the same build instead (no esbuild, no
+ * Docker at the user's synth).
  *
  * The role and log group are created next to the function (`<id>Role`, `<id>LogGroup`) because
  * the function needs both before it exists.
@@ -185,9 +201,17 @@ export class HandoverFunction extends NodejsFunction {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    const code = isPrebuiltBundle(props.entry)
+      ? { code: lambda.Code.fromAsset(props.entry), handler: 'index.handler' }
+      : {
+          entry: props.entry,
+          handler: 'handler',
+          depsLockFilePath: LOCK_FILE,
+          projectRoot: REPO_ROOT,
+          bundling: { ...HOUSE_BUNDLING, ...props.bundling },
+        };
     super(scope, id, {
-      entry: props.entry,
-      handler: 'handler',
+      ...code,
       runtime: HANDOVER_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -202,9 +226,6 @@ export class HandoverFunction extends NodejsFunction {
       vpcSubnets: props.vpc === undefined ? undefined : props.vpcSubnets,
       securityGroups: props.vpc === undefined ? undefined : props.securityGroups,
       allowPublicSubnet: false,
-      depsLockFilePath: LOCK_FILE,
-      projectRoot: REPO_ROOT,
-      bundling: { ...HOUSE_BUNDLING, ...props.bundling },
     });
     // Only what the function writes: its own log group (the Arn attribute already ends in ':*').
     logGroup.grantWrite(this);

@@ -51,7 +51,7 @@ interface TaskOptions {
 
 /**
  * The states of the rollout state machine. State names are a public contract: the console shows
- * them, the workflow tests override tasks by them, and the README runbook refers to them.
+ * them, the workflow tests override tasks by them, and the runbook (docs/runbook.md) refers to them.
  */
 export class RolloutDefinition extends Construct {
   public readonly start: sfn.IChainable;

@@ -610,7 +610,7 @@ describe('Function: validatePolicy', () => {
       enabled: true,
       emails: [],
       topicArn: undefined,
-      runbookUrl: 'README.md',
+      runbookUrl: 'docs/runbook.md',
       secretAgeChecks: false,
     });
     expect(resolved.functions.logRetentionDays).toBe(365);
