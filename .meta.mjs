@@ -1,2 +1,0 @@
-import { build } from 'esbuild';
-import { BUNDLE_ALIASES } from './infra/paths.ts';
