@@ -4,6 +4,15 @@ export type { AwsJsonServiceOptions } from './aws-json-protocol';
 export { createAwsJsonHandler, toAwsJson } from './aws-json-protocol';
 export type { CallRecord } from './call-log';
 export { CallLog, HIDDEN, redactParameters } from './call-log';
+export type { CloudTrailOperation, CloudTrailOptions, TrailRecord } from './cloudtrail';
+export {
+  CLOUDTRAIL_ERROR,
+  CLOUDTRAIL_OPERATIONS,
+  CLOUDTRAIL_TARGET_PREFIX,
+  CloudTrailService,
+  createCloudTrailHandler,
+  LOOKUP_ATTRIBUTE_KEYS,
+} from './cloudtrail';
 export type { CloudWatchOperation, CloudWatchOptions } from './cloudwatch';
 export {
   CLOUDWATCH_ERROR,

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Authenticator, type Credentials } from './auth';
 import { CallLog, type CallRecord, type OpenCallRecord, redactParameters } from './call-log';
+import { type CloudTrailOptions, CloudTrailService, createCloudTrailHandler } from './cloudtrail';
 import { CloudWatchService, createCloudWatchHandler } from './cloudwatch';
 import { handleControl } from './control';
 import { AwsServiceError, ERROR_TYPE, internalServiceError } from './errors';
@@ -51,6 +52,12 @@ export interface EmulatorOptions {
    * request; `test` / `test` when they are unset
    */
   readonly credentials?: Credentials;
+  /**
+   * CloudTrail: how many LookupEvents calls a second are allowed, and how long an event takes to
+   * become visible.
+   * @default - 2 lookups per second, events visible at once
+   */
+  readonly cloudTrail?: Pick<CloudTrailOptions, 'lookupsPerSecond' | 'deliveryDelayMs'>;
 }
 
 /** The services the rollout workflow talks to. */
@@ -86,6 +93,8 @@ export interface Emulator {
   readonly stepFunctions: StepFunctionsService;
   /** The SNS model: topics and the messages published to them. */
   readonly sns: SnsService;
+  /** CloudTrail: the management event of every authenticated call, LookupEvents, delivery delay. */
+  readonly cloudTrail: CloudTrailService;
   /** Fault injection: make chosen calls fail. */
   readonly faults: FaultInjector;
   /**
@@ -136,6 +145,7 @@ class RunningEmulator implements Emulator {
   readonly eventBridge: EventBridgeService;
   readonly stepFunctions: StepFunctionsService;
   readonly sns: SnsService;
+  readonly cloudTrail: CloudTrailService;
   readonly #server: Server;
   readonly #calls: CallLog;
   readonly #authenticator: Authenticator;
@@ -152,6 +162,7 @@ class RunningEmulator implements Emulator {
     cloudWatch: CloudWatchService,
     rds: RdsService,
     rollout: RolloutServices,
+    cloudTrail: CloudTrailService,
   ) {
     this.#server = server;
     this.port = port;
@@ -168,6 +179,7 @@ class RunningEmulator implements Emulator {
     this.eventBridge = rollout.eventBridge;
     this.stepFunctions = rollout.stepFunctions;
     this.sns = rollout.sns;
+    this.cloudTrail = cloudTrail;
   }
 
   get calls(): readonly CallRecord[] {
@@ -256,6 +268,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const faults = new FaultInjector();
   const calls = new CallLog();
+  const cloudTrail = new CloudTrailService({ accountId: iam.accountId, ...options.cloudTrail });
   const handlers: readonly ProtocolHandler[] = [
     createSecretsManagerHandler(secretsManager),
     createIamHandler(iam),
@@ -267,6 +280,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     createEventBridgeHandler(rollout.eventBridge),
     createStepFunctionsHandler(rollout.stepFunctions),
     createSnsHandler(rollout.sns),
+    createCloudTrailHandler(cloudTrail),
   ];
 
   const handle = async (request: HttpRequest, sourceIp: string): Promise<HttpResponse> => {
@@ -287,13 +301,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // Decoded first, for the call log; a malformed request is answered after authentication.
     let call: DecodedCall | undefined;
     let malformed: unknown;
+    const scope = Authenticator.scopeOf(request);
     try {
       call = handler.decode(request);
+      if (scope !== undefined) call = { ...call, region: scope.region };
     } catch (error) {
       malformed = error;
     }
     const userAgent = request.headers['user-agent'];
-    const scope = Authenticator.scopeOf(request);
     const record: OpenCallRecord = calls.open({
       service: handler.service,
       operation: call?.operation ?? 'Unknown',
@@ -306,19 +321,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       requestParameters: call === undefined ? {} : redactParameters(call.input),
     });
     options.log?.({ service: handler.service, operation: record.operation });
+    let output: object | undefined;
     try {
       const caller = await authenticator.authenticate(request, handler);
       record.caller = caller;
       if (call === undefined) throw malformed;
       const fault = faults.check(handler.service, call.operation, call.input);
       if (fault !== undefined) throw fault;
-      const output = await handler.execute(call, caller);
+      output = await handler.execute(call, caller);
       return handler.encodeResult(call, output, requestId);
     } catch (error) {
       // Unexpected errors become InternalServiceError without their message: it could carry input.
       const serviceError = error instanceof AwsServiceError ? error : internalServiceError();
       record.errorCode = serviceError.type;
       return handler.encodeError(serviceError, requestId);
+    } finally {
+      // The management event, with the caller identity of the signing key.
+      cloudTrail.record(record, handler.signingName, output);
     }
   };
 
@@ -355,5 +374,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     cloudWatch,
     rds,
     rollout,
+    cloudTrail,
   );
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
@@ -35,6 +36,7 @@ const CALLS: Record<AwsService, () => Promise<unknown>> = {
     ),
   sfn: () => new SFNClient(config).send(new SendTaskHeartbeatCommand({ taskToken: 'probe' })),
   sns: () => new SNSClient(config).send(new CreateTopicCommand({ Name: 'probe' })),
+  cloudtrail: () => new CloudTrailClient(config).send(new LookupEventsCommand({})),
 };
 
 let server: Server;
