@@ -8,6 +8,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as z from 'zod/mini';
 import {
   CONSUMER_NAME_ALLOWED,
+  commonConsumerSettings,
   type SecretReference,
 } from '../../lambdas/rollout/consumers/consumer-contract';
 import {
@@ -309,6 +310,7 @@ function consumerSchemaOf(kind: ConsumerKind) {
       kind: z.literal(kind),
       canary: z.optional(flag()),
       name: z.optional(matching(/^[A-Za-z0-9._-]{1,128}$/, CONSUMER_NAME_ALLOWED)),
+      ...commonConsumerSettings(),
       ...settings,
     },
     `an object with kind: ${CONSUMER_KINDS.join(', ')}`,

@@ -1,9 +1,17 @@
 import * as z from 'zod/mini';
 import { CREDENTIAL_TYPES } from '../rotation/constants';
 import { CONSUMER_RUNTIMES } from './consumers';
-import { CONSUMER_NAME, expectInteger } from './consumers/consumer-contract';
+import { CONSUMER_NAME, commonConsumerConfig, expectInteger } from './consumers/consumer-contract';
 import { DEFAULT_ACK_TIMEOUT_SECONDS, MAX_ACK_TIMEOUT_SECONDS } from './consumers/event.contract';
-import { type ConsumerConfig, type ConsumerKind, ROLLOUT_ERRORS, type RolloutConfig } from './contract';
+import {
+  type ConsumerConfig,
+  type ConsumerKind,
+  FOLLOWED_BY,
+  FOLLOWED_CREDENTIAL_TYPE,
+  ROLLOUT_ERRORS,
+  type RolloutConfig,
+} from './contract';
+import { readersConfigSchema } from './readers/model';
 import { RolloutError } from './errors';
 
 /** Bounds the workflow enforces on a configuration (the CDK policy validation uses the same). */
@@ -31,7 +39,13 @@ const KINDS = Object.keys(CONSUMER_RUNTIMES) as ConsumerKind[];
 const consumerSchema = z.discriminatedUnion(
   'kind',
   KINDS.map((kind) =>
-    z.object({ kind: z.literal(kind), name, canary, ...CONSUMER_RUNTIMES[kind].config }),
+    z.object({
+      kind: z.literal(kind),
+      name,
+      canary,
+      ...commonConsumerConfig,
+      ...CONSUMER_RUNTIMES[kind].config,
+    }),
   ) as unknown as [z.ZodMiniObject, ...z.ZodMiniObject[]],
   { error: `expected kind to be one of ${KINDS.join(', ')}` },
 ) as unknown as z.ZodMiniType<ConsumerConfig>;
@@ -40,10 +54,18 @@ const configSchema = z.object({
   secretArn: z
     .string({ error: 'expected a secret ARN' })
     .check(z.startsWith('arn:', { error: 'expected a secret ARN' })),
-  credentialType: z.enum(CREDENTIAL_TYPES, { error: `expected one of ${CREDENTIAL_TYPES.join(', ')}` }),
-  rotationFunctionArn: z
-    .string({ error: 'expected a Lambda function ARN' })
-    .check(z.regex(/^arn:[a-z-]+:lambda:/, { error: 'expected a Lambda function ARN' })),
+  credentialType: z.enum([...CREDENTIAL_TYPES, FOLLOWED_CREDENTIAL_TYPE], {
+    error: `expected one of ${[...CREDENTIAL_TYPES, FOLLOWED_CREDENTIAL_TYPE].join(', ')}`,
+  }),
+  rotationFunctionArn: z.optional(
+    z
+      .string({ error: 'expected a Lambda function ARN' })
+      .check(z.regex(/^arn:[a-z-]+:lambda:/, { error: 'expected a Lambda function ARN' })),
+  ),
+  followed: z.optional(
+    z.object({ rotatedBy: z.enum(FOLLOWED_BY, { error: `expected one of ${FOLLOWED_BY.join(', ')}` }) }),
+  ),
+  readers: z.optional(readersConfigSchema),
   graceSeconds: integer(0, ROLLOUT_LIMITS.maxGraceSeconds),
   usageRecheckSeconds: integer(1, ROLLOUT_LIMITS.maxRecheckSeconds),
   usageMaxChecks: integer(1, ROLLOUT_LIMITS.maxChecks),
@@ -77,6 +99,16 @@ export function parseRolloutConfig(json: string, source: string): RolloutConfig 
     ? []
     : parsed.error.issues.map((issue) => `${pathOf(issue.path)}: ${issue.message}`);
   if (parsed.success) {
+    const { followed, rotationFunctionArn, credentialType } = parsed.data;
+    if (followed === undefined && rotationFunctionArn === undefined) {
+      problems.push('rotationFunctionArn: expected a Lambda function ARN (only a followed secret has none)');
+    }
+    if (followed !== undefined && rotationFunctionArn !== undefined) {
+      problems.push('rotationFunctionArn: expected none for a followed secret (Handover does not rotate it)');
+    }
+    if ((followed !== undefined) !== (credentialType === FOLLOWED_CREDENTIAL_TYPE)) {
+      problems.push(`credentialType: expected "${FOLLOWED_CREDENTIAL_TYPE}" exactly for a followed secret`);
+    }
     const seen = new Set<string>();
     parsed.data.consumers.forEach((consumer, index) => {
       if (seen.has(consumer.name))

@@ -6,6 +6,19 @@
  */
 import type { CredentialType } from '../rotation/constants';
 import type { ConsumerConfig, ConsumerConfigOf, ConsumerKind } from './consumers/contracts';
+import type { ReadersConfig } from './readers/model';
+
+export type { ReadersConfig } from './readers/model';
+
+/** Who rotates a secret the workflow follows: Amazon RDS (a managed master user secret), or a function not Handover's. */
+export const FOLLOWED_BY = ['rds', 'other'] as const;
+/** One of {@link FOLLOWED_BY}. */
+export type FollowedBy = (typeof FOLLOWED_BY)[number];
+
+/** The `credential_type` of a followed secret in logs, metrics and events: Handover has no strategy for it. */
+export const FOLLOWED_CREDENTIAL_TYPE = 'followed';
+/** A rolled-out secret's credential type: one Handover rotates, or `followed`. */
+export type RolloutCredentialType = CredentialType | typeof FOLLOWED_CREDENTIAL_TYPE;
 
 export const ROLLOUT_MODES = ['scheduled', 'emergency'] as const;
 /** `scheduled`: grace window, usage gate, then revoke. `emergency`: revoke as soon as the new credential is verified. */
@@ -50,9 +63,24 @@ export type WebhookConsumer = ConsumerConfigOf<'webhook'>;
  */
 export interface RolloutConfig {
   readonly secretArn: string;
-  readonly credentialType: CredentialType;
-  /** The secret's rotation function: it also runs the strategy actions (describe, inUse, revoke, restore). */
-  readonly rotationFunctionArn: string;
+  readonly credentialType: RolloutCredentialType;
+  /**
+   * The secret's rotation function: it also runs the strategy actions (describe, inUse, revoke,
+   * restore). Absent for a followed secret (no function of Handover's rotates it).
+   */
+  readonly rotationFunctionArn?: string;
+  /**
+   * Set for a secret the workflow follows but does not rotate (an RDS-managed master user secret, a
+   * secret another function rotates): rollouts start on its `RotationSucceeded` event, update and
+   * verify its consumers and report who still holds the old value; they never rotate or revoke.
+   * @default - Handover rotates the secret
+   */
+  readonly followed?: { readonly rotatedBy: FollowedBy };
+  /**
+   * Who reads the secret (CloudTrail): the readers check at preflight and in the usage gate.
+   * @default - no readers check
+   */
+  readonly readers?: ReadersConfig;
   /** Old and new both valid after every consumer moved, in scheduled mode. */
   readonly graceSeconds: number;
   /** Time between usage checks while the old credential is still in use. */
@@ -132,6 +160,8 @@ export type RolloutErrorCode = (typeof ROLLOUT_ERRORS)[keyof typeof ROLLOUT_ERRO
 /** The `Task` field of every payload the state machine sends the rollout function. */
 export const ROLLOUT_TASKS = [
   'preflight',
+  'find-readers',
+  'check-readers',
   'start-rotation',
   'check-rotation',
   'update-consumer',
@@ -151,6 +181,7 @@ export type RolloutTaskName = (typeof ROLLOUT_TASKS)[number];
  */
 export const ROLLOUT_MILESTONES = [
   'Started',
+  'UndeclaredReaders',
   'ConsumersUpdated',
   'Revoked',
   'Succeeded',
@@ -171,6 +202,8 @@ export function milestoneDetailType(milestone: RolloutMilestone): string {
 export const ROLLOUT_METRIC = {
   consumerUpdateFailed: 'ConsumerUpdateFailed',
   oldCredentialStillInUse: 'OldCredentialStillInUse',
+  /** Readers of a secret that match no declared consumer (preflight). */
+  undeclaredReaders: 'UndeclaredReaders',
   rolloutSucceeded: 'RolloutSucceeded',
   rolloutFailed: 'RolloutFailed',
 } as const;

@@ -4,6 +4,7 @@ import type { ConsumerAdapters } from './consumers/adapter';
 import type { StepFunctionsSend } from './lock';
 import type { RolloutMetrics } from './metrics';
 import type { Notifier } from './notify';
+import type { ReaderSources } from './readers/sources';
 import type { SecretsManagerSend } from './secret-state';
 
 /** The SSM operation the rollout function calls (GetParameter). */
@@ -28,6 +29,12 @@ export interface RolloutDeps {
   readonly metrics: RolloutMetrics;
   readonly logger: StructuredLogger;
   readonly settings: RolloutSettings;
+  /**
+   * The reader sources (CloudTrail LookupEvents, CloudTrail Lake) the readers check reads with.
+   * @default - none: a secret with a readers check gets its readers reported unavailable, and its
+   * usage gate fails `Handover.UsageCheckFailed` instead of revoking
+   */
+  readonly readerSources?: ReaderSources;
   /** @default - the system clock */
   readonly now?: () => Date;
 }

@@ -4,6 +4,7 @@
  * local emulator or any other implementation through the standard endpoint variables), the consumer
  * adapters, notifications, metrics and logs.
  */
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -16,6 +17,7 @@ import { createConsumerAdapters } from './consumers';
 import { rolloutEnvironment } from './env';
 import { createRolloutMetrics } from './metrics';
 import { createNotifier } from './notify';
+import { createReaderSources } from './readers/sources';
 import { createRolloutHandler } from './rollout-handler';
 
 const settings = rolloutEnvironment();
@@ -45,6 +47,7 @@ export const handler = createRolloutHandler({
     logger,
   }),
   metrics: createRolloutMetrics(),
+  readerSources: createReaderSources({ cloudTrail: new CloudTrailClient({}) }),
   logger,
   settings,
 });

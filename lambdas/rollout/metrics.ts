@@ -6,6 +6,8 @@ import { ROLLOUT_METRIC } from './contract';
 export interface RolloutMetrics {
   consumerUpdateFailed(credentialType: string): void;
   oldCredentialStillInUse(credentialType: string): void;
+  /** Readers of a secret no declared consumer accounts for (preflight), by their count. */
+  undeclaredReaders(credentialType: string, count: number): void;
   rollout(credentialType: string, outcome: 'success' | 'failure'): void;
 }
 
@@ -24,14 +26,15 @@ export function createRolloutMetrics(): RolloutMetrics {
     namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
     serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
   });
-  const emit = (credentialType: string, name: string): void => {
+  const emit = (credentialType: string, name: string, value = 1): void => {
     const single = metrics.singleMetric();
     single.addDimensions({ [CREDENTIAL_TYPE_DIMENSION]: credentialType });
-    single.addMetric(name, MetricUnit.Count, 1);
+    single.addMetric(name, MetricUnit.Count, value);
   };
   return {
     consumerUpdateFailed: (type) => emit(type, ROLLOUT_METRIC.consumerUpdateFailed),
     oldCredentialStillInUse: (type) => emit(type, ROLLOUT_METRIC.oldCredentialStillInUse),
+    undeclaredReaders: (type, count) => emit(type, ROLLOUT_METRIC.undeclaredReaders, count),
     rollout: (type, outcome) =>
       emit(type, outcome === 'success' ? ROLLOUT_METRIC.rolloutSucceeded : ROLLOUT_METRIC.rolloutFailed),
   };

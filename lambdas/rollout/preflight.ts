@@ -9,6 +9,8 @@ import { parseRolloutInput, type RolloutRequest } from './input';
 import { holderStatus, lockOf, staleReason, takeLock } from './lock';
 import type { RolloutPlan, RotationProgress } from './plan';
 import { currentVersion, describeSecret, type SecretState, shortVersion } from './secret-state';
+import { followedEmergencyRefusal } from './followed';
+import { versionCreated } from './readers/versions';
 import { planWaves } from './waves';
 
 /** What preflight sends the state machine: `$` after the Preflight state. */
@@ -90,6 +92,11 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
   const current = currentVersion(secret);
   const previous = versionWith(secret.versions, STAGE.previous);
 
+  if (config.followed !== undefined && request.mode === 'emergency') {
+    throw new RolloutError(ROLLOUT_ERRORS.invalidInput, followedEmergencyRefusal(secret.name, config.followed.rotatedBy));
+  }
+  // A followed secret is never rotated here: a start by hand rolls out the rotation already done.
+  const rolledOut = request.trigger === 'event' || config.followed !== undefined;
   const waves = planWaves(config.consumers.map(withWorkflowDefaults), request.mode);
   const plan: RolloutPlan = {
     rolloutId: task.executionName,
@@ -97,7 +104,9 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
     secretArn: secret.arn,
     secretName: secret.name,
     credentialType: config.credentialType,
-    rotationFunctionArn: config.rotationFunctionArn,
+    ...(config.rotationFunctionArn === undefined ? {} : { rotationFunctionArn: config.rotationFunctionArn }),
+    ...(config.followed === undefined ? {} : { followed: config.followed }),
+    ...(config.readers === undefined ? {} : { readers: config.readers }),
     mode: request.mode,
     trigger: request.trigger,
     reason: request.reason,
@@ -148,7 +157,7 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
     };
   }
 
-  if (request.trigger === 'event' && (current === undefined || previous === undefined)) {
+  if (rolledOut && (current === undefined || previous === undefined)) {
     throw new RolloutError(
       ROLLOUT_ERRORS.invalidInput,
       `secret ${secret.name} has no ${current === undefined ? 'AWSCURRENT' : 'AWSPREVIOUS'} version: there is no rotation to roll out`,
@@ -157,7 +166,7 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
   await takeLock(deps.secretsManager, secret.arn, {
     holder: task.executionArn,
     leaseUntil: new Date(now.getTime() + deps.settings.leaseSeconds * 1000),
-    ...(request.trigger === 'event' && current !== undefined ? { version: current } : {}),
+    ...(rolledOut && current !== undefined ? { version: current } : {}),
   });
   // TagResource is not a compare-and-set: read back, and give way if a concurrent start won.
   const after = lockOf(await describeSecret(deps.secretsManager, secret.arn));
@@ -169,14 +178,17 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
   }
 
   const rotation: RotationProgress =
-    request.trigger === 'event' && current !== undefined && previous !== undefined
+    rolledOut && current !== undefined && previous !== undefined
       ? {
           status: 'succeeded',
           checks: 0,
           versionId: current,
           previousVersionId: previous,
           versions: { newVersionId: current, oldVersionId: previous },
-          completedAt: request.rotatedAt ?? now.toISOString(),
+          completedAt:
+            request.rotatedAt ??
+            (await versionCreated(deps.secretsManager, secret.arn, current))?.toISOString() ??
+            now.toISOString(),
         }
       : { status: 'running', checks: 0 };
   deps.logger.info('preflight passed', {

@@ -178,6 +178,10 @@ export async function startRolloutWorld() {
       metricsRecorded.push(['OldCredentialStillInUse', type]);
       real.oldCredentialStillInUse(type);
     },
+    undeclaredReaders: (type, count) => {
+      metricsRecorded.push(['UndeclaredReaders', type]);
+      real.undeclaredReaders(type, count);
+    },
     rollout: (type, outcome) => {
       metricsRecorded.push([outcome === 'success' ? 'RolloutSucceeded' : 'RolloutFailed', type]);
       real.rollout(type, outcome);

@@ -37,6 +37,7 @@ export function recordingMetrics() {
     recorded,
     consumerUpdateFailed: (type: string) => recorded.push(`ConsumerUpdateFailed:${type}`),
     oldCredentialStillInUse: (type: string) => recorded.push(`OldCredentialStillInUse:${type}`),
+    undeclaredReaders: (type: string, count: number) => recorded.push(`UndeclaredReaders:${type}=${count}`),
     rollout: (type: string, outcome: 'success' | 'failure') =>
       recorded.push(`${outcome === 'success' ? 'RolloutSucceeded' : 'RolloutFailed'}:${type}`),
   };
