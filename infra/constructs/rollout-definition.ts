@@ -27,6 +27,22 @@ export const FAILURE_STATES: Readonly<Record<RolloutErrorCode, string>> = Object
   FAILURES,
 ) as Record<RolloutErrorCode, string>;
 
+/** What the workflow keeps of a usage check's answer (the strategy's `UsageResult`). */
+const USAGE_SELECTOR = {
+  'inUse.$': '$.Payload.inUse',
+  'observable.$': '$.Payload.observable',
+  'evidence.$': '$.Payload.evidence',
+  'stragglers.$': '$.Payload.stragglers',
+};
+
+/** What the check-readers task is given besides its phase, once the consumers moved. */
+const READERS_CONTEXT = {
+  rollout: sfn.JsonPath.objectAt('$.rollout'),
+  rotation: sfn.JsonPath.objectAt('$.rotation'),
+  readers: sfn.JsonPath.objectAt('$.readers'),
+  results: sfn.JsonPath.objectAt('$.results'),
+};
+
 /** The Lambda service errors a task retries (as `LambdaInvoke` does). */
 const LAMBDA_SERVICE_ERRORS = [
   'Lambda.ClientExecutionTimeoutException',
@@ -117,6 +133,31 @@ export class RolloutDefinition extends Construct {
     });
     describe.addCatch(this.record(ROLLOUT_ERRORS.preflightFailed), { resultPath: '$.caught' });
 
+    // Who reads the secret (CloudTrail), and who of them nobody declared. A failure of the source
+    // is reported in the result; anything else is recorded and the rollout goes on (the usage gate
+    // reads again and never revokes on readers it cannot see).
+    const findReaders = this.rolloutTask(
+      'Find readers',
+      'find-readers',
+      { rollout: sfn.JsonPath.objectAt('$.rollout'), rotation: sfn.JsonPath.objectAt('$.rotation') },
+      { resultPath: '$.readers' },
+    );
+    const followed = new sfn.Choice(this, 'Followed?');
+    // On failure `$.readers` holds the error: later readers checks read again from the policy's window.
+    findReaders.addCatch(followed, { resultPath: '$.readers' });
+    const followedStrategy = new sfn.Pass(this, 'Followed: no strategy of ours', {
+      comment: 'A secret rotated by RDS or a function not Handover\'s: nothing to describe, revoke or restore.',
+      parameters: {
+        credentialType: 'followed',
+        variant: sfn.JsonPath.format('rotated by {}', sfn.JsonPath.stringAt('$.rollout.followed.rotatedBy')),
+        previousStaysValid: false,
+        canCheckUsage: false,
+        canRevoke: false,
+        canRestore: false,
+      },
+      resultPath: '$.strategy',
+    });
+
     // Manual starts rotate first, and wait for the rotation (bounded).
     const startRotation = this.rolloutTask(
       'Start rotation',
@@ -148,13 +189,21 @@ export class RolloutDefinition extends Construct {
     const emergencyCanRevoke = new sfn.Choice(this, 'Can revoke the compromised credential?');
     const precheck = this.strategyAction('Check usage before revoking', 'inUse', {
       since: '$.rollout.startedAt',
-      resultSelector: {
-        'inUse.$': '$.Payload.inUse',
-        'observable.$': '$.Payload.observable',
-        'evidence.$': '$.Payload.evidence',
-      },
+      resultSelector: USAGE_SELECTOR,
       resultPath: '$.precheck',
     });
+    const precheckReaders = this.rolloutTask(
+      'Check readers before revoking',
+      'check-readers',
+      {
+        phase: 'emergency',
+        rollout: sfn.JsonPath.objectAt('$.rollout'),
+        rotation: sfn.JsonPath.objectAt('$.rotation'),
+        readers: sfn.JsonPath.objectAt('$.readers'),
+      },
+      { resultPath: '$.precheckReaders' },
+    );
+    const revokeChoice = new sfn.Choice(this, 'Revoke compromised credential?');
     const revokeCompromised = this.strategyAction('Revoke compromised credential', 'revoke', {
       resultSelector: { 'action.$': '$.Payload.action', 'done.$': '$.Payload.done' },
       resultPath: '$.revocation',
@@ -221,6 +270,29 @@ export class RolloutDefinition extends Construct {
       },
       resultPath: '$.revocation',
     });
+    const followedNothing = new sfn.Choice(this, 'Followed secret?');
+    const nothingFollowed = new sfn.Pass(this, 'Followed: nothing to revoke', {
+      parameters: {
+        action: 'revoke',
+        done: false,
+        reason: sfn.JsonPath.format(
+          'followed secret: rotated by {}, which replaced the old password itself, so the old value is already gone and Handover revokes nothing',
+          sfn.JsonPath.stringAt('$.rollout.followed.rotatedBy'),
+        ),
+      },
+      resultPath: '$.revocation',
+    });
+    // Nothing revoked: name who still holds the old value (it no longer works for them).
+    const reportReaders = new sfn.Choice(this, 'Name who holds the old value?');
+    const reportDeliveryWait = new sfn.Wait(this, 'Wait for CloudTrail delivery before naming', {
+      time: sfn.WaitTime.secondsPath('$.rollout.readers.deliveryDelaySeconds'),
+    });
+    const nameStragglers = this.rolloutTask(
+      'Name who holds the old value',
+      'check-readers',
+      { phase: 'report', ...READERS_CONTEXT },
+      { resultPath: '$.stragglers' },
+    );
     const grace = new sfn.Wait(this, 'Grace window', {
       time: sfn.WaitTime.secondsPath('$.rollout.graceSeconds'),
     });
@@ -229,21 +301,31 @@ export class RolloutDefinition extends Construct {
         sfn.JsonPath.listAt('$.usage.windows'),
         sfn.JsonPath.numberAt('$.usage.count'),
       ),
-      resultSelector: {
-        'inUse.$': '$.Payload.inUse',
-        'observable.$': '$.Payload.observable',
-        'evidence.$': '$.Payload.evidence',
-      },
+      resultSelector: USAGE_SELECTOR,
       resultPath: '$.usage.last',
     });
     checkUsage.addCatch(this.record(ROLLOUT_ERRORS.usageCheckFailed), { resultPath: '$.caught' });
+    // Whoever read the old version and not the new one (CloudTrail) holds the revocation too.
+    const checkReaders = this.rolloutTask(
+      'Check readers',
+      'check-readers',
+      { phase: 'gate', ...READERS_CONTEXT },
+      { resultPath: '$.usage.readers' },
+    );
+    checkReaders.addCatch(this.record(ROLLOUT_ERRORS.usageCheckFailed), { resultPath: '$.caught' });
     const countCheck = new sfn.Pass(this, 'Count usage check', {
       parameters: {
         count: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.usage.count'), 1),
         'windows.$': '$.usage.windows',
         'last.$': '$.usage.last',
+        'readers.$': '$.usage.readers',
       },
       resultPath: '$.usage',
+    });
+    // CloudTrail delivers events minutes late: an absence is trusted only after its delivery delay.
+    const readersConfigured = new sfn.Choice(this, 'Readers checked?');
+    const deliveryWait = new sfn.Wait(this, 'Wait for CloudTrail delivery', {
+      time: sfn.WaitTime.secondsPath('$.rollout.readers.deliveryDelaySeconds'),
     });
     const stillUsed = new sfn.Choice(this, 'Old credential still used?');
     const recheckWait = new sfn.Wait(this, 'Wait before re-checking', {
@@ -258,9 +340,10 @@ export class RolloutDefinition extends Construct {
       parameters: {
         error: ROLLOUT_ERRORS.stillInUse,
         cause: sfn.JsonPath.format(
-          'the old credential is still in use after {} checks; it was NOT revoked: {}',
+          'the old credential is still in use after {} checks; it was NOT revoked: {}; readers: {}',
           sfn.JsonPath.stringAt('$.usage.count'),
           sfn.JsonPath.stringAt('$.usage.last.evidence'),
+          sfn.JsonPath.stringAt('$.usage.readers.evidence'),
         ),
       },
       resultPath: '$.failure',
@@ -338,17 +421,17 @@ export class RolloutDefinition extends Construct {
     this.start = preflight.next(
       new sfn.Choice(this, 'Already rolled out?')
         .when(sfn.Condition.stringEquals('$.action', 'skip'), nothingToDo)
-        .otherwise(
-          describe.next(
-            new sfn.Choice(this, 'Rotate now?')
-              .when(
-                sfn.Condition.stringEquals('$.rollout.trigger', 'manual'),
-                startRotation.next(waitForRotation).next(checkRotation).next(rotationFinished),
-              )
-              .otherwise(emergency),
-          ),
-        ),
+        .otherwise(findReaders.next(followed)),
     );
+    const rotateNow = new sfn.Choice(this, 'Rotate now?')
+      .when(
+        sfn.Condition.stringEquals('$.rotation.status', 'running'),
+        startRotation.next(waitForRotation).next(checkRotation).next(rotationFinished),
+      )
+      .otherwise(emergency);
+    followed
+      .when(sfn.Condition.isPresent('$.rollout.followed'), followedStrategy.next(rotateNow))
+      .otherwise(describe.next(rotateNow));
     rotationFinished
       .when(sfn.Condition.stringEquals('$.rotation.status', 'succeeded'), emergency)
       .otherwise(waitForRotation);
@@ -357,9 +440,14 @@ export class RolloutDefinition extends Construct {
       .otherwise(canary);
     emergencyCanRevoke
       .when(sfn.Condition.booleanEquals('$.strategy.canRevoke', true), precheck)
+      .otherwise(precheckReaders);
+    precheck.addCatch(precheckReaders, { resultPath: '$.precheckError' });
+    precheck.next(precheckReaders);
+    precheckReaders.addCatch(revokeChoice, { resultPath: '$.precheckReadersError' });
+    precheckReaders.next(revokeChoice);
+    revokeChoice
+      .when(sfn.Condition.booleanEquals('$.strategy.canRevoke', true), revokeCompromised)
       .otherwise(alreadyInvalid);
-    precheck.addCatch(revokeCompromised, { resultPath: '$.precheckError' });
-    precheck.next(revokeCompromised);
     revokeCompromised.next(reportEmergency);
     alreadyInvalid.next(reportEmergency);
     reportEmergency.addCatch(canary, { resultPath: '$.notifyError' });
@@ -367,12 +455,31 @@ export class RolloutDefinition extends Construct {
     canary.next(checkCanary).next(main).next(checkMain).next(consumersUpdated).next(revokeNow);
     revokeNow
       .when(sfn.Condition.stringEquals('$.rollout.mode', 'emergency'), reportSuccess)
-      .when(sfn.Condition.booleanEquals('$.strategy.canRevoke', false), nothingToRevoke)
+      .when(sfn.Condition.booleanEquals('$.strategy.canRevoke', false), followedNothing)
       .otherwise(grace);
-    nothingToRevoke.next(reportSuccess);
-    grace.next(checkUsage).next(countCheck).next(stillUsed);
+    followedNothing
+      .when(sfn.Condition.isPresent('$.rollout.followed'), nothingFollowed)
+      .otherwise(nothingToRevoke);
+    nothingToRevoke.next(reportReaders);
+    nothingFollowed.next(reportReaders);
+    reportReaders
+      .when(sfn.Condition.isPresent('$.rollout.readers'), reportDeliveryWait.next(nameStragglers))
+      .otherwise(reportSuccess);
+    nameStragglers.addCatch(reportSuccess, { resultPath: '$.stragglersError' });
+    nameStragglers.next(reportSuccess);
+    grace.next(readersConfigured);
+    readersConfigured
+      .when(sfn.Condition.isPresent('$.rollout.readers'), deliveryWait.next(checkUsage))
+      .otherwise(checkUsage);
+    checkUsage.next(checkReaders).next(countCheck).next(stillUsed);
     stillUsed
-      .when(sfn.Condition.booleanEquals('$.usage.last.inUse', false), revokeOld)
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.booleanEquals('$.usage.last.inUse', false),
+          sfn.Condition.booleanEquals('$.usage.readers.blocking', false),
+        ),
+        revokeOld,
+      )
       .when(
         sfn.Condition.numberGreaterThanEqualsJsonPath('$.usage.count', '$.rollout.usageMaxChecks'),
         stillInUse,

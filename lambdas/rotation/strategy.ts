@@ -1,4 +1,7 @@
+import type { Straggler } from '../shared/stragglers';
 import type { CredentialType } from './constants';
+
+export type { Straggler } from '../shared/stragglers';
 import type { SecretsPort } from './secrets-port';
 
 /** The narrow logging surface a strategy gets: one structured line per decision. */
@@ -42,6 +45,12 @@ export interface UsageReport {
   /** Human-readable evidence, e.g. `2 sessions of app_clone from 10.0.1.7`. No secrets. */
   readonly evidence: string;
   readonly lastUsed?: Date;
+  /**
+   * Who still uses the old credential, as far as the target shows it: identity, where from, last
+   * seen, evidence (database sessions, callers of an IAM key, verifier callers). Never a secret.
+   * @default - none named (the target cannot tell who)
+   */
+  readonly stragglers?: readonly Straggler[];
 }
 
 /**
