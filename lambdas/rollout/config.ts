@@ -50,22 +50,16 @@ const consumerSchema = z.discriminatedUnion(
   { error: `expected kind to be one of ${KINDS.join(', ')}` },
 ) as unknown as z.ZodMiniType<ConsumerConfig>;
 
-const configSchema = z.object({
+const functionArn = z
+  .string({ error: 'expected a Lambda function ARN' })
+  .check(z.regex(/^arn:[a-z-]+:lambda:/, { error: 'expected a Lambda function ARN' }));
+
+const configShape = {
   secretArn: z
     .string({ error: 'expected a secret ARN' })
     .check(z.startsWith('arn:', { error: 'expected a secret ARN' })),
-  credentialType: z.enum([...CREDENTIAL_TYPES, FOLLOWED_CREDENTIAL_TYPE], {
-    error: `expected one of ${[...CREDENTIAL_TYPES, FOLLOWED_CREDENTIAL_TYPE].join(', ')}`,
-  }),
-  rotationFunctionArn: z.optional(
-    z
-      .string({ error: 'expected a Lambda function ARN' })
-      .check(z.regex(/^arn:[a-z-]+:lambda:/, { error: 'expected a Lambda function ARN' })),
-  ),
-  followed: z.optional(
-    z.object({ rotatedBy: z.enum(FOLLOWED_BY, { error: `expected one of ${FOLLOWED_BY.join(', ')}` }) }),
-  ),
-  readers: z.optional(readersConfigSchema),
+  credentialType: z.enum(CREDENTIAL_TYPES, { error: `expected one of ${CREDENTIAL_TYPES.join(', ')}` }),
+  rotationFunctionArn: functionArn,
   graceSeconds: integer(0, ROLLOUT_LIMITS.maxGraceSeconds),
   usageRecheckSeconds: integer(1, ROLLOUT_LIMITS.maxRecheckSeconds),
   usageMaxChecks: integer(1, ROLLOUT_LIMITS.maxChecks),
@@ -75,6 +69,24 @@ const configSchema = z.object({
     .check(
       z.maxLength(ROLLOUT_LIMITS.maxConsumers, { error: `expected at most ${ROLLOUT_LIMITS.maxConsumers}` }),
     ),
+  readers: z.optional(readersConfigSchema),
+};
+
+/** A secret Handover rotates. */
+const rotatedSchema = z.object(configShape);
+
+/** A secret Handover follows: `credentialType` is `followed`, and no rotation function of ours. */
+const followedSchema = z.object({
+  ...configShape,
+  credentialType: z.literal(FOLLOWED_CREDENTIAL_TYPE, {
+    error: `expected "${FOLLOWED_CREDENTIAL_TYPE}" for a followed secret`,
+  }),
+  rotationFunctionArn: z.optional(
+    z.never({ error: 'expected none for a followed secret (Handover does not rotate it)' }),
+  ),
+  followed: z.object({
+    rotatedBy: z.enum(FOLLOWED_BY, { error: `expected one of ${FOLLOWED_BY.join(', ')}` }),
+  }),
 });
 
 /**
@@ -94,21 +106,12 @@ export function parseRolloutConfig(json: string, source: string): RolloutConfig 
   } catch {
     throw new RolloutError(ROLLOUT_ERRORS.invalidInput, `rollout configuration ${source} is not valid JSON`);
   }
-  const parsed = configSchema.safeParse(raw);
+  const followed = typeof raw === 'object' && raw !== null && 'followed' in raw;
+  const parsed = (followed ? followedSchema : rotatedSchema).safeParse(raw);
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((issue) => `${pathOf(issue.path)}: ${issue.message}`);
   if (parsed.success) {
-    const { followed, rotationFunctionArn, credentialType } = parsed.data;
-    if (followed === undefined && rotationFunctionArn === undefined) {
-      problems.push('rotationFunctionArn: expected a Lambda function ARN (only a followed secret has none)');
-    }
-    if (followed !== undefined && rotationFunctionArn !== undefined) {
-      problems.push('rotationFunctionArn: expected none for a followed secret (Handover does not rotate it)');
-    }
-    if ((followed !== undefined) !== (credentialType === FOLLOWED_CREDENTIAL_TYPE)) {
-      problems.push(`credentialType: expected "${FOLLOWED_CREDENTIAL_TYPE}" exactly for a followed secret`);
-    }
     const seen = new Set<string>();
     parsed.data.consumers.forEach((consumer, index) => {
       if (seen.has(consumer.name))

@@ -160,8 +160,6 @@ export type RolloutErrorCode = (typeof ROLLOUT_ERRORS)[keyof typeof ROLLOUT_ERRO
 /** The `Task` field of every payload the state machine sends the rollout function. */
 export const ROLLOUT_TASKS = [
   'preflight',
-  'find-readers',
-  'check-readers',
   'start-rotation',
   'check-rotation',
   'update-consumer',
@@ -171,6 +169,8 @@ export const ROLLOUT_TASKS = [
   'emergency-revoked',
   'rollback',
   'finish',
+  'find-readers',
+  'check-readers',
 ] as const;
 export type RolloutTaskName = (typeof ROLLOUT_TASKS)[number];
 

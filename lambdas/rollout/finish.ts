@@ -5,6 +5,7 @@ import { causeMessage } from './errors';
 import { parseRolloutInput } from './input';
 import { releaseLock } from './lock';
 import { consumerReport, summarize } from './notify';
+import { readersDetail, stragglerField } from './readers/report';
 import type { WorkflowState } from './plan';
 import { describeSecret } from './secret-state';
 
@@ -68,6 +69,7 @@ export async function finish(deps: RolloutDeps, task: FinishTask): Promise<Finis
       ...milestoneBase(plan, state.rotation),
       consumers: { updated: report.updated, failed: report.failed.map((failed) => failed.name) },
       ...usageDetail(state.usage?.last),
+      ...readersDetail(state),
     };
     if (succeeded) {
       if (state.revocation?.done === true && plan.mode === 'scheduled') {
@@ -111,6 +113,7 @@ export async function finish(deps: RolloutDeps, task: FinishTask): Promise<Finis
     ...(error === undefined ? {} : { error }),
     reason: cause,
     revoked: state.revocation?.done === true,
+    ...stragglerField(state),
     ...(plan === undefined ? {} : { duration_ms: Date.now() - Date.parse(plan.startedAt) }),
   };
   if (succeeded) deps.logger.info('rollout succeeded', outcomeFields);
@@ -133,6 +136,7 @@ export async function emergencyRevoked(
     ...(state.revocation?.reason === undefined ? {} : { revokeNote: state.revocation.reason }),
     consumersThatWillBreak: consumers.map((consumer) => consumer.name),
     ...usageDetail(state.precheck),
+    ...readersDetail(state),
   });
   const notified = await deps.notifier.summary(
     summarize(
@@ -153,6 +157,7 @@ export async function emergencyRevoked(
     rotation_id: plan.rolloutId,
     credential_type: plan.credentialType,
     consumers_that_will_break: consumers.map((consumer) => consumer.name),
+    ...stragglerField(state),
     ...(state.precheck === undefined
       ? {}
       : { in_use: state.precheck.inUse, reason: state.precheck.evidence }),

@@ -41,7 +41,7 @@ const isTask = (value: unknown): value is RolloutTaskName =>
 
 /**
  * The rollout function: one Lambda serving every task of the state machine, dispatched on the
- * payload's `Task` field (`preflight`, `find-readers`, `check-readers`, `start-rotation`, `check-rotation`, `update-consumer`,
+ * payload's `Task` field (`preflight`, `start-rotation`, `check-rotation`, `update-consumer`,
  * `publish-consumer-event`, `check-wave`, `consumers-updated`, `emergency-revoked`, `rollback`,
  * `finish`). The state machine is its only caller. Errors keep their name (the state machine's
  * Retry / Catch match on it) and are logged once, with the task and the reason.
