@@ -146,7 +146,8 @@ export class RolloutDefinition extends Construct {
     // On failure `$.readers` holds the error: later readers checks read again from the policy's window.
     findReaders.addCatch(followed, { resultPath: '$.readers' });
     const followedStrategy = new sfn.Pass(this, 'Followed: no strategy of ours', {
-      comment: 'A secret rotated by RDS or a function not Handover\'s: nothing to describe, revoke or restore.',
+      comment:
+        "A secret rotated by RDS or a function not Handover's: nothing to describe, revoke or restore.",
       parameters: {
         credentialType: 'followed',
         variant: sfn.JsonPath.format('rotated by {}', sfn.JsonPath.stringAt('$.rollout.followed.rotatedBy')),

@@ -11,8 +11,8 @@ import {
   ROLLOUT_ERRORS,
   type RolloutConfig,
 } from './contract';
-import { readersConfigSchema } from './readers/model';
 import { RolloutError } from './errors';
+import { readersConfigSchema } from './readers/model';
 
 /** Bounds the workflow enforces on a configuration (the CDK policy validation uses the same). */
 export const ROLLOUT_LIMITS = {

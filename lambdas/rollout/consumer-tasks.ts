@@ -197,6 +197,8 @@ export function usageDetail(usage: UsageResult | undefined) {
         oldCredentialInUse: usage.inUse,
         usageObservable: usage.observable,
         usageEvidence: usage.evidence,
-        ...(usage.stragglers === undefined || usage.stragglers.length === 0 ? {} : { stragglers: usage.stragglers }),
+        ...(usage.stragglers === undefined || usage.stragglers.length === 0
+          ? {}
+          : { stragglers: usage.stragglers }),
       };
 }

@@ -5,8 +5,8 @@ import { causeMessage } from './errors';
 import { parseRolloutInput } from './input';
 import { releaseLock } from './lock';
 import { consumerReport, summarize } from './notify';
-import { readersDetail, stragglerField } from './readers/report';
 import type { WorkflowState } from './plan';
+import { readersDetail, stragglerField } from './readers/report';
 import { describeSecret } from './secret-state';
 
 /** How a rollout ended, as the finish task is told. */

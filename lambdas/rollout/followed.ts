@@ -9,7 +9,9 @@ import type { FollowedBy } from './contract';
 
 /** Who rotated a followed secret, in words. */
 export function rotatorOf(rotatedBy: FollowedBy): string {
-  return rotatedBy === 'rds' ? 'Amazon RDS (a managed master user secret)' : 'a rotation function that is not Handover\'s';
+  return rotatedBy === 'rds'
+    ? 'Amazon RDS (a managed master user secret)'
+    : "a rotation function that is not Handover's";
 }
 
 /** Why an emergency rollout of a followed secret is refused. */

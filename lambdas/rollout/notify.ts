@@ -8,8 +8,8 @@ import {
   type RolloutMilestone,
 } from './contract';
 import { causeMessage } from './errors';
-import { emergencyLines, readersLines } from './readers/report';
 import type { ConsumerOutcome, RolloutPlan, WorkflowState } from './plan';
+import { emergencyLines, readersLines } from './readers/report';
 import { FAILURE_GUIDE, failureAnchor, isRolloutErrorCode } from './runbook';
 import { shortVersion } from './secret-state';
 

@@ -5,12 +5,12 @@ import { parseRolloutConfig, withWorkflowDefaults } from './config';
 import { ROLLOUT_ERRORS, type RolloutConfig, rolloutConfigParameterName } from './contract';
 import type { RolloutDeps } from './deps';
 import { RolloutError } from './errors';
+import { followedEmergencyRefusal } from './followed';
 import { parseRolloutInput, type RolloutRequest } from './input';
 import { holderStatus, lockOf, staleReason, takeLock } from './lock';
 import type { RolloutPlan, RotationProgress } from './plan';
-import { currentVersion, describeSecret, type SecretState, shortVersion } from './secret-state';
-import { followedEmergencyRefusal } from './followed';
 import { versionCreated } from './readers/versions';
+import { currentVersion, describeSecret, type SecretState, shortVersion } from './secret-state';
 import { planWaves } from './waves';
 
 /** What preflight sends the state machine: `$` after the Preflight state. */
@@ -93,7 +93,10 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
   const previous = versionWith(secret.versions, STAGE.previous);
 
   if (config.followed !== undefined && request.mode === 'emergency') {
-    throw new RolloutError(ROLLOUT_ERRORS.invalidInput, followedEmergencyRefusal(secret.name, config.followed.rotatedBy));
+    throw new RolloutError(
+      ROLLOUT_ERRORS.invalidInput,
+      followedEmergencyRefusal(secret.name, config.followed.rotatedBy),
+    );
   }
   // A followed secret is never rotated here: a start by hand rolls out the rotation already done.
   const rolledOut = request.trigger === 'event' || config.followed !== undefined;

@@ -2,6 +2,7 @@ import type { Straggler } from '../shared/stragglers';
 import type { CredentialType } from './constants';
 
 export type { Straggler } from '../shared/stragglers';
+
 import type { SecretsPort } from './secrets-port';
 
 /** The narrow logging surface a strategy gets: one structured line per decision. */

@@ -207,7 +207,9 @@ export async function lookupTrail(client: CloudTrailSend, lookup: TrailLookup): 
       try {
         page = await client.send(
           new LookupEventsCommand({
-            LookupAttributes: [{ AttributeKey: lookup.attribute.key, AttributeValue: lookup.attribute.value }],
+            LookupAttributes: [
+              { AttributeKey: lookup.attribute.key, AttributeValue: lookup.attribute.value },
+            ],
             StartTime: lookup.start,
             EndTime: lookup.end,
             MaxResults: 50,

@@ -46,9 +46,7 @@ export function stragglerRecords(stragglers: readonly Straggler[]): {
   stragglers: StragglerRecord[];
   omitted: number;
 } {
-  const sorted = [...stragglers].sort(
-    (a, b) => (b.lastSeen?.getTime() ?? 0) - (a.lastSeen?.getTime() ?? 0),
-  );
+  const sorted = [...stragglers].sort((a, b) => (b.lastSeen?.getTime() ?? 0) - (a.lastSeen?.getTime() ?? 0));
   return {
     stragglers: sorted.slice(0, MAX_STRAGGLERS).map((straggler) => ({
       identity: cut(straggler.identity),
@@ -70,8 +68,7 @@ export function stragglerRecords(stragglers: readonly Straggler[]): {
  * ```
  */
 export function describeStraggler(straggler: StragglerRecord | Straggler): string {
-  const lastSeen =
-    straggler.lastSeen instanceof Date ? straggler.lastSeen.toISOString() : straggler.lastSeen;
+  const lastSeen = straggler.lastSeen instanceof Date ? straggler.lastSeen.toISOString() : straggler.lastSeen;
   return [
     straggler.identity,
     straggler.from === undefined ? '' : ` from ${straggler.from}`,

@@ -1,4 +1,4 @@
-import type { UsageReport } from '../../rotation/strategy';
+import type { Straggler, UsageReport } from '../../rotation/strategy';
 import { TargetError } from '../../shared/errors';
 import type { Session } from './connection';
 
@@ -29,7 +29,7 @@ async function assertCanSeeAllSessions(session: Session): Promise<void> {
 export async function countSessions(session: Session, username: string): Promise<UsageReport> {
   await assertCanSeeAllSessions(session);
   const rows = await session.query(
-    `SELECT HOST AS host, COMMAND AS command, TIME AS idle FROM information_schema.PROCESSLIST
+    `SELECT HOST AS host, DB AS db, COMMAND AS command, TIME AS idle FROM information_schema.PROCESSLIST
      WHERE USER = ${session.literal(username)} AND ID <> CONNECTION_ID()`,
     'inUse: reading information_schema.PROCESSLIST',
   );
@@ -45,5 +45,35 @@ export async function countSessions(session: Session, username: string): Promise
       `${rows.length} session${rows.length === 1 ? '' : 's'} of ${username} from ${clients.join(', ')}` +
       ` (${active} running a statement)`,
     lastUsed: new Date(),
+    stragglers: stragglersOf(rows, username, new Date()),
   };
+}
+
+/**
+ * One straggler per client host and database: `user@host` and its database, when it was last active
+ * (now minus the smallest `TIME`, the seconds the session has been in its current state, idle for a
+ * `Sleep`), and how many sessions.
+ */
+function stragglersOf(rows: readonly Record<string, unknown>[], username: string, now: Date): Straggler[] {
+  const groups = new Map<
+    string,
+    { host: string; db: string; sessions: number; running: number; idle: number }
+  >();
+  for (const row of rows) {
+    const host = String(row.host ?? '').replace(/:\d+$/, '') || 'unknown address';
+    const db = typeof row.db === 'string' && row.db !== '' ? row.db : '';
+    const key = `${host}\u0000${db}`;
+    const group = groups.get(key) ?? { host, db, sessions: 0, running: 0, idle: Number.POSITIVE_INFINITY };
+    group.sessions += 1;
+    const running = String(row.command) !== 'Sleep';
+    if (running) group.running += 1;
+    group.idle = Math.min(group.idle, running ? 0 : Number(row.idle ?? 0));
+    groups.set(key, group);
+  }
+  return [...groups.values()].map((group) => ({
+    identity: `${username}@${group.host}${group.db === '' ? '' : ` (database ${group.db})`}`,
+    from: group.host,
+    lastSeen: new Date(now.getTime() - (Number.isFinite(group.idle) ? group.idle : 0) * 1000),
+    evidence: `${group.sessions} session${group.sessions === 1 ? '' : 's'} in information_schema.PROCESSLIST (${group.running} running a statement, the least idle ${Number.isFinite(group.idle) ? group.idle : 0} s)`,
+  }));
 }

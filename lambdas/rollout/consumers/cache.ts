@@ -15,7 +15,8 @@ export const CACHE_MODES = {
   'lambda-extension': {
     defaultSeconds: 300,
     maxSeconds: 300,
-    describe: 'the AWS Parameters and Secrets Lambda Extension: SECRETS_MANAGER_TTL, 300 s by default and at most',
+    describe:
+      'the AWS Parameters and Secrets Lambda Extension: SECRETS_MANAGER_TTL, 300 s by default and at most',
   },
   /** The Secrets Manager Agent (`ttl_seconds`, 300 s by default, 3,600 s at most). */
   'secrets-manager-agent': {
@@ -42,7 +43,11 @@ export const CACHE_MODES = {
     describe: 'ECS secrets as environment variables: read when a task starts, kept until a new task starts',
   },
   /** Any other cache: state its `ttl`. */
-  custom: { defaultSeconds: undefined, maxSeconds: undefined, describe: 'its own cache, with the ttl stated' },
+  custom: {
+    defaultSeconds: undefined,
+    maxSeconds: undefined,
+    describe: 'its own cache, with the ttl stated',
+  },
 } as const satisfies Readonly<
   Record<
     string,
@@ -116,7 +121,8 @@ export function staleness(
     }
     return { seconds };
   }
-  if (via === 'custom') return { seconds: null, problem: 'custom needs its ttl: { via: "custom", ttl: Duration }' };
+  if (via === 'custom')
+    return { seconds: null, problem: 'custom needs its ttl: { via: "custom", ttl: Duration }' };
   return { seconds: mode.defaultSeconds ?? null };
 }
 

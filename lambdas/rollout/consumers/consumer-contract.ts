@@ -177,13 +177,17 @@ export function commonConsumerSettings() {
 /** What the rollout function reads for every consumer, besides its kind's `config`. */
 export const commonConsumerConfig = {
   /** Principals reading the secret for it, besides its kind's own. */
-  principals: z.optional(z.array(expectText('a principal ARN'), { error: 'expected a list of principal ARNs' })),
+  principals: z.optional(
+    z.array(expectText('a principal ARN'), { error: 'expected a list of principal ARNs' }),
+  ),
   /** How it reads the secret (`reads` in the policy), with its worst-case staleness. */
   cache: z.optional(cacheConfigSchema),
 };
 
 /** The common settings, as a policy writes them. */
-export type CommonConsumerSettings = Readonly<z.input<z.ZodMiniObject<ReturnType<typeof commonConsumerSettings>>>>;
+export type CommonConsumerSettings = Readonly<
+  z.input<z.ZodMiniObject<ReturnType<typeof commonConsumerSettings>>>
+>;
 /** The common configuration, as the rollout function reads it. */
 export type CommonConsumerConfig = Readonly<z.output<z.ZodMiniObject<typeof commonConsumerConfig>>>;
 

@@ -39,7 +39,8 @@ export const lambdaConsumer = /* @__PURE__ */ defineConsumer({
   config: lambdaConfig,
   refresh: {
     how: 'forced',
-    describe: 'new execution environments: a configuration update retires the running ones, which read the secret again',
+    describe:
+      'new execution environments: a configuration update retires the running ones, which read the secret again',
   },
   principal: "the function's execution role (GetFunctionConfiguration's Role)",
   identity: ['functionName'],

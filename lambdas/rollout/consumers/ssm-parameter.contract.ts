@@ -32,7 +32,8 @@ export const ssmParameterConsumer = /* @__PURE__ */ defineConsumer({
   config: ssmParameterConfig,
   refresh: {
     how: 'none',
-    describe: 'the parameter holds the new value; its readers keep what they cached until their cache expires',
+    describe:
+      'the parameter holds the new value; its readers keep what they cached until their cache expires',
   },
   identity: ['parameterName'],
   defaultName: ({ parameterName }) =>

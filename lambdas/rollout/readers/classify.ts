@@ -3,7 +3,13 @@
  * version. Pure: the tasks (`./tasks.ts`) do the I/O.
  */
 import { MAX_STRAGGLERS, type StragglerRecord } from '../../shared/stragglers';
-import { type IgnoredPrincipal, principalMatches, type Reader, type ReaderRole, type SecretRead } from './model';
+import {
+  type IgnoredPrincipal,
+  principalMatches,
+  type Reader,
+  type ReaderRole,
+  type SecretRead,
+} from './model';
 
 /** Who is who, for this secret. */
 export interface KnownPrincipals {

@@ -165,10 +165,9 @@ export const readersConfigSchema = z.object({
   source: sourceSchema,
   deliveryDelaySeconds: expectInteger(0, 24 * 3600),
   handover: principalList,
-  ignore: z.array(
-    z.object({ principal: expectText('a principal ARN'), reason: expectText('a reason') }),
-    { error: 'expected a list of { principal, reason }' },
-  ),
+  ignore: z.array(z.object({ principal: expectText('a principal ARN'), reason: expectText('a reason') }), {
+    error: 'expected a list of { principal, reason }',
+  }),
 }) as unknown as z.ZodMiniType<ReadersConfig>;
 
 /** Whether `principal` matches an ARN or an ARN pattern ending in `*`. */

@@ -93,7 +93,8 @@ export function readersLines(state: WorkflowState): string[] {
 /** How an emergency rollout refreshes a consumer, or its worst-case staleness when it cannot. */
 export function refreshLine(consumer: ConsumerConfig): string {
   const refresh = consumerContract(consumer.kind).refresh;
-  if (refresh.how === 'forced') return `  - ${consumer.name} (${consumer.kind}): refreshed: ${refresh.describe}`;
+  if (refresh.how === 'forced')
+    return `  - ${consumer.name} (${consumer.kind}): refreshed: ${refresh.describe}`;
   if (refresh.how === 'acknowledged') {
     return `  - ${consumer.name} (${consumer.kind}): refreshed once it acknowledges: ${refresh.describe}`;
   }

@@ -4,7 +4,7 @@
  * report after a rollout that revokes nothing: who still holds the old version).
  */
 import { CLOUDTRAIL_DELIVERY } from '../../shared/cloudtrail';
-import { describeStraggler, stragglerIdentities, type StragglerRecord } from '../../shared/stragglers';
+import { describeStraggler, type StragglerRecord, stragglerIdentities } from '../../shared/stragglers';
 import { adapterFor, milestoneBase } from '../consumer-tasks';
 import type { ConsumerConfig } from '../contract';
 import type { RolloutDeps } from '../deps';
@@ -13,8 +13,8 @@ import { currentVersion, describeSecret } from '../secret-state';
 import {
   bounded,
   type KnownPrincipals,
-  readersOf,
   readerStraggler,
+  readersOf,
   stragglersAmong,
   type VersionBoundary,
 } from './classify';
@@ -54,7 +54,8 @@ export interface CheckReadersTask {
 
 const MAX_LOOKBACK_MS = (CLOUDTRAIL_DELIVERY.retentionDays * 24 - 1) * 3600 * 1000;
 const nowOf = (deps: RolloutDeps) => (deps.now ?? (() => new Date()))();
-const reasonOf = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+const reasonOf = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 const consumersOf = (plan: RolloutPlan): ConsumerConfig[] => [...plan.waves.canary, ...plan.waves.main];
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
@@ -86,7 +87,12 @@ function knownPrincipals(config: ReadersConfig, declared: Map<string, string[]>)
 }
 
 /** When the previous rotation happened: the creation of the version this rollout replaces. */
-async function windowStart(deps: RolloutDeps, plan: RolloutPlan, rotation: RotationProgress | undefined, now: Date) {
+async function windowStart(
+  deps: RolloutDeps,
+  plan: RolloutPlan,
+  rotation: RotationProgress | undefined,
+  now: Date,
+) {
   const floor = new Date(now.getTime() - MAX_LOOKBACK_MS);
   const replaced = rotation?.versions?.oldVersionId ?? rotation?.previousVersionId;
   let created: Date | undefined;
@@ -119,7 +125,9 @@ async function scan(
   boundary: Date | undefined,
 ): Promise<ReadScan> {
   if (deps.readerSources === undefined) {
-    throw new Error('the rollout function has no reader source (no CloudTrail client): readers cannot be read');
+    throw new Error(
+      'the rollout function has no reader source (no CloudTrail client): readers cannot be read',
+    );
   }
   return deps.readerSources(config.source).reads({
     secretArn: plan.secretArn,
@@ -257,7 +265,10 @@ async function announceUndeclared(
     'its role), or ignore it with a reason (`readers.ignore`), then cdk deploy.',
   ];
   await deps.notifier.summary(
-    { subject: `Handover: ${plural(count, 'undeclared reader')} of ${plan.secretName}`.slice(0, 100), body: lines.join('\n') },
+    {
+      subject: `Handover: ${plural(count, 'undeclared reader')} of ${plan.secretName}`.slice(0, 100),
+      body: lines.join('\n'),
+    },
     { step: 'find-readers', secret_id: plan.secretArn, rotation_id: plan.rolloutId },
   );
 }

@@ -283,12 +283,25 @@ describe('Alternating-users rotation against MariaDB', () => {
     const s = setup(pair);
     const old = s.current;
     const clone = await rotate(s, s.current);
-    const session = await login(server, pair.base, pair.password);
+    // The database's name: `pair.db` is written for a backtick-quoted identifier.
+    const database = pair.db.replaceAll('``', '`');
+    const session = await login(server, pair.base, pair.password, true, database);
     try {
       const report = await s.strategy.inUse?.(old, new Date(), s.ctx);
       expect(report?.inUse).toBe(true);
       expect(report?.evidence).toBe(`1 session of ${pair.base} from 127.0.0.1 (0 running a statement)`);
-      watch.see(report?.evidence ?? '');
+      // The straggler is named: user@host, its database, how long idle.
+      expect(report?.stragglers).toEqual([
+        {
+          identity: `${pair.base}@127.0.0.1 (database ${database})`,
+          from: '127.0.0.1',
+          lastSeen: expect.any(Date),
+          evidence: expect.stringMatching(
+            /^1 session in information_schema\.PROCESSLIST \(0 running a statement, the least idle \d+ s\)$/,
+          ),
+        },
+      ]);
+      watch.see(JSON.stringify(report));
       expect((await s.strategy.inUse?.(clone, new Date(), s.ctx))?.inUse).toBe(false);
 
       await s.strategy.revoke?.(old, s.ctx);

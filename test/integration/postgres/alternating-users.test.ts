@@ -231,12 +231,20 @@ describe('Alternating-users rotation against PostgreSQL', () => {
     const s = setup(pair);
     const old = s.current;
     const clone = await rotate(s, s.current);
-    const session = await login(server, pair.base, pair.password);
+    const session = await login(server, pair.base, pair.password, 'billing-report');
     try {
       const report = await s.strategy.inUse?.(old, new Date(), s.ctx);
       expect(report?.inUse).toBe(true);
       expect(report?.evidence).toMatch(new RegExp(`^1 session of ${pair.base} from 127\\.0\\.0\\.1`));
-      watch.see(report?.evidence ?? '');
+      // The straggler is named: who (user and application), where from, since when.
+      expect(report?.stragglers).toHaveLength(1);
+      expect(report?.stragglers?.[0]).toMatchObject({
+        identity: `${pair.base} (application billing-report)`,
+        from: '127.0.0.1',
+        evidence: expect.stringMatching(/^1 session in pg_stat_activity \(0 active\), backend start \d{4}-/),
+      });
+      expect(report?.stragglers?.[0]?.lastSeen).toBeInstanceOf(Date);
+      watch.see(JSON.stringify(report));
       expect((await s.strategy.inUse?.(clone, new Date(), s.ctx))?.inUse).toBe(false);
 
       await s.strategy.revoke?.(old, s.ctx);

@@ -9,7 +9,8 @@ import { expectInteger, expectText } from '../../consumers/consumer-contract';
 import { defineReaderSource } from './source-contract';
 
 /** An event data store ARN. */
-const EVENT_DATA_STORE_ARN = /^arn:aws[a-z-]*:cloudtrail:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:eventdatastore\/[A-Za-z0-9-]{1,64}$/;
+const EVENT_DATA_STORE_ARN =
+  /^arn:aws[a-z-]*:cloudtrail:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:eventdatastore\/[A-Za-z0-9-]{1,64}$/;
 
 /** What the rollout function reads for a `cloudtrail-lake` source, besides `kind`. */
 export const cloudTrailLakeSourceConfig = {

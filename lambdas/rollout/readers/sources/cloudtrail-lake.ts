@@ -79,11 +79,14 @@ export function createCloudTrailLakeSource(
         new StartQueryCommand({ QueryStatement: readersQuery(storeId, query) }),
       );
       const queryId = started.QueryId;
-      if (queryId === undefined) throw new Error(`CloudTrail Lake StartQuery on ${store} returned no QueryId`);
+      if (queryId === undefined)
+        throw new Error(`CloudTrail Lake StartQuery on ${store} returned no QueryId`);
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         calls += 1;
-        const status = await deps.cloudTrail.send(new DescribeQueryCommand({ EventDataStore: store, QueryId: queryId }));
+        const status = await deps.cloudTrail.send(
+          new DescribeQueryCommand({ EventDataStore: store, QueryId: queryId }),
+        );
         if (status.QueryStatus === 'FINISHED') break;
         if (status.QueryStatus !== 'QUEUED' && status.QueryStatus !== 'RUNNING') {
           throw new Error(
@@ -91,7 +94,9 @@ export function createCloudTrailLakeSource(
           );
         }
         if (Date.now() > deadline) {
-          throw new Error(`CloudTrail Lake query ${queryId} on ${store} did not finish within ${timeoutMs / 1000} s`);
+          throw new Error(
+            `CloudTrail Lake query ${queryId} on ${store} did not finish within ${timeoutMs / 1000} s`,
+          );
         }
         await sleep(1000);
       }

@@ -17,7 +17,9 @@ export const READER_SOURCE_CONTRACTS = {
 export type ReaderSourceKind = keyof typeof READER_SOURCE_CONTRACTS;
 
 /** Every reader source kind, in registry order (the first is the default). */
-export const READER_SOURCE_KINDS = /* @__PURE__ */ Object.keys(READER_SOURCE_CONTRACTS) as readonly ReaderSourceKind[];
+export const READER_SOURCE_KINDS = /* @__PURE__ */ Object.keys(
+  READER_SOURCE_CONTRACTS,
+) as readonly ReaderSourceKind[];
 
 // A registry entry under another kind's key does not compile.
 type KindsMatchKeys = {

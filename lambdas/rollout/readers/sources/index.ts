@@ -5,7 +5,12 @@ import { createCloudTrailSource } from './cloudtrail';
 import { cloudTrailSourceConfig } from './cloudtrail.contract';
 import { createCloudTrailLakeSource } from './cloudtrail-lake';
 import { cloudTrailLakeSourceConfig } from './cloudtrail-lake.contract';
-import type { READER_SOURCE_CONTRACTS, ReaderSourceConfig, ReaderSourceConfigOf, ReaderSourceKind } from './contracts';
+import type {
+  READER_SOURCE_CONTRACTS,
+  ReaderSourceConfig,
+  ReaderSourceConfigOf,
+  ReaderSourceKind,
+} from './contracts';
 
 /** The ports every reader source together needs. */
 export interface ReaderSourceDeps {
@@ -43,8 +48,10 @@ export type ReaderSources = (config: ReaderSourceConfig) => ReaderSource;
  */
 export function createReaderSources(deps: ReaderSourceDeps): ReaderSources {
   return (config) =>
-    (READER_SOURCE_RUNTIMES[config.kind].create as (c: ReaderSourceConfig, d: ReaderSourceDeps) => ReaderSource)(
-      config,
-      deps,
-    );
+    (
+      READER_SOURCE_RUNTIMES[config.kind].create as (
+        c: ReaderSourceConfig,
+        d: ReaderSourceDeps,
+      ) => ReaderSource
+    )(config, deps);
 }

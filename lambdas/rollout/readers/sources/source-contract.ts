@@ -27,7 +27,10 @@ export interface ReaderSourceContract<
   /** What the rollout function must be allowed to do to read with it. */
   readonly permissions: (
     settings: z.output<z.ZodMiniObject<Settings>>,
-  ) => readonly Exclude<ConsumerPermission, { readonly readSecret: string } | { readonly putEvents: string }>[];
+  ) => readonly Exclude<
+    ConsumerPermission,
+    { readonly readSecret: string } | { readonly putEvents: string }
+  >[];
 }
 
 /**
