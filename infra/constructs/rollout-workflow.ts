@@ -11,14 +11,75 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { ConsumerSettings } from '../../lambdas/rollout/consumers/contracts';
-import { ROLLOUT_ENV, type RolloutConfig, rolloutConfigParameterName } from '../../lambdas/rollout/contract';
+import {
+  FOLLOWED_CREDENTIAL_TYPE,
+  type FollowedBy,
+  type ReadersConfig,
+  ROLLOUT_ENV,
+  type RolloutConfig,
+  rolloutConfigParameterName,
+} from '../../lambdas/rollout/contract';
+import {
+  type ReaderSourceSettings,
+  readerSourceContract,
+} from '../../lambdas/rollout/readers/sources/contracts';
 import type { CredentialType } from '../../lambdas/rotation/constants';
+import { CLOUDTRAIL_DELIVERY } from '../../lambdas/shared/cloudtrail-delivery';
 import { ROLLOUT_HANDLER_ENTRY } from '../paths';
 import { secretArnForPolicies } from './credential-types';
 import { HandoverFunction } from './handover-function';
 import type { RotationMonitoring } from './monitoring';
 import { consumerStatements, deployConsumer } from './rollout-consumers';
 import { RolloutDefinition } from './rollout-definition';
+
+/** Who reads a secret: the readers check's source, delivery delay and ignore list. */
+export interface RolloutReaders {
+  /**
+   * Where reads come from (a reader source's settings, `lambdas/rollout/readers/sources/`).
+   * @default { kind: 'cloudtrail' }
+   */
+  readonly source?: ReaderSourceSettings;
+  /**
+   * How long after the rotation an absence in CloudTrail is trusted; the usage gate waits this long
+   * after the grace window.
+   * @default Duration.minutes(15)
+   */
+  readonly deliveryDelay?: Duration;
+  /**
+   * Principals (ARNs, or patterns ending in `*`) the readers check leaves alone, with why.
+   * @default - none
+   */
+  readonly ignore?: readonly { readonly principal: string; readonly reason: string }[];
+}
+
+/** One secret the workflow follows but does not rotate. */
+export interface FollowedRolloutSecret {
+  /** A stable id (the policy entry id): construct ids derive from it. */
+  readonly id: string;
+  readonly secret: secretsmanager.ISecret;
+  /**
+   * The secret's name, when the secret construct cannot tell it before deployment.
+   * @default - `secret.secretName`
+   */
+  readonly secretName?: string;
+  /** Who rotates it: `rds` (a managed master user secret) or `other`. */
+  readonly rotatedBy: FollowedBy;
+  /**
+   * Consumers updated at once in the main wave.
+   * @default 4
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Who holds the credential.
+   * @default - none
+   */
+  readonly consumers?: readonly ConsumerSettings[];
+  /**
+   * The readers check, or `'off'`.
+   * @default - CloudTrail event history, 15 minutes' delivery delay
+   */
+  readonly readers?: RolloutReaders | 'off';
+}
 
 /** One secret the workflow rolls out. */
 export interface RolloutSecret {
@@ -59,12 +120,25 @@ export interface RolloutSecret {
    * @default - none
    */
   readonly consumers?: readonly ConsumerSettings[];
+  /**
+   * The readers check (who reads the secret, CloudTrail), or `'off'`: preflight names readers no
+   * consumer accounts for, and the usage gate does not revoke while one still holds the old version.
+   * @default - CloudTrail event history, 15 minutes' delivery delay
+   */
+  readonly readers?: RolloutReaders | 'off';
 }
 
 /** Properties of {@link RolloutWorkflow}. */
 export interface RolloutWorkflowProps {
   /** The secrets rolled out; each gets its configuration parameter and a place in the trigger rule. */
   readonly secrets: readonly RolloutSecret[];
+  /**
+   * Secrets the workflow follows but does not rotate (RDS-managed master user secrets, secrets
+   * another function rotates): rollouts start on their `RotationSucceeded` event, move their
+   * consumers and name who still holds the old value; nothing is rotated or revoked.
+   * @default - none
+   */
+  readonly followed?: readonly FollowedRolloutSecret[];
   /**
    * Alarms (executions failed / timed out / aborted, old credential still in use) and the topic the
    * human summaries go to.
@@ -113,6 +187,9 @@ export interface RolloutWorkflowProps {
    */
   readonly consumerScope?: Construct;
 }
+
+/** The default delivery delay of the readers check. */
+const DEFAULT_DELIVERY_DELAY = Duration.seconds(CLOUDTRAIL_DELIVERY.defaultDelaySeconds);
 
 /** The longest a Standard execution may run. */
 export const MAX_EXECUTION = Duration.days(365);
@@ -165,8 +242,9 @@ export class RolloutWorkflow extends Construct {
 
     // Every consumer by its kind's contract: configuration, secrets, permissions.
     const consumerScope = props.consumerScope ?? this;
-    const consumersOf = new Map(
-      props.secrets.map((entry) => [
+    const followed = props.followed ?? [];
+    const consumersOf = new Map<RolloutSecret | FollowedRolloutSecret, ReturnType<typeof deployConsumer>[]>(
+      [...props.secrets, ...followed].map((entry) => [
         entry,
         (entry.consumers ?? []).map((consumer) => deployConsumer(consumerScope, entry.id, consumer)),
       ]),
@@ -180,6 +258,7 @@ export class RolloutWorkflow extends Construct {
       ...props.secrets.map(
         (secret) =>
           wholeSeconds(secret.grace ?? Duration.hours(24)) +
+          (secret.readers === 'off' ? 0 : wholeSeconds(secret.readers?.deliveryDelay ?? DEFAULT_DELIVERY_DELAY)) +
           wholeSeconds(secret.usageRecheck ?? Duration.hours(1)) * (secret.usageMaxChecks ?? 24) +
           Math.max(0, ...(consumersOf.get(secret) ?? []).map((consumer) => (consumer.waitSeconds ?? 0) * 2)),
       ),
@@ -262,12 +341,25 @@ export class RolloutWorkflow extends Construct {
     // Per secret: configuration, grants, trigger.
     const configs: Record<string, ssm.StringParameter> = {};
     const triggerIds: Array<string | Record<string, string>> = [];
+    const readerSources = new Set<string>();
+    const hasEcs = [...consumersOf.values()].some((consumers) =>
+      consumers.some((consumer) => consumer.config.kind === 'ecs-service'),
+    );
     const rotationFunctions = new Map<string, lambda.IFunction>();
     for (const entry of props.secrets) {
       const secretArn = secretArnForPolicies(entry.secret);
       const name = entry.secretName ?? entry.secret.secretName;
       const consumers = consumersOf.get(entry) ?? [];
+      const handover = [entry.rotationFunction.role?.roleArn].filter(
+        (arn): arn is string => arn !== undefined,
+      );
+      const readers = this.readersConfig(entry.readers, handover, []);
+      if (readers !== undefined)
+        readerSources.add(
+          JSON.stringify(entry.readers === 'off' ? {} : (entry.readers?.source ?? { kind: 'cloudtrail' })),
+        );
       const config: RolloutConfig = {
+        ...(readers === undefined ? {} : { readers }),
         secretArn: entry.secret.secretFullArn ?? entry.secret.secretArn,
         credentialType: entry.credentialType,
         rotationFunctionArn: entry.rotationFunction.functionArn,
@@ -310,6 +402,8 @@ export class RolloutWorkflow extends Construct {
             'secretsmanager:DescribeSecret',
             'secretsmanager:RotateSecret',
             'secretsmanager:UpdateSecretVersionStage',
+            // The readers check: when the previous rotation happened (the replaced version's creation).
+            'secretsmanager:ListSecretVersionIds',
           ],
           resources: [secretArn],
         }),
@@ -332,6 +426,99 @@ export class RolloutWorkflow extends Construct {
       for (const consumer of consumers) {
         for (const statement of consumerStatements(stack, consumer, entry.secret, buses)) allow(statement);
       }
+    }
+    // Followed secrets: configuration, the lock, the readers check; nothing to rotate or invoke.
+    for (const entry of followed) {
+      const secretArn = secretArnForPolicies(entry.secret);
+      const name = entry.secretName ?? entry.secret.secretName;
+      const consumers = consumersOf.get(entry) ?? [];
+      const rdsIgnore =
+        entry.rotatedBy === 'rds'
+          ? [
+              {
+                principal: 'service:rds.amazonaws.com',
+                reason: 'Amazon RDS rotates this managed master user secret',
+              },
+            ]
+          : [];
+      const readers = this.readersConfig(entry.readers, [], rdsIgnore);
+      const config: RolloutConfig = {
+        secretArn: entry.secret.secretFullArn ?? entry.secret.secretArn,
+        credentialType: FOLLOWED_CREDENTIAL_TYPE,
+        followed: { rotatedBy: entry.rotatedBy },
+        graceSeconds: 0,
+        usageRecheckSeconds: 3600,
+        usageMaxChecks: 1,
+        maxConcurrency: entry.maxConcurrency ?? 4,
+        consumers: consumers.map((consumer) => consumer.config),
+        ...(readers === undefined ? {} : { readers }),
+      };
+      configs[entry.id] = new ssm.StringParameter(this, `Config-${entry.id}`, {
+        parameterName: rolloutConfigParameterName(name),
+        description: `Handover rollout configuration of ${entry.id} (followed, rotated by ${entry.rotatedBy}): consumers, readers`,
+        stringValue: stack.toJsonString(config),
+        tier: ssm.ParameterTier.INTELLIGENT_TIERING,
+      });
+      allow(
+        new iam.PolicyStatement({
+          actions: ['ssm:GetParameter'],
+          resources: [
+            stack.formatArn({
+              service: 'ssm',
+              resource: 'parameter',
+              resourceName: rolloutConfigParameterName(name).replace(/^\//, ''),
+            }),
+          ],
+        }),
+      );
+      triggerIds.push(
+        entry.secret.secretFullArn === undefined ? { prefix: `${entry.secret.secretArn}-` } : secretArn,
+      );
+      allow(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'],
+          resources: [secretArn],
+        }),
+      );
+      allow(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+          resources: [secretArn],
+          conditions: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['handover:*'] } },
+        }),
+      );
+      for (const consumer of consumers) {
+        for (const statement of consumerStatements(stack, consumer, entry.secret, buses)) allow(statement);
+      }
+      if (readers !== undefined)
+        readerSources.add(
+          JSON.stringify(entry.readers === 'off' ? {} : (entry.readers?.source ?? { kind: 'cloudtrail' })),
+        );
+    }
+    // The readers check: each source's permissions, once.
+    for (const source of readerSources) {
+      const settings = JSON.parse(source) as ReaderSourceSettings;
+      for (const permission of readerSourceContract(settings.kind).permissions(settings as never)) {
+        if (!('actions' in permission)) continue;
+        allow(
+          new iam.PolicyStatement({
+            actions: [...permission.actions],
+            resources: ['arn' in permission.resource ? permission.resource.arn : '*'],
+          }),
+        );
+      }
+    }
+    if (
+      [...readerSources].some(
+        (source) => (JSON.parse(source) as ReaderSourceSettings).kind === 'cloudtrail',
+      ) ||
+      hasEcs
+    ) {
+      Validations.of(permissions).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'The readers check: cloudtrail:LookupEvents supports no resource-level permissions (IAM service authorization reference: no resource type), so it cannot be scoped; it reads the GetSecretValue events of the rolled-out secrets, read-only. And ecs:DescribeTaskDefinition (resource type none for a task definition named by its family) to learn the roles an ECS consumer reads the secret with, read-only.',
+      });
     }
     allow(
       new iam.PolicyStatement({
@@ -411,5 +598,27 @@ export class RolloutWorkflow extends Construct {
             ),
           ].filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined);
     if (props.monitoring !== undefined) props.monitoring.alarmOnFunctionErrors(this, fn, 'rollout function');
+  }
+
+  /**
+   * A secret's readers configuration: its source's configuration, the delivery delay, the principals
+   * that read for Handover (the secret's rotation function's role and this workflow's function's),
+   * and the ignore list; `undefined` when the check is off.
+   */
+  private readersConfig(
+    readers: RolloutReaders | 'off' | undefined,
+    handover: readonly string[],
+    ignore: readonly { principal: string; reason: string }[],
+  ): ReadersConfig | undefined {
+    if (readers === 'off') return undefined;
+    const settings = readers?.source ?? { kind: 'cloudtrail' as const };
+    const contract = readerSourceContract(settings.kind);
+    const own = this.function.role?.roleArn;
+    return {
+      source: { kind: settings.kind, ...contract.toConfig(settings as never) } as ReadersConfig['source'],
+      deliveryDelaySeconds: wholeSeconds(readers?.deliveryDelay ?? DEFAULT_DELIVERY_DELAY),
+      handover: [...handover, ...(own === undefined ? [] : [own])],
+      ignore: [...ignore, ...(readers?.ignore ?? [])],
+    };
   }
 }

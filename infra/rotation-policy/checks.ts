@@ -7,6 +7,12 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import {
+  CACHE_MODES,
+  describeStaleness,
+  type ReadsSetting,
+  staleness,
+} from '../../lambdas/rollout/consumers/cache';
+import {
   CONSUMER_CONTRACTS,
   type ConsumerKind,
   consumerContract,
@@ -230,47 +236,11 @@ export const SECRET_CHECKS: readonly SecretCheck[] = [
   },
   {
     name: 'each consumer once, each with a name of its own',
-    problems: ({ label, entry }) => {
-      const problems: PolicyProblem[] = [];
-      const seen = new Set<string>();
-      const names = new Map<string, number>();
-      for (const [index, consumer] of consumersOf(entry)) {
-        const at = `consumers[${index}]`;
-        const contract = consumerContract(consumer.kind as ConsumerKind);
-        const identity = `${contract.kind}:${contract.identity.map((field) => String(consumer[field])).join('/')}`;
-        const duplicate = seen.has(identity);
-        if (duplicate) problems.push(problem(label, at, consumer, 'each consumer once'));
-        seen.add(identity);
-        const derived = consumer.name === undefined && contract.defaultName !== undefined;
-        const name = derived ? contract.defaultName?.(consumer) : consumer.name;
-        if (typeof name !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(name)) {
-          if (derived) {
-            problems.push(
-              problem(
-                label,
-                `${at}.name`,
-                name,
-                'a name: the one derived from the target does not fit 1 to 128 of A-Z a-z 0-9 ._-, so set name',
-              ),
-            );
-          }
-          continue;
-        }
-        const other = names.get(name);
-        if (other !== undefined && !duplicate) {
-          problems.push(
-            problem(
-              label,
-              `${at}.name`,
-              name,
-              `a name no other consumer of this secret has (consumers[${other}] is "${name}"): set name`,
-            ),
-          );
-        }
-        names.set(name, index);
-      }
-      return problems;
-    },
+    problems: ({ label, entry }) => consumerNameProblems(label, entry),
+  },
+  {
+    name: 'grace outlasts every consumer cache',
+    problems: ({ label, entry }) => graceCacheProblems(label, entry),
   },
   {
     name: 'a rollout fits one Step Functions execution',
@@ -378,3 +348,102 @@ export const SECRET_CHECKS: readonly SecretCheck[] = [
     },
   },
 ];
+
+/** Each consumer once, each with a name of its own: the problems of one entry's consumers (rotated or followed). */
+export function consumerNameProblems(
+  label: string,
+  entry: Readonly<Record<string, unknown>>,
+): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  const seen = new Set<string>();
+  const names = new Map<string, number>();
+  for (const [index, consumer] of consumersOf(entry)) {
+    const at = `consumers[${index}]`;
+    const contract = consumerContract(consumer.kind as ConsumerKind);
+    const identity = `${contract.kind}:${contract.identity.map((field) => String(consumer[field])).join('/')}`;
+    const duplicate = seen.has(identity);
+    if (duplicate) problems.push(problem(label, at, consumer, 'each consumer once'));
+    seen.add(identity);
+    const derived = consumer.name === undefined && contract.defaultName !== undefined;
+    const name = derived ? contract.defaultName?.(consumer) : consumer.name;
+    if (typeof name !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(name)) {
+      if (derived) {
+        problems.push(
+          problem(
+            label,
+            `${at}.name`,
+            name,
+            'a name: the one derived from the target does not fit 1 to 128 of A-Z a-z 0-9 ._-, so set name',
+          ),
+        );
+      }
+      continue;
+    }
+    const other = names.get(name);
+    if (other !== undefined && !duplicate) {
+      problems.push(
+        problem(
+          label,
+          `${at}.name`,
+          name,
+          `a name no other consumer of this secret has (consumers[${other}] is "${name}"): set name`,
+        ),
+      );
+    }
+    names.set(name, index);
+  }
+  return problems;
+}
+
+/** A `reads` setting as written, when it has a valid shape (the schema reports the others). */
+function readsOf(value: unknown): ReadsSetting | undefined {
+  if (typeof value === 'string')
+    return Object.hasOwn(CACHE_MODES, value) ? (value as ReadsSetting) : undefined;
+  if (!isRecord(value) || typeof value.via !== 'string' || !Object.hasOwn(CACHE_MODES, value.via))
+    return undefined;
+  return value.ttl instanceof Duration ? (value as unknown as ReadsSetting) : undefined;
+}
+
+/**
+ * A grace window shorter than the longest cache among a secret's consumers revokes a credential some
+ * consumer may still hold: refused, unless the entry gives `graceOverride: { reason }`. Stated ttls
+ * beyond what a mode allows, and modes that need a ttl, are problems of their own.
+ */
+function graceCacheProblems(label: string, entry: Readonly<Record<string, unknown>>): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  const grace = entry.grace instanceof Duration ? entry.grace : POLICY_DEFAULTS.grace;
+  const graceSeconds = grace.toSeconds({ integral: false });
+  let longest: { index: number; name: string; via: string; seconds: number | null } | undefined;
+  for (const [index, consumer] of consumersOf(entry)) {
+    const reads = readsOf(consumer.reads);
+    if (reads === undefined) continue;
+    const judged = staleness(String(consumer.kind), reads);
+    if (judged.problem !== undefined) {
+      problems.push(problem(label, `consumers[${index}].reads`, consumer.reads, judged.problem));
+      continue;
+    }
+    const name = String(
+      consumer.name ??
+        consumerContract(consumer.kind as ConsumerKind).defaultName?.(consumer) ??
+        `consumers[${index}]`,
+    );
+    const via = typeof reads === 'string' ? reads : reads.via;
+    // `null` (until it restarts) is the longest there is.
+    const longer =
+      longest === undefined ||
+      (longest.seconds !== null && (judged.seconds === null || judged.seconds > longest.seconds));
+    if (longer) longest = { index, name, via, seconds: judged.seconds };
+  }
+  const overridden = isRecord(entry.graceOverride);
+  if (longest !== undefined && !overridden && (longest.seconds === null || longest.seconds > graceSeconds)) {
+    problems.push(
+      problem(
+        label,
+        'grace',
+        grace,
+        `at least the longest cache among the consumers: "${longest.name}" reads through ${longest.via} (${CACHE_MODES[longest.via as keyof typeof CACHE_MODES].describe}), which keeps an old value ${describeStaleness(longest.seconds)}; revoking sooner breaks it. Lengthen grace, shorten that cache, or give graceOverride: { reason } (docs/consumers.md#how-consumers-cache)`,
+      ),
+    );
+  }
+  return problems;
+}
