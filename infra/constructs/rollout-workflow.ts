@@ -258,7 +258,9 @@ export class RolloutWorkflow extends Construct {
       ...props.secrets.map(
         (secret) =>
           wholeSeconds(secret.grace ?? Duration.hours(24)) +
-          (secret.readers === 'off' ? 0 : wholeSeconds(secret.readers?.deliveryDelay ?? DEFAULT_DELIVERY_DELAY)) +
+          (secret.readers === 'off'
+            ? 0
+            : wholeSeconds(secret.readers?.deliveryDelay ?? DEFAULT_DELIVERY_DELAY)) +
           wholeSeconds(secret.usageRecheck ?? Duration.hours(1)) * (secret.usageMaxChecks ?? 24) +
           Math.max(0, ...(consumersOf.get(secret) ?? []).map((consumer) => (consumer.waitSeconds ?? 0) * 2)),
       ),
@@ -341,7 +343,13 @@ export class RolloutWorkflow extends Construct {
     // Per secret: configuration, grants, trigger.
     const configs: Record<string, ssm.StringParameter> = {};
     const triggerIds: Array<string | Record<string, string>> = [];
-    const readerSources = new Set<string>();
+    // Each reader source once (by its settings), for its permissions.
+    const readerSources = new Map<string, ReaderSourceSettings>();
+    const useSource = (readers: RolloutReaders | 'off' | undefined) => {
+      if (readers === 'off') return;
+      const settings = readers?.source ?? { kind: 'cloudtrail' as const };
+      readerSources.set(JSON.stringify(settings), settings);
+    };
     const hasEcs = [...consumersOf.values()].some((consumers) =>
       consumers.some((consumer) => consumer.config.kind === 'ecs-service'),
     );
@@ -354,10 +362,7 @@ export class RolloutWorkflow extends Construct {
         (arn): arn is string => arn !== undefined,
       );
       const readers = this.readersConfig(entry.readers, handover, []);
-      if (readers !== undefined)
-        readerSources.add(
-          JSON.stringify(entry.readers === 'off' ? {} : (entry.readers?.source ?? { kind: 'cloudtrail' })),
-        );
+      useSource(entry.readers);
       const config: RolloutConfig = {
         ...(readers === undefined ? {} : { readers }),
         secretArn: entry.secret.secretFullArn ?? entry.secret.secretArn,
@@ -490,30 +495,19 @@ export class RolloutWorkflow extends Construct {
       for (const consumer of consumers) {
         for (const statement of consumerStatements(stack, consumer, entry.secret, buses)) allow(statement);
       }
-      if (readers !== undefined)
-        readerSources.add(
-          JSON.stringify(entry.readers === 'off' ? {} : (entry.readers?.source ?? { kind: 'cloudtrail' })),
-        );
+      useSource(entry.readers);
     }
     // The readers check: each source's permissions, once.
-    for (const source of readerSources) {
-      const settings = JSON.parse(source) as ReaderSourceSettings;
+    let wildcard = hasEcs;
+    for (const settings of readerSources.values()) {
       for (const permission of readerSourceContract(settings.kind).permissions(settings as never)) {
         if (!('actions' in permission)) continue;
-        allow(
-          new iam.PolicyStatement({
-            actions: [...permission.actions],
-            resources: ['arn' in permission.resource ? permission.resource.arn : '*'],
-          }),
-        );
+        const resource = 'arn' in permission.resource ? permission.resource.arn : '*';
+        wildcard ||= resource === '*';
+        allow(new iam.PolicyStatement({ actions: [...permission.actions], resources: [resource] }));
       }
     }
-    if (
-      [...readerSources].some(
-        (source) => (JSON.parse(source) as ReaderSourceSettings).kind === 'cloudtrail',
-      ) ||
-      hasEcs
-    ) {
+    if (wildcard) {
       Validations.of(permissions).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
