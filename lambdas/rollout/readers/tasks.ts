@@ -361,7 +361,7 @@ export async function checkReaders(deps: RolloutDeps, task: CheckReadersTask): P
       omitted: listed.omitted,
       evidence:
         stragglers.length > 0
-          ? `${plural(stragglers.length, 'reader')} ${task.phase === 'report' ? 'still hold the old value' : 'still hold the old version (CloudTrail)'}: ${named}`
+          ? `${plural(stragglers.length, 'reader')} ${stragglers.length === 1 ? 'still holds' : 'still hold'} the old ${task.phase === 'report' ? 'value' : 'version (CloudTrail)'}: ${named}`
           : untrusted !== undefined
             ? `no straggler seen, but ${untrusted}`
             : `no reader holds the old version: every principal that read it has read the new one since the rotation, or is a consumer the rollout moved (CloudTrail events trusted up to ${new Date(now.getTime() - config.deliveryDelaySeconds * 1000).toISOString()}, ${config.deliveryDelaySeconds} s delivery delay)`,
