@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { databaseLogin, startDatabaseClients } from './database-clients';
+import { setForgottenConsumerScene } from './forgotten-consumer';
 import { startOrdersClients } from './orders-clients';
 import {
   ADOPT_AFTER_MS,
@@ -90,7 +91,12 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
         return response.status === 200;
       },
     };
-    const rollout = await prepareRollouts(stage, timeline, webhook, [alternating, sharedKey]);
+    const billing = await setForgottenConsumerScene(stage, timeline, {
+      masterArn: postgres.masterArn,
+      rotationFunction: alternating.rotationFunction,
+    });
+    stage.onClose(() => billing.stop());
+    const rollout = await prepareRollouts(stage, timeline, webhook, [alternating, sharedKey, billing.secret]);
     const pool = startDatabaseClients(stage, postgres.arns, { clientsPerStrategy, cacheMs });
     const apiClients = startOrdersClients(stage, timeline, orders, { clients: clientsPerStrategy, cacheMs });
 
@@ -101,7 +107,10 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
       { postgres: postgres.arns, alternating, sharedKey },
       rounds,
     );
-    await Promise.all([pool.stop(), apiClients.stop()]);
+    // The seed incident: a client app nobody declared.
+    const incident = await billing.play(rollout);
+    const rollouts = incident === undefined ? story.rollouts : [...story.rollouts, incident];
+    await Promise.all([pool.stop(), apiClients.stop(), billing.stop()]);
 
     const strategies = strategySummaries(rounds, story.failedRotations, pool.stats);
     const alternatingStat = pool.stats.get('alternating-users') ?? { logins: 0, failed: [] };
@@ -109,16 +118,17 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
       { kind: 'database-pool', requests: alternatingStat.logins, failed: alternatingStat.failed.length },
       { kind: 'orders-service-client', requests: apiClients.stats.requests, failed: apiClients.stats.failed },
       { kind: 'webhook-receiver', requests: webhook.stats.requests, failed: webhook.stats.failed },
+      { kind: 'billing-apps', ...billing.stats() },
     ];
     printSummary(timeline, {
       strategies,
       clients,
-      rollouts: story.rollouts,
+      rollouts,
       cacheMs,
       adoptAfterMs: ADOPT_AFTER_MS,
       acceptedPrevious: apiClients.stats.acceptedPrevious,
     });
-    return { strategies, rollouts: story.rollouts, clients, durationMs: Math.round(timeline.elapsedMs()) };
+    return { strategies, rollouts, clients, durationMs: Math.round(timeline.elapsedMs()) };
   } finally {
     await stage.close();
   }

@@ -18,6 +18,7 @@ describe('Sandbox: npm start', () => {
     // Zero failed requests for every client kind of the zero-downtime paths.
     const clients = Object.fromEntries(result.clients.map((c) => [c.kind, c]));
     expect(Object.keys(clients).sort()).toEqual([
+      'billing-apps',
       'database-pool',
       'orders-service-client',
       'webhook-receiver',
@@ -42,6 +43,14 @@ describe('Sandbox: npm start', () => {
     expect(shared?.consumersUpdated).toEqual(['mirror', 'partner']);
     expect(shared?.error).toBe('Handover.OldCredentialStillInUse');
     expect(shared?.revoked).toBe(false);
+    // The seed incident: the app nobody declared is named (CloudTrail: its own IAM user), the old
+    // credential is kept while it holds it, and revoked once it has read the secret again.
+    const billing = result.rollouts.find((r) => r.secret === 'billing');
+    expect(billing?.status).toBe('SUCCEEDED');
+    expect(billing?.revoked).toBe(true);
+    expect(billing?.stragglersNamed).toEqual(['arn:aws:iam::123456789012:user/billing-reports']);
+    expect(billing?.usageChecks).toBeGreaterThanOrEqual(2);
+    expect(billing?.consumersUpdated).toEqual(['billing-prod', 'billing-staging']);
     // ...which the summary labels as the expected outcome, like every other rollout here.
     expect(result.rollouts.every((rollout) => rollout.asExpected)).toBe(true);
 

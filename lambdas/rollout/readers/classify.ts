@@ -158,7 +158,9 @@ const plural = (count: number, word: string) => `${count} ${word}${count === 1 ?
 /** A reader as a straggler record, with `evidence` saying what it did. */
 export function readerStraggler(reader: Reader, what: string): StragglerRecord {
   const from = whereFrom(reader);
-  const agent = reader.userAgents[0];
+  const full = reader.userAgents[0];
+  // The client and its version say enough; the rest of a user agent (platform, features) is noise here.
+  const agent = full === undefined || full.length <= 60 ? full : `${full.slice(0, 59)}…`;
   const requested = reader.requested.length === 0 ? '' : `, asked for ${reader.requested.join(', ')}`;
   return {
     identity: identityOf(reader),
