@@ -337,7 +337,9 @@ describe('createApiKeyStrategy', () => {
         // The provider knows when, not who: the straggler named is the key's holder.
         stragglers: [
           expect.objectContaining({
-            identity: expect.stringContaining(`whoever holds Acme Keys (generic HTTP) key ${w.current.keyId}`),
+            identity: expect.stringContaining(
+              `whoever holds Acme Keys (generic HTTP) key ${w.current.keyId}`,
+            ),
             lastSeen: new Date('2026-01-01T00:05:00Z'),
           }),
         ],
