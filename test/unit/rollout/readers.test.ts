@@ -20,8 +20,8 @@ const ROOT = 'arn:aws:iam::123456789012:root';
 const REPORTS = 'arn:aws:iam::123456789012:user/billing-reports';
 const API_ROLE = 'arn:aws:iam::123456789012:role/orders-api';
 const BOUNDARY = NOW;
-const before = (seconds: number) => new Date(BOUNDARY.getTime() - seconds * 1000);
-const after = (seconds: number) => new Date(BOUNDARY.getTime() + seconds * 1000);
+const secondsBefore = (seconds: number) => new Date(BOUNDARY.getTime() - seconds * 1000);
+const secondsAfter = (seconds: number) => new Date(BOUNDARY.getTime() + seconds * 1000);
 
 const read = (arn: string, at: Date, extra: Partial<SecretRead> = {}): SecretRead => ({
   principal: { arn, type: arn.includes(':role/') ? 'AssumedRole' : 'IAMUser' },
@@ -43,23 +43,31 @@ const CONFIG: ReadersConfig = {
 describe('Readers: which versions a read returned', () => {
   const versions = { boundary: BOUNDARY, oldVersionId: 'old', newVersionId: 'new' };
   it.each([
-    ['AWSCURRENT before the rotation', read(REPORTS, before(60)), { old: true, fresh: false }],
-    ['AWSCURRENT after the rotation', read(REPORTS, after(60)), { old: false, fresh: true }],
+    ['AWSCURRENT before the rotation', read(REPORTS, secondsBefore(60)), { old: true, fresh: false }],
+    ['AWSCURRENT after the rotation', read(REPORTS, secondsAfter(60)), { old: false, fresh: true }],
     [
       'AWSPREVIOUS after the rotation',
-      read(REPORTS, after(60), { versionStage: 'AWSPREVIOUS' }),
+      read(REPORTS, secondsAfter(60), { versionStage: 'AWSPREVIOUS' }),
       { old: true, fresh: false },
     ],
-    ['the old version by id', read(REPORTS, after(60), { versionId: 'old' }), { old: true, fresh: false }],
-    ['the new version by id', read(REPORTS, before(60), { versionId: 'new' }), { old: false, fresh: true }],
+    [
+      'the old version by id',
+      read(REPORTS, secondsAfter(60), { versionId: 'old' }),
+      { old: true, fresh: false },
+    ],
+    [
+      'the new version by id',
+      read(REPORTS, secondsBefore(60), { versionId: 'new' }),
+      { old: false, fresh: true },
+    ],
     [
       'AWSPENDING (the rotation itself)',
-      read(REPORTS, before(1), { versionStage: 'AWSPENDING' }),
+      read(REPORTS, secondsBefore(1), { versionStage: 'AWSPENDING' }),
       { old: false, fresh: false },
     ],
     [
       'a group of reads on both sides (CloudTrail Lake)',
-      read(REPORTS, before(60), { last: after(60), count: 9 }),
+      read(REPORTS, secondsBefore(60), { last: secondsAfter(60), count: 9 }),
       { old: true, fresh: true },
     ],
   ])('judges %s', (_what, given, expected) => {
@@ -73,13 +81,13 @@ describe('Readers: principals and stragglers', () => {
   it('groups reads by principal, most recent first, and says what each is to the rollout', () => {
     const readers = readersOf(
       [
-        read(REPORTS, before(120)),
-        read(REPORTS, before(30), { sourceIp: '10.0.2.9', versionStage: 'AWSCURRENT' }),
-        read(API_ROLE, before(60), {
+        read(REPORTS, secondsBefore(120)),
+        read(REPORTS, secondsBefore(30), { sourceIp: '10.0.2.9', versionStage: 'AWSCURRENT' }),
+        read(API_ROLE, secondsBefore(60), {
           principal: { arn: API_ROLE, type: 'AssumedRole', session: 'orders-api' },
         }),
-        read(ROOT, before(1)),
-        read('arn:aws:iam::123456789012:role/break-glass-oncall', before(10)),
+        read(ROOT, secondsBefore(1)),
+        read('arn:aws:iam::123456789012:role/break-glass-oncall', secondsBefore(10)),
       ],
       known,
       { boundary: BOUNDARY },
@@ -95,8 +103,8 @@ describe('Readers: principals and stragglers', () => {
       reads: 2,
       sourceIps: ['10.0.1.7', '10.0.2.9'],
       requested: ['AWSCURRENT'],
-      firstRead: before(120).toISOString(),
-      lastRead: before(30).toISOString(),
+      firstRead: secondsBefore(120).toISOString(),
+      lastRead: secondsBefore(30).toISOString(),
       readOld: true,
       readNew: false,
     });
@@ -105,11 +113,11 @@ describe('Readers: principals and stragglers', () => {
   it('names as stragglers who read the old version and not the new one: not Handover, not ignored, not a moved consumer', () => {
     const readers = readersOf(
       [
-        read(REPORTS, before(60)),
-        read(API_ROLE, before(60)),
-        read('arn:aws:iam::123456789012:user/staging', before(60)),
-        read('arn:aws:iam::123456789012:user/staging', after(30)),
-        read(ROOT, before(60)),
+        read(REPORTS, secondsBefore(60)),
+        read(API_ROLE, secondsBefore(60)),
+        read('arn:aws:iam::123456789012:user/staging', secondsBefore(60)),
+        read('arn:aws:iam::123456789012:user/staging', secondsAfter(30)),
+        read(ROOT, secondsBefore(60)),
       ],
       known,
       { boundary: BOUNDARY },
@@ -153,7 +161,7 @@ describe('Tasks: find-readers and check-readers', () => {
     (world.deps as { readerSources?: unknown }).readerSources = () => ({
       reads: async (query: ReadQuery) => {
         queries.push(query);
-        return { reads, complete, calls: 1, ...(complete ? {} : { readBackTo: before(3600) }) };
+        return { reads, complete, calls: 1, ...(complete ? {} : { readBackTo: secondsBefore(3600) }) };
       },
     });
   });
@@ -171,7 +179,7 @@ describe('Tasks: find-readers and check-readers', () => {
 
   it('names the readers no consumer accounts for: metric, event and SNS message, since the previous rotation', async () => {
     const arn = rolledOut();
-    reads = [read(ROOT, before(5)), read(REPORTS, before(600))];
+    reads = [read(ROOT, secondsBefore(5)), read(REPORTS, secondsBefore(600))];
 
     const report = await findReaders(world.deps, {
       Task: 'find-readers',
@@ -181,7 +189,11 @@ describe('Tasks: find-readers and check-readers', () => {
 
     expect(report).toMatchObject({ status: 'found', complete: true, deliveryDelaySeconds: 300 });
     expect(report.undeclared).toEqual([
-      expect.objectContaining({ identity: REPORTS, from: '10.0.1.7', lastSeen: before(600).toISOString() }),
+      expect.objectContaining({
+        identity: REPORTS,
+        from: '10.0.1.7',
+        lastSeen: secondsBefore(600).toISOString(),
+      }),
     ]);
     // The window starts when the replaced version was created (the previous rotation).
     expect(queries[0]?.start).toEqual(NOW);
@@ -214,8 +226,8 @@ describe('Tasks: find-readers and check-readers', () => {
 
   it('blocks the gate while a reader still holds the old version, and names it', async () => {
     const arn = rolledOut();
-    reads = [read(ROOT, before(5)), read(REPORTS, before(600))];
-    world.deps = { ...world.deps, now: () => after(3600) };
+    reads = [read(ROOT, secondsBefore(5)), read(REPORTS, secondsBefore(600))];
+    world.deps = { ...world.deps, now: () => secondsAfter(3600) };
 
     const gate = await checkReaders(world.deps, {
       Task: 'check-readers',
@@ -233,8 +245,8 @@ describe('Tasks: find-readers and check-readers', () => {
 
   it('does not trust an absence before CloudTrail delivery delay has passed since the rotation, and says so', async () => {
     const arn = rolledOut();
-    reads = [read(ROOT, before(5))];
-    world.deps = { ...world.deps, now: () => after(60) };
+    reads = [read(ROOT, secondsBefore(5))];
+    world.deps = { ...world.deps, now: () => secondsAfter(60) };
 
     const early = await checkReaders(world.deps, {
       Task: 'check-readers',
@@ -242,7 +254,7 @@ describe('Tasks: find-readers and check-readers', () => {
       rollout: plan(arn, { readers: CONFIG }),
       rotation,
     });
-    world.deps = { ...world.deps, now: () => after(301) };
+    world.deps = { ...world.deps, now: () => secondsAfter(301) };
     const late = await checkReaders(world.deps, {
       Task: 'check-readers',
       phase: 'gate',
@@ -252,14 +264,14 @@ describe('Tasks: find-readers and check-readers', () => {
 
     expect(early).toMatchObject({ blocking: true, trusted: false });
     expect(early.evidence).toBe(
-      `no straggler seen, but CloudTrail delivers events up to 300 s late: an absence is trusted from ${after(300).toISOString()}`,
+      `no straggler seen, but CloudTrail delivers events up to 300 s late: an absence is trusted from ${secondsAfter(300).toISOString()}`,
     );
     expect(late).toMatchObject({ blocking: false, trusted: true });
   });
 
   it('does not trust an incomplete scan, nor one that sees no read at all', async () => {
     const arn = rolledOut();
-    world.deps = { ...world.deps, now: () => after(3600) };
+    world.deps = { ...world.deps, now: () => secondsAfter(3600) };
     const check = () =>
       checkReaders(world.deps, {
         Task: 'check-readers',
@@ -269,7 +281,7 @@ describe('Tasks: find-readers and check-readers', () => {
       });
 
     const blind = await check();
-    reads = [read(ROOT, before(5))];
+    reads = [read(ROOT, secondsBefore(5))];
     complete = false;
     const partial = await check();
 
@@ -281,7 +293,11 @@ describe('Tasks: find-readers and check-readers', () => {
 
   it('lists everyone who read the old version as breaking in an emergency, and never blocks', async () => {
     const arn = rolledOut();
-    reads = [read(REPORTS, before(600)), read(API_ROLE, before(60)), read(ROOT, before(5))];
+    reads = [
+      read(REPORTS, secondsBefore(600)),
+      read(API_ROLE, secondsBefore(60)),
+      read(ROOT, secondsBefore(5)),
+    ];
 
     const gate = await checkReaders(world.deps, {
       Task: 'check-readers',
@@ -337,8 +353,8 @@ describe('Reader source: cloudtrail-lake', () => {
   const query: ReadQuery = {
     secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/db'x-AbCdEf",
     secretName: "orders/db'x",
-    start: before(86_400),
-    end: after(600),
+    start: secondsBefore(86_400),
+    end: secondsAfter(600),
     boundary: BOUNDARY,
   };
 
