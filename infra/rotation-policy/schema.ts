@@ -38,9 +38,10 @@ export const PATTERN = {
   account: new RegExp(`^${ACCOUNT}$`),
   region: new RegExp(`^${REGION}$`),
   secretArn: new RegExp(
-    `^arn:${PARTITION}:secretsmanager:(${REGION}):${ACCOUNT}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$`,
+    // `!`: the names of secrets other services manage (RDS: `rds!db-<id>`).
+    `^arn:${PARTITION}:secretsmanager:(${REGION}):${ACCOUNT}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}$`,
   ),
-  secretName: /^[A-Za-z0-9/_+=.@-]{1,512}$/,
+  secretName: /^[A-Za-z0-9/_+=.@!-]{1,512}$/,
   kmsKeyArn: KMS_KEY_ARN,
   roleArn: new RegExp(`^arn:${PARTITION}:iam::${ACCOUNT}:role/[\\w+=,.@/-]{1,512}$`),
   policyArn: new RegExp(`^arn:${PARTITION}:iam::(?:${ACCOUNT}|aws):policy/[\\w+=,.@/-]{1,512}$`),
@@ -140,7 +141,7 @@ function forward(schema: z.ZodMiniType, value: unknown, context: z.core.$Refinem
 // Secrets, networks
 // ---------------------------------------------------------------------------------------------
 
-const SECRET_NAME = 'a secret name: 1 to 512 of A-Z a-z 0-9 /_+=.@-';
+const SECRET_NAME = 'a secret name: 1 to 512 of A-Z a-z 0-9 /_+=.@!-';
 
 /** An existing secret: `{ arn }` or `{ name }`, with `kmsKeyArn` when it has its own key. */
 export const secretReferenceSchema = z.custom<SecretReference>().check(

@@ -238,13 +238,16 @@ export const ROLLOUT_ENV = {
   runbookUrl: 'HANDOVER_RUNBOOK_URL',
 } as const;
 
-/** Characters a secret name may hold that an SSM parameter name may not, and their replacement. */
-const SSM_NAME_ESCAPES: Readonly<Record<string, string>> = { '+': '_2B', '=': '_3D', '@': '_40' };
+/**
+ * Characters a secret name may hold that an SSM parameter name may not, and their replacement
+ * (`!` is in the names of secrets other services manage: RDS's `rds!db-<id>`).
+ */
+const SSM_NAME_ESCAPES: Readonly<Record<string, string>> = { '+': '_2B', '=': '_3D', '@': '_40', '!': '_21' };
 
 /**
  * The SSM parameter holding a secret's {@link RolloutConfig}: `/handover/rollout/<secret name>`,
- * with the three characters a secret name allows and a parameter name does not (`+ = @`) written
- * as `_2B _3D _40`.
+ * with the characters a secret name allows and a parameter name does not (`+ = @ !`) written
+ * as `_2B _3D _40 _21`.
  *
  * @example
  * ```ts
@@ -252,6 +255,6 @@ const SSM_NAME_ESCAPES: Readonly<Record<string, string>> = { '+': '_2B', '=': '_
  * ```
  */
 export function rolloutConfigParameterName(secretName: string): string {
-  const escaped = secretName.replace(/[+=@]/g, (char) => SSM_NAME_ESCAPES[char] ?? char);
+  const escaped = secretName.replace(/[+=@!]/g, (char) => SSM_NAME_ESCAPES[char] ?? char);
   return `${ROLLOUT_CONFIG_PREFIX}${escaped.replace(/^\/+/, '')}`;
 }
