@@ -33,7 +33,7 @@ export const FAILURE_GUIDE: Readonly<Record<RolloutErrorCode, FailureGuide>> = {
   },
   [ROLLOUT_ERRORS.stillInUse]: {
     title: 'The old credential is still in use after the grace window',
-    todo: 'It was NOT revoked. The evidence says who still uses it: move that client to the new version (and add it to the consumers in the policy), then revoke with the command below.',
+    todo: 'It was NOT revoked. Start from the named stragglers above (database sessions, IAM key callers, verifier callers, CloudTrail readers): restart each, or point it at the new version; declare the undeclared ones in the policy (or ignore them with a reason). Then check and revoke with the commands below (CloudTrail needs its delivery delay to see a re-read).',
   },
   [ROLLOUT_ERRORS.usageCheckFailed]: {
     title: 'The usage check failed',

@@ -258,12 +258,12 @@ function withReadersTimeline(
       const found = result as {
         status: string;
         evidence: string;
-        undeclared: readonly { identity: string }[];
+        undeclared: readonly { identity: string; from?: string; lastSeen?: string }[];
       };
-      if (found.status === 'found') timeline.event(`readers           ${found.evidence}`);
+      if (found.status === 'found') timeline.event(`readers           ${found.evidence.split(';')[0]}`);
       if (found.undeclared.length > 0) {
         timeline.event(
-          `alarm             ${found.undeclared.length} undeclared reader(s) (SNS message, UndeclaredReaders event and metric): ${found.undeclared.map((reader) => reader.identity).join(', ')}`,
+          `alarm             ${found.undeclared.length} undeclared reader(s) (SNS message, UndeclaredReaders event and metric): ${found.undeclared.map((reader) => `${reader.identity} from ${reader.from ?? '?'}, last read ${reader.lastSeen ?? '?'}`).join('; ')}`,
         );
       }
     } else if (task.Task === 'check-readers' && task.phase === 'gate') {
@@ -275,7 +275,9 @@ function withReadersTimeline(
       checks += 1;
       for (const straggler of gate.stragglers) watcher?.named.add(straggler.identity);
       timeline.event(
-        `readers check     ${gate.blocking ? 'KEEPS the old credential' : 'clear'}: ${gate.evidence}`,
+        gate.stragglers.length > 0
+          ? `readers check     KEEPS the old credential: ${gate.stragglers.map((straggler) => straggler.identity).join(', ')} read the old version (CloudTrail), not the new one since the rotation`
+          : `readers check     ${gate.blocking ? 'KEEPS the old credential' : 'clear'}: ${gate.evidence.split(' (CloudTrail events')[0]}`,
       );
       watcher?.onUsageCheck?.(gate.blocking, checks);
     }
