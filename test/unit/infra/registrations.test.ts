@@ -115,9 +115,10 @@ describe('Registrations: reader sources', () => {
       existsSync(path('lambdas', 'rollout', 'readers', 'sources', `${kind}.ts`)),
       `${kind}: its runtime lambdas/rollout/readers/sources/${kind}.ts is missing`,
     ).toBe(true);
-    expect(read('docs', 'readers.md'), `${kind}: docs/readers.md does not describe source '${kind}'`).toContain(
-      `\`${kind}\``,
-    );
+    expect(
+      read('docs', 'readers.md'),
+      `${kind}: docs/readers.md does not describe source '${kind}'`,
+    ).toContain(`\`${kind}\``);
   });
 });
 
