@@ -182,9 +182,9 @@ export async function startRolloutWorld() {
   const metricsRecorded: RecordedMetric[] = [];
   const real = createRolloutMetrics();
   const metrics: RolloutMetrics = {
-    consumerUpdateFailed: (type) => {
+    consumerUpdateFailed: (type, consumer) => {
       metricsRecorded.push(['ConsumerUpdateFailed', type]);
-      real.consumerUpdateFailed(type);
+      real.consumerUpdateFailed(type, consumer);
     },
     oldCredentialStillInUse: (type) => {
       metricsRecorded.push(['OldCredentialStillInUse', type]);
@@ -197,6 +197,10 @@ export async function startRolloutWorld() {
     rollout: (type, outcome) => {
       metricsRecorded.push([outcome === 'success' ? 'RolloutSucceeded' : 'RolloutFailed', type]);
       real.rollout(type, outcome);
+    },
+    emergencyRollout: (type) => {
+      metricsRecorded.push(['EmergencyRollout', type]);
+      real.emergencyRollout(type);
     },
   };
   const { definition, rolloutFunctionArn } = synthesizedDefinition();

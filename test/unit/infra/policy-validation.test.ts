@@ -571,7 +571,7 @@ const CASES: Case[] = [
     withSecret(VALID_SECRETS.apiKey, { providerBaseUrls: { mailgun: 'https://api.mailgun.net' } }),
     'mail',
     'providerBaseUrls.mailgun',
-    /sendgrid or twilio/,
+    /sendgrid, twilio or stripe/,
   ],
   [
     'HTTP services too big for the environment',
@@ -610,7 +610,7 @@ describe('Function: validatePolicy', () => {
       enabled: true,
       emails: [],
       topicArn: undefined,
-      runbookUrl: 'README.md',
+      runbookUrl: 'docs/runbook.md',
       secretAgeChecks: false,
     });
     expect(resolved.functions.logRetentionDays).toBe(365);
