@@ -5,6 +5,7 @@ import { Authenticator, type Credentials } from './auth';
 import { CallLog, type CallRecord, type OpenCallRecord, redactParameters } from './call-log';
 import { CloudWatchService, createCloudWatchHandler } from './cloudwatch';
 import { handleControl } from './control';
+import { createDynamoDbHandler, DynamoDbService } from './dynamodb';
 import { AwsServiceError, ERROR_TYPE, internalServiceError } from './errors';
 import { createEventBridgeHandler, EventBridgeService } from './eventbridge';
 import { FaultInjector } from './faults';
@@ -86,6 +87,8 @@ export interface Emulator {
   readonly stepFunctions: StepFunctionsService;
   /** The SNS model: topics and the messages published to them. */
   readonly sns: SnsService;
+  /** The DynamoDB model: tables and their items. */
+  readonly dynamodb: DynamoDbService;
   /** Fault injection: make chosen calls fail. */
   readonly faults: FaultInjector;
   /**
@@ -136,6 +139,7 @@ class RunningEmulator implements Emulator {
   readonly eventBridge: EventBridgeService;
   readonly stepFunctions: StepFunctionsService;
   readonly sns: SnsService;
+  readonly dynamodb: DynamoDbService;
   readonly #server: Server;
   readonly #calls: CallLog;
   readonly #authenticator: Authenticator;
@@ -152,6 +156,7 @@ class RunningEmulator implements Emulator {
     cloudWatch: CloudWatchService,
     rds: RdsService,
     rollout: RolloutServices,
+    dynamodb: DynamoDbService,
   ) {
     this.#server = server;
     this.port = port;
@@ -168,6 +173,7 @@ class RunningEmulator implements Emulator {
     this.eventBridge = rollout.eventBridge;
     this.stepFunctions = rollout.stepFunctions;
     this.sns = rollout.sns;
+    this.dynamodb = dynamodb;
   }
 
   get calls(): readonly CallRecord[] {
@@ -205,7 +211,7 @@ class RunningEmulator implements Emulator {
  * Secrets Manager (AWS JSON 1.1), IAM, STS and RDS (Query), CloudWatch (AWS JSON 1.0), which the
  * unchanged AWS SDK v3 reaches through the standard endpoint settings; for the rollout workflow
  * also Lambda (REST-JSON), SSM and EventBridge (AWS JSON 1.1), Step Functions task tokens (AWS JSON
- * 1.0) and SNS (Query).
+ * 1.0) and SNS (Query); DynamoDB (AWS JSON 1.0) for the rollout lock.
  *
  * Every request must carry a valid SigV4 signature, recomputed with the SDK's own signer: signed
  * with the bootstrap credentials (the account's administrator; see `credentials`) or with an access
@@ -249,6 +255,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const cloudWatch = new CloudWatchService();
   const rds = new RdsService(where);
+  const dynamodb = new DynamoDbService(where);
   const authenticator = new Authenticator({
     iam,
     accountId: iam.accountId,
@@ -267,6 +274,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     createEventBridgeHandler(rollout.eventBridge),
     createStepFunctionsHandler(rollout.stepFunctions),
     createSnsHandler(rollout.sns),
+    createDynamoDbHandler(dynamodb),
   ];
 
   const handle = async (request: HttpRequest, sourceIp: string): Promise<HttpResponse> => {
@@ -313,6 +321,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const fault = faults.check(handler.service, call.operation, call.input);
       if (fault !== undefined) throw fault;
       const output = await handler.execute(call, caller);
+      const lost = faults.check(handler.service, call.operation, call.input, 'after');
+      if (lost !== undefined) throw lost;
       return handler.encodeResult(call, output, requestId);
     } catch (error) {
       // Unexpected errors become InternalServiceError without their message: it could carry input.
@@ -355,5 +365,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     cloudWatch,
     rds,
     rollout,
+    dynamodb,
   );
 }

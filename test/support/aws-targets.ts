@@ -21,6 +21,7 @@ export const AWS_SERVICES = {
   eventbridge: 'EventBridge',
   sfn: 'SFN',
   sns: 'SNS',
+  dynamodb: 'DynamoDB',
 } as const;
 
 /** One of {@link AWS_SERVICES}. */
