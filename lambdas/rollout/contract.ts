@@ -176,20 +176,12 @@ export const ROLLOUT_METRIC = {
 } as const;
 
 /**
- * Tags on the secret: the per-secret rollout lock (holder, lease expiry, the version it carries)
- * and the last version a rollout completed. Visible in the console; removing the three lock tags
- * by hand releases a lock.
+ * Tags on the secret: the mirror of the per-secret rollout lock (holder, lease expiry, mode, the
+ * version it carries) and the last version a rollout completed. The lock itself is an item in the
+ * rollout's DynamoDB table; the rotation functions read the mirror (the interlock). Defined beside
+ * the interlock, in `lambdas/rotation/interlock.ts`, and re-exported here.
  */
-export const ROLLOUT_TAG = {
-  /** The execution ARN holding the lock. */
-  holder: 'handover:rollout',
-  /** ISO 8601: after this instant the lock is stale and the next rollout takes it over. */
-  lease: 'handover:rollout-lease',
-  /** The version id the holder rolls out (once known). */
-  version: 'handover:rollout-version',
-  /** The last version id a rollout completed. */
-  done: 'handover:rolled-out',
-} as const;
+export { ROLLOUT_TAG } from '../rotation/interlock';
 
 /** Environment variables of the rollout function (set by the `RolloutWorkflow` construct only). */
 export const ROLLOUT_ENV = {

@@ -1,8 +1,9 @@
-import { RotationStateError, SecretFormatError } from '../shared/errors';
+import { RotationRefusedError, RotationStateError, SecretFormatError } from '../shared/errors';
 import type { RotationMetrics, StructuredLogger } from '../shared/observability';
 import { fingerprint, redact, redactError } from '../shared/redaction';
 import { STAGE } from './constants';
 import { parseRotationEvent, type RotationEvent } from './event';
+import { checkInterlock } from './interlock';
 import { cachedForInvocation, type SecretMetadata, type SecretsPort } from './secrets-port';
 import type { CredentialStrategy, PreviousReader, StrategyContext } from './strategy';
 import { versionWith } from './versions';
@@ -15,6 +16,8 @@ export interface RotationHandlerDeps<S> {
   readonly metrics: RotationMetrics;
   /** Monotonic milliseconds, for durations. @default - `performance.now` */
   readonly now?: () => number;
+  /** The wall clock, for the rollout lock's lease (the interlock). @default - the system clock */
+  readonly clock?: () => Date;
 }
 
 /** What a step did, for the log line. */
@@ -124,9 +127,11 @@ export function createRotationHandler<S>(deps: RotationHandlerDeps<S>): (event: 
     } catch (error) {
       const safe = redactError(error, tracker.values);
       const duration_ms = Math.round(now() - started);
-      logger.error(`${event.step} failed`, {
+      const refused = error instanceof RotationRefusedError;
+      logger.error(`${event.step} ${refused ? 'refused' : 'failed'}`, {
         ...fields,
-        outcome: 'failure',
+        outcome: refused ? 'refused' : 'failure',
+        ...(refused ? { refusal: error.reason } : {}),
         reason: redact(`${safe.name}: ${safe.message}`, tracker.values),
         duration_ms,
       });
@@ -163,13 +168,23 @@ async function runStep<S>(
     return { outcome: 'already-current' };
   }
 
+  // The interlock (README, "Rotation during a rollout"): the steps that change something at the
+  // target first make sure no live rollout is keeping the credential they would take away. setSecret
+  // checks again: a rollout that took its lock after this rotation's createSecret is seen here,
+  // before the target changes.
+  const clock = deps.clock ?? (() => new Date());
   switch (event.step) {
     case 'createSecret':
+      checkInterlock(meta, event.token, event.step, clock());
       return createSecret(event, meta, ctx, tracker, deps);
     case 'setSecret': {
+      const rollout = checkInterlock(meta, event.token, event.step, clock());
       const pending = await readPending(secretId, event.token, tracker, secrets);
       const current = await readCurrent(meta, tracker, secrets);
-      await strategy.set(pending, current, previousReader(meta, tracker, deps), ctx);
+      await strategy.set(pending, current, previousReader(meta, tracker, deps), {
+        ...ctx,
+        ...(rollout === undefined ? {} : { rollout }),
+      });
       return { outcome: 'success', identity: strategy.identify(pending) };
     }
     case 'finishSecret': {

@@ -7,13 +7,17 @@ const SESSIONS_SQL = `SELECT count(*)::int AS sessions,
 FROM pg_stat_activity
 WHERE usename = $1 AND pid <> pg_backend_pid() AND ($2::timestamptz IS NULL OR backend_start < $2::timestamptz)`;
 
-/** Counts the sessions of `username` (other than `session` itself) in `pg_stat_activity`. */
+/**
+ * Counts the sessions of `username` (other than `session` itself) in `pg_stat_activity`; `step`
+ * names the caller in errors (`inUse`, or setSecret's in-use check).
+ */
 export async function countSessions(
   session: Session,
   username: string,
   startedBefore: Date | undefined,
+  step = 'inUse',
 ): Promise<UsageReport> {
-  const [row] = await session.query(SESSIONS_SQL, 'inUse: reading pg_stat_activity', [
+  const [row] = await session.query(SESSIONS_SQL, `${step}: reading pg_stat_activity`, [
     username,
     startedBefore?.toISOString() ?? null,
   ]);
