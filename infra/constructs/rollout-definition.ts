@@ -5,6 +5,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { CONSUMER_KINDS, consumerContract } from '../../lambdas/rollout/consumers/contracts';
 import { ROLLOUT_ERRORS, type RolloutErrorCode, type RolloutTaskName } from '../../lambdas/rollout/contract';
+import { CONSUMER_NOT_READY_RETRY } from '../../lambdas/rollout/worst-case';
 
 /** Seconds between two checks of a rotation the workflow started. */
 export const ROTATION_POLL_SECONDS = 5;
@@ -345,6 +346,8 @@ export class RolloutDefinition extends Construct {
                 sfn.Condition.stringEquals('$.rollout.trigger', 'manual'),
                 startRotation.next(waitForRotation).next(checkRotation).next(rotationFinished),
               )
+              // A rotation in flight when the lock was taken: waited out before any consumer.
+              .when(sfn.Condition.stringEquals('$.rotation.status', 'running'), waitForRotation)
               .otherwise(emergency),
           ),
         ),
@@ -570,9 +573,9 @@ export class RolloutDefinition extends Construct {
     // Not ready yet (a Lambda update in progress, an ECS deployment rolling out): nothing failed.
     update.addRetry({
       errors: ['ConsumerNotReadyError'],
-      interval: Duration.seconds(30),
-      maxAttempts: 10,
-      backoffRate: 1.5,
+      interval: Duration.seconds(CONSUMER_NOT_READY_RETRY.intervalSeconds),
+      maxAttempts: CONSUMER_NOT_READY_RETRY.maxAttempts,
+      backoffRate: CONSUMER_NOT_READY_RETRY.backoffRate,
     });
     update.addCatch(failed, { resultPath: '$.caught' });
     map.itemProcessor(

@@ -124,6 +124,13 @@ export const ROLLOUT_ERRORS = {
 /** One named failure of the workflow. */
 export type RolloutErrorCode = (typeof ROLLOUT_ERRORS)[keyof typeof ROLLOUT_ERRORS];
 
+/**
+ * The error of an execution another one stopped because it took the secret's lock over (an
+ * emergency replacing a scheduled rollout, or a start finding it past its lease): StopExecution's
+ * `error`, with the taking execution and the reason as its `cause`.
+ */
+export const ROLLOUT_TAKEN_OVER = 'Handover.RolloutTakenOver';
+
 // ---------------------------------------------------------------------------------------------
 // The workflow's wiring: task names, milestones, metrics, the lock, environment variables. The
 // state machine construct and the task handlers both build on these, so they cannot drift apart.
@@ -173,6 +180,8 @@ export const ROLLOUT_METRIC = {
   oldCredentialStillInUse: 'OldCredentialStillInUse',
   rolloutSucceeded: 'RolloutSucceeded',
   rolloutFailed: 'RolloutFailed',
+  /** A rollout found, when releasing it, that it no longer held its secret's lock. */
+  rolloutLockLost: 'RolloutLockLost',
 } as const;
 
 /**
@@ -183,14 +192,45 @@ export const ROLLOUT_METRIC = {
  */
 export { ROLLOUT_TAG } from '../rotation/interlock';
 
+/**
+ * The rollout lock table: its partition key, and the attributes of a secret's lock item (see
+ * `lock.ts`). The construct creates the table with this key.
+ */
+export const LOCK_ATTRIBUTE = {
+  /** Partition key (S): the secret's ARN. */
+  secretArn: 'secretArn',
+  /** The execution ARN holding the lock; absent when free. */
+  holder: 'holder',
+  /** `scheduled` or `emergency`. */
+  mode: 'mode',
+  /** ISO 8601 expiry of the lease. */
+  leaseUntil: 'leaseUntil',
+  /** ISO 8601: when the holder took it. */
+  takenAt: 'takenAt',
+  /** The version the holder rolls out. */
+  version: 'version',
+  /** The last version a rollout completed. */
+  done: 'done',
+  /** The execution that released it last (a re-run of a release recognises itself). */
+  releasedBy: 'releasedBy',
+  /** The holder this one took the lock from, and why (stale, emergency). */
+  takenOverFrom: 'takenOverFrom',
+  takeoverReason: 'takeoverReason',
+} as const;
+
 /** Environment variables of the rollout function (set by the `RolloutWorkflow` construct only). */
 export const ROLLOUT_ENV = {
   /** SNS topic for the human summaries. Unset: no SNS message. */
   topicArn: 'HANDOVER_ROLLOUT_TOPIC_ARN',
   /** EventBridge bus of the milestone events. @default 'default' */
   eventBusName: 'HANDOVER_ROLLOUT_EVENT_BUS',
-  /** Seconds a lock stays valid: the state machine's timeout. @default 2764800 (32 days) */
+  /**
+   * The most a lock's lease may last: the state machine's timeout. Each rollout's lease is its own
+   * worst case (see `rolloutWorstCaseSeconds`), at most this. @default 2764800 (32 days)
+   */
   leaseSeconds: 'HANDOVER_ROLLOUT_LEASE_SECONDS',
+  /** The DynamoDB table of the per-secret locks (required; the `RolloutWorkflow` construct creates it). */
+  lockTable: 'HANDOVER_ROLLOUT_LOCK_TABLE',
   /** Seconds a manual rotation may take before it counts as failed. @default 900 */
   rotationTimeoutSeconds: 'HANDOVER_ROLLOUT_ROTATION_TIMEOUT_SECONDS',
   /** Where notifications link the runbook (`<url>#runbook-rollout-...`). @default 'README.md' */

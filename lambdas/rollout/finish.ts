@@ -1,9 +1,9 @@
+import { releaseRolloutLock } from './claim';
 import { milestoneBase, usageDetail } from './consumer-tasks';
 import { ROLLOUT_ERRORS } from './contract';
 import type { RolloutDeps } from './deps';
 import { causeMessage } from './errors';
 import { parseRolloutInput } from './input';
-import { releaseLock } from './lock';
 import { consumerReport, summarize } from './notify';
 import type { WorkflowState } from './plan';
 import { describeSecret } from './secret-state';
@@ -30,9 +30,9 @@ export interface FinishResult {
  * Closes a rollout on every terminal path: metrics (`RolloutSucceeded` / `RolloutFailed`,
  * `OldCredentialStillInUse`), milestone events (`Revoked`, `Succeeded`, `Failed`, `RolledBack`),
  * the SNS summary, and the lock (released only when this execution holds it; on success the
- * version is recorded as rolled out). Notification and release failures are logged, never thrown:
- * a rollout's outcome does not depend on them, and a lock left behind is taken over once this
- * execution has ended.
+ * version is recorded as rolled out; a lock it no longer holds is reported: metric, log, SNS).
+ * Notification and release failures are logged, never thrown: a rollout's outcome does not depend
+ * on them, and a lock left behind is taken over once this execution has ended.
  */
 export async function finish(deps: RolloutDeps, task: FinishTask): Promise<FinishResult> {
   const state = task.state ?? {};
@@ -93,7 +93,7 @@ export async function finish(deps: RolloutDeps, task: FinishTask): Promise<Finis
   if (plan !== undefined) {
     try {
       const doneVersion = succeeded ? state.rotation?.versions?.newVersionId : undefined;
-      await releaseLock(deps.secretsManager, plan.secretArn, task.executionArn, doneVersion);
+      await releaseRolloutLock(deps, plan, doneVersion);
     } catch (releaseError) {
       deps.logger.warn('rollout lock not released', {
         ...fields,

@@ -4,6 +4,7 @@
  * local emulator or any other implementation through the standard endpoint variables), the consumer
  * adapters, notifications, metrics and logs.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -28,6 +29,7 @@ export const handler = createRolloutHandler({
   secretsManager,
   ssm,
   sfn: new SFNClient({}),
+  dynamodb: new DynamoDBClient({}),
   adapters: createConsumerAdapters({
     lambda: new LambdaClient({}),
     ecs: new ECSClient({}),

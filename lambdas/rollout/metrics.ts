@@ -7,6 +7,8 @@ export interface RolloutMetrics {
   consumerUpdateFailed(credentialType: string): void;
   oldCredentialStillInUse(credentialType: string): void;
   rollout(credentialType: string, outcome: 'success' | 'failure'): void;
+  /** A rollout ended without holding its secret's lock (taken over, or removed by hand). */
+  lockLost(credentialType: string): void;
 }
 
 /**
@@ -34,5 +36,6 @@ export function createRolloutMetrics(): RolloutMetrics {
     oldCredentialStillInUse: (type) => emit(type, ROLLOUT_METRIC.oldCredentialStillInUse),
     rollout: (type, outcome) =>
       emit(type, outcome === 'success' ? ROLLOUT_METRIC.rolloutSucceeded : ROLLOUT_METRIC.rolloutFailed),
+    lockLost: (type) => emit(type, ROLLOUT_METRIC.rolloutLockLost),
   };
 }

@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -11,6 +12,7 @@ import {
 } from '../../lambdas/rollout/contract';
 import { synthesizedDefinition } from '../workflow/definition';
 import { rotationSucceededEvent } from '../workflow/events';
+import { createLockTable } from '../workflow/lock-table';
 import { type LocalFunction, LocalStepFunctions } from '../workflow/local-step-functions';
 import { type RolloutSummary, rolloutAsExpected, STANDARD_PRICE_PER_TRANSITION_USD } from './results';
 import type { Stage } from './stage';
@@ -86,11 +88,14 @@ export async function prepareRollouts(
 
   const ssm = new SSMClient({});
   const eventBridge = new EventBridgeClient({});
+  const dynamodb = new DynamoDBClient({});
+  const lockTable = await createLockTable(dynamodb, 'handover-sandbox-rollout-locks');
   const logger = createLogger();
   const rollout = createRolloutHandler({
     secretsManager: sm,
     ssm,
     sfn: local.sfn,
+    dynamodb,
     adapters: createConsumerAdapters({
       lambda: new LambdaClient({}),
       ecs: new ECSClient({}),
@@ -108,7 +113,7 @@ export async function prepareRollouts(
     }),
     metrics: createRolloutMetrics(),
     logger,
-    settings: { leaseSeconds: 3600, rotationTimeoutSeconds: 5 },
+    settings: { leaseSeconds: 3600, rotationTimeoutSeconds: 5, lockTable },
   });
   functions.set(rolloutFunctionArn, rollout as LocalFunction);
   const signing = await sm.send(

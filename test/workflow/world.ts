@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -36,6 +37,7 @@ import { type Emulator, startEmulator } from '../../local/emulator';
 import { startPostgres } from '../../local/postgres';
 import { synthesizedDefinition } from '../../local/workflow/definition';
 import { rotationSucceededEvent } from '../../local/workflow/events';
+import { createLockTable } from '../../local/workflow/lock-table';
 import { type LocalFunction, LocalStepFunctions } from '../../local/workflow/local-step-functions';
 import { ALL_SERVICES, endpointVariable } from '../support/aws-targets';
 import { recordSecretMaterial } from '../support/log-scan';
@@ -86,6 +88,8 @@ export async function startRolloutWorld() {
   const ssm = new SSMClient({});
   const eventBridge = new EventBridgeClient({});
   const sfnClient = new SFNClient({});
+  const dynamodb = new DynamoDBClient({});
+  const lockTable = await createLockTable(dynamodb, 'handover-rollout-locks');
 
   // The real rotation function (four steps for Secrets Manager, strategy actions for the workflow).
   const rotation = createRotationLambda(
@@ -182,6 +186,10 @@ export async function startRolloutWorld() {
       metricsRecorded.push([outcome === 'success' ? 'RolloutSucceeded' : 'RolloutFailed', type]);
       real.rollout(type, outcome);
     },
+    lockLost: (type) => {
+      metricsRecorded.push(['RolloutLockLost', type]);
+      real.lockLost(type);
+    },
   };
   const { definition, rolloutFunctionArn } = synthesizedDefinition();
   const functions = new Map<string, LocalFunction>();
@@ -191,11 +199,12 @@ export async function startRolloutWorld() {
     waitMs: { 'Wait for rotation': 50 },
   });
   const logger = createLogger();
-  const settings = { leaseSeconds: 3600, rotationTimeoutSeconds: 5 };
+  const settings = { leaseSeconds: 3600, rotationTimeoutSeconds: 5, lockTable };
   const rollout = createRolloutHandler({
     secretsManager: sm,
     ssm,
     sfn: local.sfn,
+    dynamodb,
     adapters: createConsumerAdapters({
       lambda: new LambdaClient({}),
       ecs: new ECSClient({}),
