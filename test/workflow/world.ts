@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -37,8 +37,8 @@ import { type Emulator, startEmulator } from '../../local/emulator';
 import { startPostgres } from '../../local/postgres';
 import { synthesizedDefinition } from '../../local/workflow/definition';
 import { rotationSucceededEvent } from '../../local/workflow/events';
-import { createLockTable } from '../../local/workflow/lock-table';
 import { type LocalFunction, LocalStepFunctions } from '../../local/workflow/local-step-functions';
+import { createLockTable } from '../../local/workflow/lock-table';
 import { ALL_SERVICES, endpointVariable } from '../support/aws-targets';
 import { recordSecretMaterial } from '../support/log-scan';
 
@@ -362,6 +362,47 @@ export async function startRolloutWorld() {
       });
       await client.connect();
       return client;
+    },
+
+    /** The rollout lock item of a secret, as plain strings (DynamoDB, consistent read). */
+    async lock(arn: string): Promise<Record<string, string>> {
+      const out = await dynamodb.send(
+        new GetItemCommand({ TableName: lockTable, Key: { secretArn: { S: arn } }, ConsistentRead: true }),
+      );
+      return Object.fromEntries(
+        Object.entries(out.Item ?? {}).map(([key, value]) => [key, String(Object.values(value)[0])]),
+      );
+    },
+
+    /**
+     * Database clients that read AWSCURRENT, keep it `cacheMs`, and log in with it every `everyMs`
+     * (as an application with a cached secret does), until stopped. Failed logins are recorded
+     * with the user they tried.
+     */
+    startCachedClients(arn: string, options: { clients: number; cacheMs: number; everyMs: number }) {
+      let running = true;
+      const stats = { logins: 0, failed: [] as string[] };
+      const loops = Array.from({ length: options.clients }, async () => {
+        let cached: { value: { username: string; password: string }; at: number } | undefined;
+        while (running) {
+          if (cached === undefined || performance.now() - cached.at > options.cacheMs) {
+            cached = { value: await world.value(arn, { VersionStage: 'AWSCURRENT' }), at: performance.now() };
+          }
+          stats.logins += 1;
+          if (!(await world.logsIn(cached.value.username, cached.value.password))) {
+            stats.failed.push(cached.value.username);
+          }
+          await new Promise((resolve) => setTimeout(resolve, options.everyMs));
+        }
+      });
+      return {
+        stats,
+        async stop() {
+          running = false;
+          await Promise.all(loops);
+          return stats;
+        },
+      };
     },
 
     /** The milestone events of a rollout, by detail-type. */
