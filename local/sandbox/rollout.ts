@@ -12,8 +12,8 @@ import {
 } from '../../lambdas/rollout/contract';
 import { synthesizedDefinition } from '../workflow/definition';
 import { rotationSucceededEvent } from '../workflow/events';
-import { createLockTable } from '../workflow/lock-table';
 import { type LocalFunction, LocalStepFunctions } from '../workflow/local-step-functions';
+import { createLockTable } from '../workflow/lock-table';
 import { type RolloutSummary, rolloutAsExpected, STANDARD_PRICE_PER_TRANSITION_USD } from './results';
 import type { Stage } from './stage';
 import type { Timeline } from './timeline';
@@ -50,8 +50,20 @@ export interface RolledOutSecret {
   readonly oldStillWorks: (old: Record<string, string | undefined>) => Promise<boolean>;
 }
 
+/** Options of one {@link RunRollout}. */
+export interface RolloutRunOptions {
+  /** The grace window of this execution, in ms. @default - the secret's `graceMs` */
+  readonly graceMs?: number;
+  /** Called as this execution enters each state (e.g. to rotate in its grace window). */
+  readonly onStateEntered?: (state: string) => void;
+}
+
 /** Runs the rollout workflow for one rotation of a secret, and says how it went. */
-export type RunRollout = (secret: RolledOutSecret, round: number) => Promise<RolloutSummary>;
+export type RunRollout = (
+  secret: RolledOutSecret,
+  round: number,
+  options?: RolloutRunOptions,
+) => Promise<RolloutSummary>;
 
 /**
  * The rollout workflow as deployed: the state machine `cdk synth` produces for the example policy
@@ -77,12 +89,14 @@ export async function prepareRollouts(
     '                  rollout workflow: the state machine `cdk synth` makes (bundling off), run locally',
   );
   const functions = new Map<string, LocalFunction>();
+  const listeners = new Map<string, (state: string) => void>();
   const local = new LocalStepFunctions(definition, {
     functions,
     tokens: emulator.stepFunctions,
     waitMs: { 'Wait for rotation': 50, 'Wait before re-checking': 200 },
-    onStateEntered: (_record, state) => {
+    onStateEntered: (record, state) => {
       if (TIMELINE_STATES.has(state)) timeline.event(`rollout           ${state}`);
+      listeners.get(record.name)?.(state);
     },
   });
 
@@ -149,9 +163,11 @@ export async function prepareRollouts(
   }
 
   let started = 0;
-  return async (secret, round) => {
+  return async (secret, round, options = {}) => {
     started++;
     const execution = started;
+    const name = `sandbox-rollout-${execution}`;
+    if (options.onStateEntered !== undefined) listeners.set(name, options.onStateEntered);
     const old = await sm.send(
       new GetSecretValueCommand({ SecretId: secret.arn, VersionStage: 'AWSPREVIOUS' }),
     );
@@ -159,9 +175,10 @@ export async function prepareRollouts(
     timeline.event(
       `rollout           ${secret.secret} execution ${execution} started (RotationSucceeded event)`,
     );
-    const record = await local.start(rotationSucceededEvent(secret.arn), `sandbox-rollout-${execution}`, {
-      'Grace window': secret.graceMs,
+    const record = await local.start(rotationSucceededEvent(secret.arn), name, {
+      'Grace window': options.graceMs ?? secret.graceMs,
     }).done;
+    listeners.delete(name);
     const revokedState = record.states.includes('Revoke old credential');
     const current = await sm.send(new GetSecretValueCommand({ SecretId: secret.arn }));
     const oldStillWorks = await secret.oldStillWorks(oldValue);

@@ -8,6 +8,7 @@ import {
   startOrdersService,
   VERIFIER_REFRESH_MS,
 } from './orders-service';
+import { playOverlap } from './overlap';
 import { createPostgresSecrets, postgresFunctionArn } from './postgres-secrets';
 import type { ClientSummary, SandboxResult } from './results';
 import { prepareRollouts, type RolledOutSecret } from './rollout';
@@ -17,7 +18,13 @@ import { printSummary, strategySummaries } from './summary';
 import { createTimeline } from './timeline';
 import { startWebhookReceiver } from './webhook-receiver';
 
-export type { ClientSummary, RolloutSummary, SandboxResult, StrategySummary } from './results';
+export type {
+  ClientSummary,
+  OverlapSummary,
+  RolloutSummary,
+  SandboxResult,
+  StrategySummary,
+} from './results';
 export { STANDARD_PRICE_PER_TRANSITION_USD } from './results';
 
 export interface SandboxOptions {
@@ -43,7 +50,8 @@ export interface SandboxOptions {
  * Runs the sandbox and returns what it measured. Cleans up after itself, even on failure. The
  * scenes, in order: the stage (PostgreSQL, the AWS emulator), the partner's webhook receiver, the
  * PostgreSQL secrets and the orders service's shared key with their rotation functions, the rollout
- * workflow, the clients, the story (rotations and rollouts), the summary.
+ * workflow, the clients, the story (rotations and rollouts), the overlap (a rotation inside a
+ * rollout's grace window, refused by the interlock), the summary.
  */
 export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxResult> {
   const rounds = options.rounds ?? 3;
@@ -101,6 +109,7 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
       { postgres: postgres.arns, alternating, sharedKey },
       rounds,
     );
+    const overlap = await playOverlap(stage, timeline, rollout, alternating);
     await Promise.all([pool.stop(), apiClients.stop()]);
 
     const strategies = strategySummaries(rounds, story.failedRotations, pool.stats);
@@ -117,8 +126,15 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
       cacheMs,
       adoptAfterMs: ADOPT_AFTER_MS,
       acceptedPrevious: apiClients.stats.acceptedPrevious,
+      overlap,
     });
-    return { strategies, rollouts: story.rollouts, clients, durationMs: Math.round(timeline.elapsedMs()) };
+    return {
+      strategies,
+      rollouts: story.rollouts,
+      clients,
+      overlap,
+      durationMs: Math.round(timeline.elapsedMs()),
+    };
   } finally {
     await stage.close();
   }
