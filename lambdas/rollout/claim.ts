@@ -136,6 +136,9 @@ export async function claimLock(
     const reason = emergency
       ? `emergency rollout ${plan.executionArn} takes over: ${request.reason}`
       : `stale lock: ${stale}`;
+    // A holder still running (an emergency's target, or one past its lease) is stopped FIRST, so
+    // two rollouts never act on one secret at once; when it cannot be stopped, nothing is taken.
+    const stopped = status !== 'ended' && (await stopHolder(deps.sfn, holder, `${ROLLOUT_TAKEN_OVER}: ${reason}`));
     if (!(await takeOverLock(table, claim, existing, reason))) {
       throw new RolloutError(
         ROLLOUT_ERRORS.refused,
@@ -150,16 +153,20 @@ export async function claimLock(
       previous_mode: existing.mode ?? 'scheduled',
       reason,
     });
-    // A holder still running (an emergency's target, or one past its lease) is stopped, so two
-    // rollouts never act on one secret at once.
-    if (status !== 'ended' && (await stopHolder(deps.sfn, holder, `${ROLLOUT_TAKEN_OVER}: ${reason}`))) {
+    if (stopped) {
       await reportTakeover(deps, { plan, holder, mode: existing.mode ?? 'scheduled', reason, version: existing.version });
     }
   }
 
-  // The mirror, before anything is done to a consumer: rotations read it (the interlock).
-  await mirrorLock(deps.secretsManager, secret.arn, { ...lock, ...(lock.done === undefined ? {} : { done: lock.done }) });
-  return { outcome: 'claimed', secret: await describeSecret(deps.secretsManager, secret.arn), lock };
+  // The mirror, before anything is done to a consumer: rotations read it (the interlock). A
+  // failure from here on gives the lock back, so a failed preflight leaves nothing held.
+  try {
+    await mirrorLock(deps.secretsManager, secret.arn, lock);
+    return { outcome: 'claimed', secret: await describeSecret(deps.secretsManager, secret.arn), lock };
+  } catch (error) {
+    await releaseRolloutLock(deps, plan, undefined).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** The stopped rollout's `Failed` milestone and an SNS message: who took over, and why. */

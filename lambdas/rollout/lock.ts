@@ -162,7 +162,8 @@ export async function acquireLock(
  * Takes the lock over from `previous` (a stale holder, or a scheduled rollout an emergency
  * replaces): a conditional write that succeeds only while the item is exactly as read (same holder,
  * same lease), so two starts taking over at once cannot both win. Returns `false` when the item
- * changed meanwhile (someone else took it).
+ * changed meanwhile (someone else took it); a retry that finds the lock already this holder's (its
+ * first attempt's response was lost) returns `true`.
  */
 export async function takeOverLock(
   table: LockTable,
@@ -190,12 +191,14 @@ export async function takeOverLock(
           ':reason': s(reason.slice(0, 1000)),
           ...(previous.leaseUntil === undefined ? {} : { ':previousLease': s(previous.leaseUntil) }),
         },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
     return true;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
+    if (!isConditionFailure(error)) throw error;
+    // A retry of a write whose response was lost finds the lock already this holder's.
+    return lockOf(error.Item).holder === claim.holder;
   }
 }
 
