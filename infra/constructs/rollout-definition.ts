@@ -86,7 +86,20 @@ export class RolloutDefinition extends Construct {
       },
       { resultPath: '$.report' },
     );
-    reportFailure.addCatch(whichFailure, { resultPath: '$.report' });
+    // The report is retried (it is idempotent: events, summary, lock release); when it still fails,
+    // the named Fail state keeps the failure's own cause, and says the report did not complete.
+    const notReported = new sfn.Pass(this, 'Failure not reported', {
+      parameters: {
+        Cause: sfn.JsonPath.format(
+          '{} (the failure report did not complete: {})',
+          sfn.JsonPath.stringAt('$.failure.cause'),
+          sfn.JsonPath.stringAt('$.reportError.Cause'),
+        ),
+      },
+      resultPath: '$.report',
+    });
+    notReported.next(whichFailure);
+    reportFailure.addCatch(notReported, { resultPath: '$.reportError' });
     reportFailure.next(whichFailure);
     this.reportFailure = reportFailure;
 
@@ -440,6 +453,15 @@ export class RolloutDefinition extends Construct {
       ...(options.resultPath === undefined ? {} : { resultPath: options.resultPath }),
       ...(options.outputPath === undefined ? {} : { outputPath: options.outputPath }),
     });
+    // The closing report is idempotent and throws only when its function failed (a timeout, a
+    // crash): run it again before giving up on it.
+    if (task === 'finish')
+      invoke.addRetry({
+        errors: ['States.ALL'],
+        interval: Duration.seconds(2),
+        maxAttempts: 3,
+        backoffRate: 2,
+      });
     return invoke;
   }
 

@@ -37,7 +37,11 @@ export const lockTableOf = (deps: RolloutDeps): LockTable => ({
 });
 
 /** The version an execution rolls out: the event's (AWSCURRENT), or its own rotation's token. */
-export function versionOf(request: RolloutRequest, executionArn: string, current: string | undefined): string {
+export function versionOf(
+  request: RolloutRequest,
+  executionArn: string,
+  current: string | undefined,
+): string {
   return request.trigger === 'event' && current !== undefined ? current : rotationToken(executionArn);
 }
 
@@ -107,6 +111,30 @@ export async function claimLock(
     credential_type: config.credentialType,
   };
 
+  try {
+    return await claimOrSkip(deps, { secret, request, plan, now, table, claim, unlessDone, current, fields });
+  } catch (error) {
+    // Whatever failed (a lock write whose answer was lost, the mirror), nothing stays held.
+    await giveBack(deps, plan).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function claimOrSkip(
+  deps: RolloutDeps,
+  context: {
+    readonly secret: SecretState;
+    readonly request: RolloutRequest;
+    readonly plan: RolloutPlan;
+    readonly now: Date;
+    readonly table: LockTable;
+    readonly claim: LockClaim;
+    readonly unlessDone: string | undefined;
+    readonly current: string | undefined;
+    readonly fields: Record<string, string>;
+  },
+): Promise<ClaimResult> {
+  const { secret, request, plan, now, table, claim, unlessDone, current, fields } = context;
   const attempt = await acquireLock(table, claim, unlessDone);
   let lock: LockState = attempt.lock;
   if (attempt.outcome === 'done') {
@@ -138,35 +166,52 @@ export async function claimLock(
       : `stale lock: ${stale}`;
     // A holder still running (an emergency's target, or one past its lease) is stopped FIRST, so
     // two rollouts never act on one secret at once; when it cannot be stopped, nothing is taken.
-    const stopped = status !== 'ended' && (await stopHolder(deps.sfn, holder, `${ROLLOUT_TAKEN_OVER}: ${reason}`));
+    const stopped =
+      status !== 'ended' && (await stopHolder(deps.sfn, holder, `${ROLLOUT_TAKEN_OVER}: ${reason}`));
     if (!(await takeOverLock(table, claim, existing, reason))) {
       throw new RolloutError(
         ROLLOUT_ERRORS.refused,
         `another rollout of ${secret.name} took its lock at the same moment (the lock of ${holder} changed while this start took it over). Wait for it to finish.`,
       );
     }
-    lock = { ...claim, leaseUntil: claim.leaseUntil.toISOString(), takenOverFrom: holder, takeoverReason: reason };
-    deps.logger.warn(emergency ? 'emergency rollout takes over a scheduled rollout' : 'taking over a stale rollout lock', {
-      ...fields,
-      outcome: 'taken-over',
-      previous_holder: holder,
-      previous_mode: existing.mode ?? 'scheduled',
-      reason,
-    });
+    lock = {
+      ...claim,
+      leaseUntil: claim.leaseUntil.toISOString(),
+      takenOverFrom: holder,
+      takeoverReason: reason,
+    };
+    deps.logger.warn(
+      emergency ? 'emergency rollout takes over a scheduled rollout' : 'taking over a stale rollout lock',
+      {
+        ...fields,
+        outcome: 'taken-over',
+        previous_holder: holder,
+        previous_mode: existing.mode ?? 'scheduled',
+        reason,
+      },
+    );
     if (stopped) {
-      await reportTakeover(deps, { plan, holder, mode: existing.mode ?? 'scheduled', reason, version: existing.version });
+      await reportTakeover(deps, {
+        plan,
+        holder,
+        mode: existing.mode ?? 'scheduled',
+        reason,
+        version: existing.version,
+      });
     }
   }
 
-  // The mirror, before anything is done to a consumer: rotations read it (the interlock). A
-  // failure from here on gives the lock back, so a failed preflight leaves nothing held.
-  try {
-    await mirrorLock(deps.secretsManager, secret.arn, lock);
-    return { outcome: 'claimed', secret: await describeSecret(deps.secretsManager, secret.arn), lock };
-  } catch (error) {
-    await releaseRolloutLock(deps, plan, undefined).catch(() => undefined);
-    throw error;
-  }
+  // The mirror, before anything is done to a consumer: rotations read it (the interlock).
+  await mirrorLock(deps.secretsManager, secret.arn, lock);
+  return { outcome: 'claimed', secret: await describeSecret(deps.secretsManager, secret.arn), lock };
+}
+
+/** A failed preflight gives back a lock it took (its mirror first); a lock it never took is left alone. */
+async function giveBack(deps: RolloutDeps, plan: RolloutPlan): Promise<void> {
+  const table = lockTableOf(deps);
+  if ((await readLock(table, plan.secretArn)).holder !== plan.executionArn) return;
+  await mirrorLock(deps.secretsManager, plan.secretArn, {});
+  await releaseLock(table, plan.secretArn, plan.executionArn);
 }
 
 /** The stopped rollout's `Failed` milestone and an SNS message: who took over, and why. */
@@ -242,7 +287,11 @@ export async function releaseRolloutLock(
   const before = await readLock(table, plan.secretArn);
   if (before.holder === undefined && before.releasedBy === holder) return true;
   if (before.holder === holder) {
-    await mirrorLock(deps.secretsManager, plan.secretArn, doneVersion === undefined ? {} : { done: doneVersion });
+    await mirrorLock(
+      deps.secretsManager,
+      plan.secretArn,
+      doneVersion === undefined ? {} : { done: doneVersion },
+    );
     const result = await releaseLock(table, plan.secretArn, holder, doneVersion);
     if (result.outcome !== 'lost') return true;
     await reportLockLost(deps, plan, result.lock);

@@ -110,6 +110,12 @@ export async function finish(deps: RolloutDeps, task: FinishTask): Promise<Finis
     outcome: task.outcome,
     ...(error === undefined ? {} : { error }),
     reason: cause,
+    ...(state.rotation?.versions === undefined
+      ? {}
+      : {
+          version_id: state.rotation.versions.newVersionId,
+          old_version_id: state.rotation.versions.oldVersionId,
+        }),
     revoked: state.revocation?.done === true,
     ...(plan === undefined ? {} : { duration_ms: Date.now() - Date.parse(plan.startedAt) }),
   };

@@ -1,3 +1,4 @@
+export { type ClaimResult, claimLock, lockTableOf, rotationInFlight } from './claim';
 export { parseRolloutConfig, ROLLOUT_LIMITS, withWorkflowDefaults } from './config';
 export {
   adapterFor,
@@ -16,7 +17,6 @@ export { type RolloutEnvironment, rolloutEnvironment } from './env';
 export { causeMessage, RolloutError } from './errors';
 export { emergencyRevoked, type FinishOutcome, type FinishResult, type FinishTask, finish } from './finish';
 export { MANUAL_INPUT_EXAMPLE, parseRolloutInput, type RolloutRequest, type RolloutTrigger } from './input';
-export { type ClaimResult, claimLock, lockTableOf, rotationInFlight } from './claim';
 export {
   type AcquireResult,
   acquireLock,

@@ -9,6 +9,7 @@ import { DescribeExecutionCommand, type SFNClient, StopExecutionCommand } from '
 import { LOCK_ATTRIBUTE, ROLLOUT_TAG, ROLLOUT_TAKEN_OVER, type RolloutMode } from './contract';
 
 export { LOCK_ATTRIBUTE } from './contract';
+
 import type { SecretsManagerSend } from './secret-state';
 
 /**
@@ -62,7 +63,9 @@ const NAMES: Readonly<Record<string, string>> = Object.fromEntries(
 /** `ExpressionAttributeNames` for exactly the attributes `expressions` mention (DynamoDB refuses unused ones). */
 function namesFor(...expressions: string[]): Record<string, string> {
   const text = expressions.join(' ');
-  return Object.fromEntries(Object.entries(NAMES).filter(([placeholder]) => new RegExp(`${placeholder}\\b`).test(text)));
+  return Object.fromEntries(
+    Object.entries(NAMES).filter(([placeholder]) => new RegExp(`${placeholder}\\b`).test(text)),
+  );
 }
 
 const s = (value: string): AttributeValue => ({ S: value });
@@ -70,7 +73,9 @@ const s = (value: string): AttributeValue => ({ S: value });
 function lockOf(item: Record<string, AttributeValue> | undefined): LockState {
   const text = (name: Attribute): string | undefined => {
     const value = item?.[name];
-    return value !== undefined && 'S' in value && typeof value.S === 'string' && value.S !== '' ? value.S : undefined;
+    return value !== undefined && 'S' in value && typeof value.S === 'string' && value.S !== ''
+      ? value.S
+      : undefined;
   };
   const mode = text(LOCK_ATTRIBUTE.mode);
   const fields: Record<string, string | undefined> = {
@@ -144,7 +149,10 @@ export async function acquireLock(
         UpdateExpression: update,
         ConditionExpression: condition,
         ExpressionAttributeNames: namesFor(update, condition),
-        ExpressionAttributeValues: { ...values, ...(unlessDone === undefined ? {} : { ':current': s(unlessDone) }) },
+        ExpressionAttributeValues: {
+          ...values,
+          ...(unlessDone === undefined ? {} : { ':current': s(unlessDone) }),
+        },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         ReturnValues: 'ALL_NEW',
       }),
@@ -280,7 +288,11 @@ export async function releaseLock(
  * Writes the lock's mirror into the secret's tags (TagResource: one call): holder, lease, mode and
  * version, or (`lock.holder` unset) removes them (UntagResource), recording `done` first.
  */
-export async function mirrorLock(client: SecretsManagerSend, secretArn: string, lock: LockState): Promise<void> {
+export async function mirrorLock(
+  client: SecretsManagerSend,
+  secretArn: string,
+  lock: LockState,
+): Promise<void> {
   if (lock.holder !== undefined) {
     await client.send(
       new TagResourceCommand({
@@ -310,7 +322,11 @@ export async function mirrorLock(client: SecretsManagerSend, secretArn: string, 
 }
 
 /** Updates the version of the lock's mirror (TagResource of that one tag). */
-export async function mirrorVersion(client: SecretsManagerSend, secretArn: string, version: string): Promise<void> {
+export async function mirrorVersion(
+  client: SecretsManagerSend,
+  secretArn: string,
+  version: string,
+): Promise<void> {
   await client.send(
     new TagResourceCommand({ SecretId: secretArn, Tags: [{ Key: ROLLOUT_TAG.version, Value: version }] }),
   );
@@ -349,7 +365,11 @@ export function staleReason(lock: LockState, status: HolderStatus, now: Date): s
  * `Handover.RolloutTakenOver` and `cause`). An execution that already ended is left alone.
  * Returns whether it was running and is now stopped.
  */
-export async function stopHolder(sfn: StepFunctionsSend, executionArn: string, cause: string): Promise<boolean> {
+export async function stopHolder(
+  sfn: StepFunctionsSend,
+  executionArn: string,
+  cause: string,
+): Promise<boolean> {
   try {
     await sfn.send(
       new StopExecutionCommand({ executionArn, error: ROLLOUT_TAKEN_OVER, cause: cause.slice(0, 32_768) }),

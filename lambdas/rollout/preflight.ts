@@ -1,12 +1,12 @@
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { STAGE } from '../rotation/constants';
 import { versionWith } from '../rotation/versions';
+import { claimLock, rotationInFlight } from './claim';
 import { parseRolloutConfig, withWorkflowDefaults } from './config';
 import { ROLLOUT_ERRORS, type RolloutConfig, rolloutConfigParameterName } from './contract';
 import type { RolloutDeps } from './deps';
 import { RolloutError } from './errors';
 import { parseRolloutInput, type RolloutRequest } from './input';
-import { claimLock, rotationInFlight } from './claim';
 import type { RolloutPlan, RotationProgress } from './plan';
 import { currentVersion, describeSecret, type SecretState, shortVersion } from './secret-state';
 import { planWaves } from './waves';
@@ -141,15 +141,15 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
           inFlight: { newVersionId: current, oldVersionId: previous },
         }
       : request.trigger === 'event' && current !== undefined && previous !== undefined
-      ? {
-          status: 'succeeded',
-          checks: 0,
-          versionId: current,
-          previousVersionId: previous,
-          versions: { newVersionId: current, oldVersionId: previous },
-          completedAt: request.rotatedAt ?? now.toISOString(),
-        }
-      : { status: 'running', checks: 0 };
+        ? {
+            status: 'succeeded',
+            checks: 0,
+            versionId: current,
+            previousVersionId: previous,
+            versions: { newVersionId: current, oldVersionId: previous },
+            completedAt: request.rotatedAt ?? now.toISOString(),
+          }
+        : { status: 'running', checks: 0 };
   deps.logger.info('preflight passed', {
     step: 'preflight',
     outcome: 'success',

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { STAGE } from '../rotation/constants';
 import { versionWith } from '../rotation/versions';
+import { lockTableOf, rotationInFlight } from './claim';
 import { ROLLOUT_ERRORS } from './contract';
 import type { RolloutDeps } from './deps';
 import { RolloutError } from './errors';
-import { lockTableOf, rotationInFlight } from './claim';
 import { mirrorVersion, setLockVersion } from './lock';
 import type { RolloutPlan, RotationProgress } from './plan';
 import { currentVersion, describeSecret, shortVersion } from './secret-state';
@@ -127,7 +127,9 @@ async function adoptRotation(
   await mirrorVersion(deps.secretsManager, secretArn, pending);
   let resumed = true;
   try {
-    await deps.secretsManager.send(new RotateSecretCommand({ SecretId: secretArn, ClientRequestToken: pending }));
+    await deps.secretsManager.send(
+      new RotateSecretCommand({ SecretId: secretArn, ClientRequestToken: pending }),
+    );
   } catch (error) {
     if (!(error instanceof Error && error.name === 'InvalidRequestException')) {
       throw new RolloutError(

@@ -74,8 +74,7 @@ export function rolloutWorstCase(input: RolloutDurationInput): RolloutWorstCase 
   const main = input.consumers.filter((consumer) => consumer.canary !== true);
   const graceSeconds = input.graceSeconds;
   const usageSeconds = input.usageMaxChecks * input.usageRecheckSeconds;
-  const consumerSeconds =
-    waveSeconds(canary, input.maxConcurrency) + waveSeconds(main, input.maxConcurrency);
+  const consumerSeconds = waveSeconds(canary, input.maxConcurrency) + waveSeconds(main, input.maxConcurrency);
   const rotationSeconds = input.rotationTimeoutSeconds;
   return {
     totalSeconds: graceSeconds + usageSeconds + consumerSeconds + rotationSeconds,

@@ -27,7 +27,11 @@ async function assertCanSeeAllSessions(session: Session, step: string): Promise<
  * `information_schema.PROCESSLIST`. Evidence names the client addresses, never a secret. `step`
  * names the caller in errors (`inUse`, or setSecret's in-use check).
  */
-export async function countSessions(session: Session, username: string, step = 'inUse'): Promise<UsageReport> {
+export async function countSessions(
+  session: Session,
+  username: string,
+  step = 'inUse',
+): Promise<UsageReport> {
   await assertCanSeeAllSessions(session, step);
   const rows = await session.query(
     `SELECT HOST AS host, COMMAND AS command, TIME AS idle FROM information_schema.PROCESSLIST
