@@ -516,6 +516,8 @@ function executionProblems(
       typeof line.reason === 'string',
   );
   if (milestone === undefined && logged === undefined) {
+    // The report itself failed after its retries: the named state keeps the failure's own cause.
+    if ((record.cause ?? '').includes('(the failure report did not complete')) return [];
     return [
       `${name} failed (${record.error}) with no Failed event or log line naming the secret and the reason`,
     ];
