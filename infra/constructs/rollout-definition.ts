@@ -355,13 +355,14 @@ export class RolloutDefinition extends Construct {
         .otherwise(
           describe.next(
             new sfn.Choice(this, 'Rotate now?')
+              // Rotated already: the event's rotation, or AWSCURRENT a manual start carries.
+              .when(sfn.Condition.stringEquals('$.rotation.status', 'succeeded'), emergency)
               .when(
                 sfn.Condition.stringEquals('$.rollout.trigger', 'manual'),
                 startRotation.next(waitForRotation).next(checkRotation).next(rotationFinished),
               )
               // A rotation in flight when the lock was taken: waited out before any consumer.
-              .when(sfn.Condition.stringEquals('$.rotation.status', 'running'), waitForRotation)
-              .otherwise(emergency),
+              .otherwise(waitForRotation),
           ),
         ),
     );

@@ -12,8 +12,10 @@ import {
   type LockState,
   type LockTable,
   mirrorLock,
+  mirrorVersion,
   readLock,
   releaseLock,
+  setLockVersion,
   staleReason,
   stopHolder,
   takeOverLock,
@@ -177,6 +179,7 @@ async function claimOrSkip(
     lock = {
       ...claim,
       leaseUntil: claim.leaseUntil.toISOString(),
+      ...(existing.done === undefined ? {} : { done: existing.done }),
       takenOverFrom: holder,
       takeoverReason: reason,
     };
@@ -331,4 +334,27 @@ async function reportLockLost(deps: RolloutDeps, plan: RolloutPlan, now: LockSta
     { step: 'finish', secret_id: plan.secretArn, rotation_id: plan.rolloutId, outcome: 'lock-lost' },
   );
   await mirrorLock(deps.secretsManager, plan.secretArn, now);
+}
+
+/**
+ * A manual scheduled start on a secret whose AWSCURRENT was never rolled out (its rollout failed,
+ * or never ran): rotating again would alternate back onto the credential the consumers may still
+ * hold, so this rollout carries AWSCURRENT instead, and the lock (and its mirror) says so.
+ */
+export async function carryCurrent(deps: RolloutDeps, plan: RolloutPlan, current: string): Promise<void> {
+  if (!(await setLockVersion(lockTableOf(deps), plan.secretArn, plan.executionArn, current))) {
+    throw new RolloutError(
+      ROLLOUT_ERRORS.refused,
+      `another rollout of ${plan.secretName} took its lock over while this one started. Wait for it to finish.`,
+    );
+  }
+  await mirrorVersion(deps.secretsManager, plan.secretArn, current);
+  deps.logger.warn('AWSCURRENT was never rolled out: carrying it instead of rotating again', {
+    step: 'preflight',
+    outcome: 'carry-current',
+    secret_id: plan.secretArn,
+    rotation_id: plan.rolloutId,
+    credential_type: plan.credentialType,
+    version_id: current,
+  });
 }

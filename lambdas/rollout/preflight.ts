@@ -1,7 +1,7 @@
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { STAGE } from '../rotation/constants';
 import { versionWith } from '../rotation/versions';
-import { claimLock, rotationInFlight } from './claim';
+import { carryCurrent, claimLock, rotationInFlight } from './claim';
 import { parseRolloutConfig, withWorkflowDefaults } from './config';
 import { ROLLOUT_ERRORS, type RolloutConfig, rolloutConfigParameterName } from './contract';
 import type { RolloutDeps } from './deps';
@@ -121,14 +121,23 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
   // The lock (compare-and-set), mirrored into the tags before anything touches a consumer.
   const claimed = await claimLock(deps, { request, secret, config, plan, now });
   if (claimed.outcome === 'skip') return { action: 'skip', skipReason: claimed.reason, rollout: plan };
+  // A manual scheduled start on a secret whose AWSCURRENT was never rolled out carries it instead
+  // of rotating again (a rotation now would take away what its consumers may still hold).
+  const carries =
+    request.trigger === 'event' ||
+    (request.mode === 'scheduled' &&
+      current !== undefined &&
+      previous !== undefined &&
+      claimed.lock.done !== current);
+  if (carries && request.trigger === 'manual' && current !== undefined)
+    await carryCurrent(deps, plan, current);
   // A rotation that was in flight when the lock was taken may have read the secret before the
-  // mirror (or finished since the first read): an event's rollout waits it out (Check rotation)
-  // before any consumer is touched, then carries whatever is AWSCURRENT.
-  const inFlight =
-    request.trigger === 'event'
-      ? (rotationInFlight(claimed.secret, claimed.lock.version) ??
-        (currentVersion(claimed.secret) === current ? undefined : currentVersion(claimed.secret)))
-      : undefined;
+  // mirror (or finished since the first read): a rollout that carries a rotation waits it out
+  // (Check rotation) before any consumer is touched, then carries whatever is AWSCURRENT.
+  const inFlight = carries
+    ? (rotationInFlight(claimed.secret, current) ??
+      (currentVersion(claimed.secret) === current ? undefined : currentVersion(claimed.secret)))
+    : undefined;
 
   const rotation: RotationProgress =
     inFlight !== undefined && current !== undefined && previous !== undefined
@@ -140,7 +149,7 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
           requestedAt: now.toISOString(),
           inFlight: { newVersionId: current, oldVersionId: previous },
         }
-      : request.trigger === 'event' && current !== undefined && previous !== undefined
+      : carries && current !== undefined && previous !== undefined
         ? {
             status: 'succeeded',
             checks: 0,
@@ -163,6 +172,7 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
     ...(current === undefined ? {} : { current_version: shortVersion(current) }),
     ...(claimed.lock.takenOverFrom === undefined ? {} : { took_over_from: claimed.lock.takenOverFrom }),
     ...(inFlight === undefined ? {} : { rotation_in_flight: shortVersion(inFlight) }),
+    ...(carries && request.trigger === 'manual' ? { carries_current: true } : {}),
   });
   await deps.notifier.milestone('Started', {
     secretArn: secret.arn,

@@ -70,18 +70,38 @@ export function liveRollout(tags: Readonly<Record<string, string>>, now: Date): 
 
 /**
  * The interlock of createSecret and setSecret: throws {@link RotationRefusedError} when a live
- * rollout of the secret is not the one this rotation belongs to (its version is not `token`).
+ * rollout of the secret is not the one this rotation belongs to (its version is not `token`), or,
+ * with no live rollout, when the secret's rollouts are tracked and its AWSCURRENT was never rolled
+ * out (the previous rotation's rollout failed or has not run yet).
  * Returns the live rollout this rotation belongs to, if any (setSecret hands it to the strategy:
  * an emergency's rotation may reset a user still in use).
  */
 export function checkInterlock(
-  secret: { readonly arn: string; readonly name: string; readonly tags: Readonly<Record<string, string>> },
+  secret: {
+    readonly arn: string;
+    readonly name: string;
+    readonly tags: Readonly<Record<string, string>>;
+    readonly versions: Readonly<Record<string, readonly string[]>>;
+  },
   token: string,
   step: 'createSecret' | 'setSecret',
   now: Date,
 ): LiveRollout | undefined {
   const live = liveRollout(secret.tags, now);
-  if (live === undefined || live.version === token) return live;
+  if (live?.version === token) return live;
+  if (live === undefined) {
+    // A secret whose rollouts are tracked (it carries `handover:rolled-out`) and whose AWSCURRENT
+    // was never rolled out (its rollout failed, or has not started yet): consumers may still hold
+    // the previous credential, the very one this rotation would take away.
+    const done = secret.tags[ROLLOUT_TAG.done];
+    const current = Object.keys(secret.versions).find((id) => secret.versions[id]?.includes('AWSCURRENT'));
+    if (done === undefined || done === '' || current === undefined || current === done) return undefined;
+    throw new RotationRefusedError(
+      secret.arn,
+      'not-rolled-out',
+      `${step} refused: version ${current} (AWSCURRENT) of secret ${secret.name} has not been rolled out to its consumers (the last rollout completed version ${done}); they may still hold the previous credential, which this rotation (version ${token}) would take away. Nothing was changed. Roll it out first: start a rollout with mode "scheduled" (it carries AWSCURRENT to the consumers instead of rotating again, see its runbook entry); Secrets Manager retries this rotation later and it passes once that rollout has completed. To rotate at once, start an emergency rollout.`,
+    );
+  }
   throw new RotationRefusedError(
     secret.arn,
     'rollout-in-progress',

@@ -443,6 +443,21 @@ export async function runSchedule(world: ChaosWorld, schedule: Schedule): Promis
     );
   }
   const logs = world.logs.splice(0);
+  // No password of any version ever reaches a log line.
+  const passwords = versions.Versions.flatMap((version) => {
+    try {
+      const value = sm.invoke('GetSecretValue', { SecretId: arn, VersionId: version.VersionId }) as {
+        SecretString: string;
+      };
+      return [(JSON.parse(value.SecretString) as { password: string }).password];
+    } catch {
+      return [];
+    }
+  });
+  const text = logs.map((line) => JSON.stringify(line)).join('\n');
+  for (const secretValue of passwords) {
+    if (text.includes(secretValue)) violations.push('a password of the secret reached a log line');
+  }
   for (const execution of executions) {
     violations.push(...executionProblems(execution.record, arn, logs, emulator));
   }

@@ -404,6 +404,26 @@ describe('Task: preflight', () => {
     expect(world.tags(arn)[ROLLOUT_TAG.version]).toBe(V2);
   });
 
+  it('carries AWSCURRENT instead of rotating again when a manual scheduled start finds it never rolled out', async () => {
+    // GIVEN V2's rollout failed: the last rollout completed V1
+    const arn = world.createSecret();
+    world.rotate(arn, V2);
+    world.putLock(arn, { done: V1, releasedBy: OTHER_EXECUTION });
+
+    // WHEN
+    const result = rollout(
+      await preflight(world.deps, task({ secretId: arn, mode: 'scheduled', reason: 'finish the rollout' })),
+    );
+
+    // THEN
+    expect(result.rotation).toMatchObject({
+      status: 'succeeded',
+      versions: { newVersionId: V2, oldVersionId: V1 },
+    });
+    expect(world.lock(arn)).toMatchObject({ holder: EXECUTION_ARN, version: V2 });
+    expect(world.tags(arn)[ROLLOUT_TAG.version]).toBe(V2);
+  });
+
   it('runs again after a failure before or after taking the lock, and ends with its own lock', async () => {
     for (const [where, timing] of [
       ['dynamodb', 'before'],

@@ -284,6 +284,36 @@ describe('Function: createRotationHandler', () => {
       expectRotated(s, token);
     });
 
+    it('refuses createSecret while AWSCURRENT of a secret whose rollouts are tracked was never rolled out', async () => {
+      // GIVEN a rotation whose rollout failed (the last rollout completed the version before it)
+      const s = setup();
+      const before = Object.keys(s.stages()).find((id) => s.stages()[id]?.includes(STAGE.current)) ?? '';
+      const first = await s.rotate();
+      s.service.invoke('TagResource', { SecretId: s.arn, Tags: [{ Key: ROLLOUT_TAG.done, Value: before }] });
+
+      // WHEN the next rotation comes
+      const outcome = await s.rotate();
+
+      // THEN it is refused: its consumers may still hold the credential it would take away
+      expect(first.status).toBe('succeeded');
+      expect(outcome.status).toBe('failed');
+      expect(outcome.error).toContain(`version ${first.versionId} (AWSCURRENT) of secret`);
+      expect(outcome.error).toContain('has not been rolled out');
+      expect(s.logs.at(-1)?.fields).toMatchObject({ outcome: 'refused', refusal: 'not-rolled-out' });
+
+      // ... and passes once that version is rolled out
+      s.service.invoke('UpdateSecretVersionStage', {
+        SecretId: s.arn,
+        VersionStage: STAGE.pending,
+        RemoveFromVersionId: outcome.versionId,
+      });
+      s.service.invoke('TagResource', {
+        SecretId: s.arn,
+        Tags: [{ Key: ROLLOUT_TAG.done, Value: first.versionId }],
+      });
+      expect((await s.rotate()).status).toBe('succeeded');
+    });
+
     it('ignores a lock whose lease has expired (a rollout past its worst case)', async () => {
       const s = setup();
       lock(s, new Date(Date.now() - 1000));
