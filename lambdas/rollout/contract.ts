@@ -190,7 +190,7 @@ export const ROLLOUT_METRIC = {
  * rollout's DynamoDB table; the rotation functions read the mirror (the interlock). Defined beside
  * the interlock, in `lambdas/rotation/interlock.ts`, and re-exported here.
  */
-export { ROLLOUT_TAG } from '../rotation/interlock';
+export { INCOMPLETE_ROLLOUT, ROLLOUT_TAG } from '../rotation/interlock';
 
 /**
  * The rollout lock table: its partition key, and the attributes of a secret's lock item (see

@@ -1,6 +1,6 @@
 import { releaseRolloutLock } from './claim';
 import { milestoneBase, usageDetail } from './consumer-tasks';
-import { ROLLOUT_ERRORS } from './contract';
+import { INCOMPLETE_ROLLOUT, ROLLOUT_ERRORS } from './contract';
 import type { RolloutDeps } from './deps';
 import { causeMessage } from './errors';
 import { parseRolloutInput } from './input';
@@ -92,8 +92,7 @@ export async function finish(deps: RolloutDeps, task: FinishTask): Promise<Finis
 
   if (plan !== undefined) {
     try {
-      const doneVersion = succeeded ? state.rotation?.versions?.newVersionId : undefined;
-      await releaseRolloutLock(deps, plan, doneVersion);
+      await releaseRolloutLock(deps, plan, rolledOut(state, task));
     } catch (releaseError) {
       deps.logger.warn('rollout lock not released', {
         ...fields,
@@ -164,6 +163,24 @@ export async function emergencyRevoked(
       : { in_use: state.precheck.inUse, reason: state.precheck.evidence }),
   });
   return { notified };
+}
+
+/**
+ * What the lock records as rolled out when this rollout ends, which the rotation functions compare
+ * with AWSCURRENT (the interlock): the new version when it succeeded; the old one after a complete
+ * rollback (AWSCURRENT is on it again and every consumer points at it); nothing new when no consumer
+ * was touched; otherwise (consumers split between versions, an old credential still in use or not
+ * revoked) a marker no version equals, so no rotation takes away what some consumer may still hold
+ * until a rollout completes.
+ */
+function rolledOut(state: WorkflowState, task: FinishTask): string | undefined {
+  const versions = state.rotation?.versions;
+  if (task.outcome === 'succeeded') return versions?.newVersionId;
+  if (task.outcome === 'rolled-back') return versions?.oldVersionId;
+  const touched =
+    (state.results?.canary?.length ?? 0) + (state.results?.main?.length ?? 0) > 0 ||
+    state.revocation?.done === true;
+  return touched ? `${INCOMPLETE_ROLLOUT}${task.executionName}` : undefined;
 }
 
 /** The secret an execution's input names, when preflight failed before planning. */

@@ -30,6 +30,13 @@ export const ROLLOUT_TAG = {
   done: 'handover:rolled-out',
 } as const;
 
+/**
+ * The prefix of the `handover:rolled-out` value a rollout that ended with consumers split between
+ * versions (or an old credential still in use) leaves: `incomplete:<execution name>`. No version
+ * equals it, so rotations are refused until a rollout completes.
+ */
+export const INCOMPLETE_ROLLOUT = 'incomplete:';
+
 /** A rollout that holds a secret's lock, as its tags say. */
 export interface LiveRollout {
   /** The execution ARN. */
@@ -96,10 +103,13 @@ export function checkInterlock(
     const done = secret.tags[ROLLOUT_TAG.done];
     const current = Object.keys(secret.versions).find((id) => secret.versions[id]?.includes('AWSCURRENT'));
     if (done === undefined || done === '' || current === undefined || current === done) return undefined;
+    const last = done.startsWith(INCOMPLETE_ROLLOUT)
+      ? `the last rollout, ${done.slice(INCOMPLETE_ROLLOUT.length)}, ended with consumers not all on AWSCURRENT`
+      : `the last rollout completed version ${done}`;
     throw new RotationRefusedError(
       secret.arn,
       'not-rolled-out',
-      `${step} refused: version ${current} (AWSCURRENT) of secret ${secret.name} has not been rolled out to its consumers (the last rollout completed version ${done}); they may still hold the previous credential, which this rotation (version ${token}) would take away. Nothing was changed. Roll it out first: start a rollout with mode "scheduled" (it carries AWSCURRENT to the consumers instead of rotating again, see its runbook entry); Secrets Manager retries this rotation later and it passes once that rollout has completed. To rotate at once, start an emergency rollout.`,
+      `${step} refused: version ${current} (AWSCURRENT) of secret ${secret.name} has not been rolled out to its consumers (${last}); they may still hold the previous credential, which this rotation (version ${token}) would take away. Nothing was changed. Roll it out first: start a rollout with mode "scheduled" (it carries AWSCURRENT to the consumers instead of rotating again, see its runbook entry); Secrets Manager retries this rotation later and it passes once that rollout has completed. To rotate at once, start an emergency rollout.`,
     );
   }
   throw new RotationRefusedError(

@@ -199,6 +199,46 @@ describe('Task: finish', () => {
     expect(world.tags(arn)[ROLLOUT_TAG.mode]).toBe('emergency');
   });
 
+  it.each([
+    ['succeeded', 'a success', { results: { canary: [], main: [] } }, V2],
+    ['rolled-back', 'a complete rollback', { results: { canary: [] } }, V1],
+    ['failed', 'a failure before any consumer was touched', {}, undefined],
+    [
+      'failed',
+      'a failure with consumers moved (an old credential still in use)',
+      {
+        results: { canary: [{ consumer: 'api', kind: 'lambda', ok: true, outcome: 'verified', detail: '' }] },
+      },
+      'incomplete:run-1',
+    ],
+  ] as const)(
+    'records what is rolled out after %s (%s), which the rotations compare with AWSCURRENT',
+    async (outcome, _case, extra, done) => {
+      // GIVEN
+      const arn = world.createSecret();
+      world.rotate(arn, V2);
+      locked(arn);
+
+      // WHEN
+      await run(
+        {
+          rollout: plan(arn),
+          rotation: succeeded(V2, V1),
+          strategy: ALTERNATING,
+          ...(outcome === 'succeeded'
+            ? {}
+            : { failure: { error: 'Handover.OldCredentialStillInUse', cause: 'x' } }),
+          ...extra,
+        } as WorkflowState,
+        outcome,
+      );
+
+      // THEN
+      expect(world.lock(arn).done).toBe(done);
+      expect(world.tags(arn)[ROLLOUT_TAG.done]).toBe(done);
+    },
+  );
+
   it('releases once: a re-run of finish finds its own release and reports nothing lost', async () => {
     // GIVEN
     const arn = world.createSecret();
