@@ -12,7 +12,6 @@ import {
   type LockState,
   type LockTable,
   mirrorLock,
-  mirrorVersion,
   readLock,
   releaseLock,
   setLockVersion,
@@ -27,8 +26,17 @@ import { leaseSecondsFor, rolloutWorstCase } from './worst-case';
 
 /** What claiming the lock decided. */
 export type ClaimResult =
-  /** The lock is this execution's, mirrored into the tags; `secret` is the secret as read after that. */
-  | { readonly outcome: 'claimed'; readonly secret: SecretState; readonly lock: LockState }
+  /**
+   * The lock is this execution's, mirrored into the tags; `secret` is the secret as read after that;
+   * `carries`: the rollout carries AWSCURRENT (the event's rotation, or a version never rolled out)
+   * rather than rotating.
+   */
+  | {
+      readonly outcome: 'claimed';
+      readonly secret: SecretState;
+      readonly lock: LockState;
+      readonly carries: boolean;
+    }
   /** A RotationSucceeded event for a version another execution carries or a rollout completed. */
   | { readonly outcome: 'skip'; readonly reason: string };
 
@@ -204,9 +212,40 @@ async function claimOrSkip(
     }
   }
 
+  // A manual scheduled start on a secret whose AWSCURRENT was never rolled out (its rollout failed,
+  // or never ran) carries it instead of rotating again: a rotation now would alternate back onto
+  // the credential its consumers may still hold.
+  const previous = versionWith(secret.versions, STAGE.previous);
+  const carries =
+    request.trigger === 'event' ||
+    (request.mode === 'scheduled' &&
+      current !== undefined &&
+      previous !== undefined &&
+      lock.done !== current);
+  if (carries && request.trigger === 'manual' && current !== undefined) {
+    if (!(await setLockVersion(table, secret.arn, plan.executionArn, current))) {
+      throw new RolloutError(
+        ROLLOUT_ERRORS.refused,
+        `another rollout of ${secret.name} took its lock over while this one started. Wait for it to finish.`,
+      );
+    }
+    lock = { ...lock, version: current };
+    deps.logger.warn('AWSCURRENT was never rolled out: carrying it instead of rotating again', {
+      ...fields,
+      outcome: 'carry-current',
+      version_id: current,
+      ...(lock.done === undefined ? {} : { rolled_out: lock.done }),
+    });
+  }
+
   // The mirror, before anything is done to a consumer: rotations read it (the interlock).
   await mirrorLock(deps.secretsManager, secret.arn, lock);
-  return { outcome: 'claimed', secret: await describeSecret(deps.secretsManager, secret.arn), lock };
+  return {
+    outcome: 'claimed',
+    secret: await describeSecret(deps.secretsManager, secret.arn),
+    lock,
+    carries,
+  };
 }
 
 /** A failed preflight gives back a lock it took (its mirror first); a lock it never took is left alone. */
@@ -334,27 +373,4 @@ async function reportLockLost(deps: RolloutDeps, plan: RolloutPlan, now: LockSta
     { step: 'finish', secret_id: plan.secretArn, rotation_id: plan.rolloutId, outcome: 'lock-lost' },
   );
   await mirrorLock(deps.secretsManager, plan.secretArn, now);
-}
-
-/**
- * A manual scheduled start on a secret whose AWSCURRENT was never rolled out (its rollout failed,
- * or never ran): rotating again would alternate back onto the credential the consumers may still
- * hold, so this rollout carries AWSCURRENT instead, and the lock (and its mirror) says so.
- */
-export async function carryCurrent(deps: RolloutDeps, plan: RolloutPlan, current: string): Promise<void> {
-  if (!(await setLockVersion(lockTableOf(deps), plan.secretArn, plan.executionArn, current))) {
-    throw new RolloutError(
-      ROLLOUT_ERRORS.refused,
-      `another rollout of ${plan.secretName} took its lock over while this one started. Wait for it to finish.`,
-    );
-  }
-  await mirrorVersion(deps.secretsManager, plan.secretArn, current);
-  deps.logger.warn('AWSCURRENT was never rolled out: carrying it instead of rotating again', {
-    step: 'preflight',
-    outcome: 'carry-current',
-    secret_id: plan.secretArn,
-    rotation_id: plan.rolloutId,
-    credential_type: plan.credentialType,
-    version_id: current,
-  });
 }

@@ -1,7 +1,7 @@
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { STAGE } from '../rotation/constants';
 import { versionWith } from '../rotation/versions';
-import { carryCurrent, claimLock, rotationInFlight } from './claim';
+import { claimLock, rotationInFlight } from './claim';
 import { parseRolloutConfig, withWorkflowDefaults } from './config';
 import { ROLLOUT_ERRORS, type RolloutConfig, rolloutConfigParameterName } from './contract';
 import type { RolloutDeps } from './deps';
@@ -121,16 +121,7 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
   // The lock (compare-and-set), mirrored into the tags before anything touches a consumer.
   const claimed = await claimLock(deps, { request, secret, config, plan, now });
   if (claimed.outcome === 'skip') return { action: 'skip', skipReason: claimed.reason, rollout: plan };
-  // A manual scheduled start on a secret whose AWSCURRENT was never rolled out carries it instead
-  // of rotating again (a rotation now would take away what its consumers may still hold).
-  const carries =
-    request.trigger === 'event' ||
-    (request.mode === 'scheduled' &&
-      current !== undefined &&
-      previous !== undefined &&
-      claimed.lock.done !== current);
-  if (carries && request.trigger === 'manual' && current !== undefined)
-    await carryCurrent(deps, plan, current);
+  const carries = claimed.carries;
   // A rotation that was in flight when the lock was taken may have read the secret before the
   // mirror (or finished since the first read): a rollout that carries a rotation waits it out
   // (Check rotation) before any consumer is touched, then carries whatever is AWSCURRENT.
