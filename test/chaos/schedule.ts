@@ -161,7 +161,7 @@ interface FailedLogin {
 /** What one schedule did, and every invariant it broke. */
 export interface ScheduleReport {
   readonly violations: string[];
-  readonly executions: ReadonlyArray<Pick<ExecutionRecord, 'name' | 'status' | 'error'>>;
+  readonly executions: ReadonlyArray<Pick<ExecutionRecord, 'name' | 'status' | 'error' | 'cause'>>;
   readonly rotations: ReadonlyArray<{ readonly status: string; readonly refused: boolean }>;
   readonly logins: number;
   readonly durationMs: number;
@@ -485,6 +485,7 @@ export async function runSchedule(world: ChaosWorld, schedule: Schedule): Promis
       name: record.name,
       status: record.status,
       ...(record.error === undefined ? {} : { error: record.error }),
+      ...(record.cause === undefined ? {} : { cause: record.cause }),
     })),
     rotations: rotations.map((rotation) => ({
       status: rotation.status,
