@@ -4,7 +4,7 @@
  *
  * The values below are an example covering every credential type, with placeholder ids and ARNs
  * (account 123456789012, eu-west-1): replace them with yours. The reference of every field and
- * default is in README.md ("Rotation policy reference").
+ * default is in docs/policy.md.
  */
 import { Duration } from 'aws-cdk-lib';
 import { definePolicy } from './rotation-policy/types';
@@ -21,7 +21,7 @@ export const policy = definePolicy({
 
   alarms: {
     emails: ['oncall@example.com'],
-    runbookUrl: 'https://github.com/example-org/handover/blob/main/README.md',
+    runbookUrl: 'https://github.com/example-org/handover/blob/main/docs/runbook.md',
     // AWS Config rules per secret (older than policy, overdue rotation): needs an AWS Config recorder.
     secretAgeChecks: false,
   },

@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,7 +8,7 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/shared/metric-names';
-import { BUNDLE_ALIASES, LOCK_FILE, REPO_ROOT } from '../paths';
+import { BUNDLE_ALIASES, LAZY_MODULES, LAZY_PACKAGES, LOCK_FILE, REPO_ROOT } from '../paths';
 
 /** The Lambda runtime of every Handover function, pinned here (never the caller's choice, never "latest"). */
 export const HANDOVER_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -21,7 +23,13 @@ export const BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
 
 /** Properties of {@link HandoverFunction}. */
 export interface HandoverFunctionProps {
-  /** Path of the TypeScript entry file exporting `handler` (a composition root under `lambdas/`). */
+  /**
+   * What the function runs ({@link lambdaEntry}): a TypeScript entry file exporting `handler` (a
+   * composition root under `lambdas/`), bundled at synth with the local esbuild; or a folder holding
+   * a prebuilt bundle (`index.js` exporting `handler`, and its source map), deployed as it is. The
+   * installed package ships one such folder per function in `dist/lambda/<name>/`, built by
+   * `npm run build` with these very bundling settings.
+   */
   readonly entry: string;
   /**
    * Environment variables, merged over {@link BASE_ENVIRONMENT} (a caller's `NODE_OPTIONS` keeps
@@ -77,10 +85,52 @@ export interface HandoverFunctionProps {
   readonly securityGroups?: ec2.ISecurityGroup[];
   /**
    * Overrides of the bundling options, merged over the house defaults (minified CommonJS with
-   * source maps, ESM sources preferred so they tree-shake, AWS SDK bundled).
+   * source maps, ESM sources preferred so they tree-shake, AWS SDK bundled). Not used with a
+   * prebuilt bundle (it is already built).
    * @default - the house defaults
    */
   readonly bundling?: BundlingOptions;
+}
+
+const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+
+/**
+ * The shell commands (run by the bundling, from the project root) that build each of
+ * {@link LAZY_MODULES} the bundle's entry imports into its own file beside it, with the esbuild
+ * and settings of the entry. A module the entry does not import is not built, so only the database
+ * functions carry drivers.
+ */
+export function lazyModuleCommands(
+  outputDir: string,
+  target: string = HANDOVER_RUNTIME.name.replace(/^nodejs(\d+).*$/, 'node$1'),
+): string[] {
+  const entry = quote(`${outputDir}/index.js`);
+  const esbuild = quote(`${REPO_ROOT}/node_modules/.bin/esbuild`);
+  return LAZY_MODULES.map(({ specifier, packageName, file }) => {
+    const folder = `${outputDir}/node_modules/${packageName}`;
+    const subpath = specifier === packageName ? '.' : `.${specifier.slice(packageName.length)}`;
+    const manifest = JSON.stringify({ name: packageName, exports: { [subpath]: `./${file}` } });
+    const args = [
+      quote(specifier),
+      '--bundle',
+      '--minify',
+      '--platform=node',
+      '--format=cjs',
+      `--target=${target}`,
+      '--main-fields=module,main',
+      '--sourcemap',
+      '--sources-content=false',
+      '--log-level=warning',
+      ...Object.entries(BUNDLE_ALIASES).map(([name, path]) => quote(`--alias:${name}=${path}`)),
+      ...LAZY_PACKAGES.filter((name) => name !== packageName).map((name) => `--external:${name}`),
+      `--outfile=${quote(`${folder}/${file}`)}`,
+    ];
+    const imported = quote(`(require|import)\\("${specifier}"\\)`);
+    return (
+      `if grep -qE ${imported} ${entry}; then ${esbuild} ${args.join(' ')}` +
+      ` && printf '%s' ${quote(manifest)} > ${quote(`${folder}/package.json`)}; fi`
+    );
+  });
 }
 
 /** The bundling every Handover function uses; `bench` measures this configuration. */
@@ -92,13 +142,24 @@ export const HOUSE_BUNDLING: BundlingOptions = {
   format: OutputFormat.CJS,
   // ESM sources of the SDK and zod tree-shake; their CommonJS builds do not.
   mainFields: ['module', 'main'],
-  // Bundle the AWS SDK: a pinned, tree-shaken SDK instead of whatever the runtime ships.
-  externalModules: [],
+  // Bundle the AWS SDK: a pinned, tree-shaken SDK instead of whatever the runtime ships. The
+  // database drivers and the RDS CA bundle are files of their own beside the entry, loaded on first use.
+  externalModules: [...LAZY_PACKAGES],
   bundleAwsSDK: true,
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => lazyModuleCommands(outputDir),
+  },
   esbuildArgs: Object.fromEntries(
     Object.entries(BUNDLE_ALIASES).map(([name, path]) => [`--alias:${name}`, path]),
   ),
 };
+
+/** Whether an entry is a folder holding a prebuilt bundle (`index.js`) rather than a source file. */
+export function isPrebuiltBundle(entry: string): boolean {
+  return existsSync(entry) && statSync(entry).isDirectory() && existsSync(join(entry, 'index.js'));
+}
 
 function mergeEnvironment(extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   const merged: Record<string, string> = { ...BASE_ENVIRONMENT, ...extra };
@@ -112,7 +173,9 @@ function mergeEnvironment(extra: Readonly<Record<string, string>> = {}): Record<
 /**
  * The one Lambda construct of Handover: Node.js 24 on ARM64, bundled from TypeScript with the local
  * esbuild (minified CommonJS, source maps, AWS SDK included), X-Ray tracing, JSON logs into a log
- * group with retention, and a role without managed policies. Every rotation function is one.
+ * group with retention, and a role without managed policies. Every rotation function is one. From
+ * the installed package it deploys the prebuilt bundle of the same build instead (no esbuild, no
+ * Docker at the user's synth).
  *
  * The role and log group are created next to the function (`<id>Role`, `<id>LogGroup`) because
  * the function needs both before it exists.
@@ -138,9 +201,17 @@ export class HandoverFunction extends NodejsFunction {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    const code = isPrebuiltBundle(props.entry)
+      ? { code: lambda.Code.fromAsset(props.entry), handler: 'index.handler' }
+      : {
+          entry: props.entry,
+          handler: 'handler',
+          depsLockFilePath: LOCK_FILE,
+          projectRoot: REPO_ROOT,
+          bundling: { ...HOUSE_BUNDLING, ...props.bundling },
+        };
     super(scope, id, {
-      entry: props.entry,
-      handler: 'handler',
+      ...code,
       runtime: HANDOVER_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -155,9 +226,6 @@ export class HandoverFunction extends NodejsFunction {
       vpcSubnets: props.vpc === undefined ? undefined : props.vpcSubnets,
       securityGroups: props.vpc === undefined ? undefined : props.securityGroups,
       allowPublicSubnet: false,
-      depsLockFilePath: LOCK_FILE,
-      projectRoot: REPO_ROOT,
-      bundling: { ...HOUSE_BUNDLING, ...props.bundling },
     });
     // Only what the function writes: its own log group (the Arn attribute already ends in ':*').
     logGroup.grantWrite(this);

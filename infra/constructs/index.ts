@@ -1,10 +1,21 @@
-export { ROLLOUT_METRIC } from '../../lambdas/rollout/contract';
+export { CONSUMER_DIMENSION, ROLLOUT_METRIC } from '../../lambdas/rollout/contract';
 export {
   CREDENTIAL_TYPE_DIMENSION,
   METRIC,
   METRICS_NAMESPACE,
+  SERVICE_DIMENSION,
   SERVICE_NAME,
+  STEP_DIMENSION,
 } from '../../lambdas/shared/metric-names';
+export { BreakGlassRole, type BreakGlassRoleOptions, type BreakGlassRoleProps } from './break-glass';
+export {
+  Consumer,
+  type ConsumerOptions,
+  type EventConsumerOptions,
+  type LambdaConsumerOptions,
+  type SsmParameterConsumerOptions,
+  type WebhookConsumerOptions,
+} from './consumers';
 export {
   type ContractOf,
   type CredentialTypeSpec,
@@ -20,13 +31,17 @@ export {
   type TargetUse,
   targetsOf,
 } from './credential-types';
+export { HandoverDashboard, type HandoverDashboardProps } from './dashboard';
+export { Handover, type HandoverProps, type RotateOptions } from './handover';
 export {
   BASE_ENVIRONMENT,
   HANDOVER_RUNTIME,
   HandoverFunction,
   type HandoverFunctionProps,
   HOUSE_BUNDLING,
+  isPrebuiltBundle,
 } from './handover-function';
+export { credentialTypeMetric, handoverMetric, searchMetrics, sumOverTypes } from './metrics';
 export {
   ROTATION_FAILED_EVENT_PATTERN,
   RotationMonitoring,

@@ -13,12 +13,8 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import { ROLLOUT_METRIC } from '../../lambdas/rollout/contract';
 import type { CredentialType } from '../../lambdas/rotation/constants';
-import {
-  CREDENTIAL_TYPE_DIMENSION,
-  METRIC,
-  METRICS_NAMESPACE,
-  SERVICE_NAME,
-} from '../../lambdas/shared/metric-names';
+import { METRIC } from '../../lambdas/shared/metric-names';
+import { credentialTypeMetric } from './metrics';
 import { ALARM, type AlarmId, alarmDescription, DEFAULT_RUNBOOK_URL } from './runbook';
 
 /**
@@ -51,7 +47,7 @@ export interface RotationMonitoringProps {
   readonly emailAddresses?: readonly string[];
   /**
    * Where the runbook lives; alarm descriptions link `<runbookUrl>#runbook-<alarm-id>`.
-   * @default 'README.md'
+   * @default 'docs/runbook.md'
    */
   readonly runbookUrl?: string;
   /**
@@ -67,7 +63,7 @@ const MONITORING_ID = 'HandoverMonitoring';
  * The alarms of Handover and the one SNS topic they notify: rotation Lambda errors, the engine's
  * `RotationFailed` metric per credential type, the Secrets Manager `RotationFailed` event, and
  * (opt-in, needs AWS Config) secrets older than their policy or with an overdue rotation. Every
- * description says what happened, what to do, and links the README runbook.
+ * description says what happened, what to do, and links the runbook (`docs/runbook.md`).
  *
  * @example
  * ```ts
@@ -90,10 +86,11 @@ export class RotationMonitoring extends Construct {
   public readonly topic: sns.ITopic;
   /** The key of the topic this construct created. */
   public readonly topicKey: kms.IKey | undefined;
-  /** The README runbook location. */
+  /** The runbook's location. */
   public readonly runbookUrl: string;
   /** The EventBridge rule on `RotationFailed`, when enabled. */
   public readonly rotationFailedRule: events.Rule | undefined;
+  private readonly created: cloudwatch.Alarm[] = [];
   private readonly typeAlarms = new Map<CredentialType, cloudwatch.Alarm>();
   private readonly inUseAlarms = new Map<CredentialType, cloudwatch.Alarm>();
   private readonly action: actions.SnsAction;
@@ -168,6 +165,31 @@ export class RotationMonitoring extends Construct {
     }
   }
 
+  /** Every alarm this monitoring created so far (the dashboard's alarm status). */
+  public get alarms(): readonly cloudwatch.Alarm[] {
+    return this.created;
+  }
+
+  /** An alarm on `metric` (at least 1 in its period), notifying the topic. */
+  private alarm(
+    scope: Construct,
+    id: string,
+    description: string,
+    metric: cloudwatch.IMetric,
+  ): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(scope, id, {
+      alarmDescription: description,
+      metric,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(this.action);
+    this.created.push(alarm);
+    return alarm;
+  }
+
   /**
    * An EventBridge target that publishes `message` to the topic. Used instead of
    * `targets.SnsTopic`, whose grant admits `events.amazonaws.com` with no condition (any account's
@@ -215,35 +237,24 @@ export class RotationMonitoring extends Construct {
 
   /** Errors of a rotation function: at least one failed invocation in 5 minutes. */
   public alarmOnFunctionErrors(scope: Construct, fn: lambda.IFunction, subject: string): cloudwatch.Alarm {
-    const alarm = new cloudwatch.Alarm(scope, 'ErrorsAlarm', {
-      alarmDescription: alarmDescription(ALARM.lambdaErrors, subject, this.runbookUrl),
-      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm.addAlarmAction(this.action);
-    return alarm;
+    return this.alarm(
+      scope,
+      'ErrorsAlarm',
+      alarmDescription(ALARM.lambdaErrors, subject, this.runbookUrl),
+      fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+    );
   }
 
   /** The engine's `RotationFailed` metric of a credential type (one alarm per type and stack). */
   public alarmOnRotationFailures(type: CredentialType): cloudwatch.Alarm {
     const existing = this.typeAlarms.get(type);
     if (existing !== undefined) return existing;
-    const alarm = new cloudwatch.Alarm(this, `RotationFailed-${type}`, {
-      alarmDescription: alarmDescription(
-        ALARM.rotationFailedMetric,
-        `credential type ${type}`,
-        this.runbookUrl,
-      ),
-      metric: RotationMonitoring.rotationFailedMetric(type),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm.addAlarmAction(this.action);
+    const alarm = this.alarm(
+      this,
+      `RotationFailed-${type}`,
+      alarmDescription(ALARM.rotationFailedMetric, `credential type ${type}`, this.runbookUrl),
+      RotationMonitoring.rotationFailedMetric(type),
+    );
     this.typeAlarms.set(type, alarm);
     return alarm;
   }
@@ -263,18 +274,14 @@ export class RotationMonitoring extends Construct {
       ['ExecutionsTimedOutAlarm', ALARM.rolloutTimedOut, stateMachine.metricTimedOut()],
       ['ExecutionsAbortedAlarm', ALARM.rolloutAborted, stateMachine.metricAborted()],
     ];
-    return metrics.map(([id, alarmId, metric]) => {
-      const alarm = new cloudwatch.Alarm(scope, id, {
-        alarmDescription: alarmDescription(alarmId, subject, this.runbookUrl),
-        metric: metric.with({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      alarm.addAlarmAction(this.action);
-      return alarm;
-    });
+    return metrics.map(([id, alarmId, metric]) =>
+      this.alarm(
+        scope,
+        id,
+        alarmDescription(alarmId, subject, this.runbookUrl),
+        metric.with({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      ),
+    );
   }
 
   /**
@@ -284,19 +291,12 @@ export class RotationMonitoring extends Construct {
   public alarmOnOldCredentialStillInUse(type: CredentialType): cloudwatch.Alarm {
     const existing = this.inUseAlarms.get(type);
     if (existing !== undefined) return existing;
-    const alarm = new cloudwatch.Alarm(this, `OldCredentialStillInUse-${type}`, {
-      alarmDescription: alarmDescription(
-        ALARM.oldCredentialStillInUse,
-        `credential type ${type}`,
-        this.runbookUrl,
-      ),
-      metric: RotationMonitoring.oldCredentialStillInUseMetric(type),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm.addAlarmAction(this.action);
+    const alarm = this.alarm(
+      this,
+      `OldCredentialStillInUse-${type}`,
+      alarmDescription(ALARM.oldCredentialStillInUse, `credential type ${type}`, this.runbookUrl),
+      RotationMonitoring.oldCredentialStillInUseMetric(type),
+    );
     this.inUseAlarms.set(type, alarm);
     return alarm;
   }
@@ -359,23 +359,11 @@ export class RotationMonitoring extends Construct {
 
   /** The rollout function's `OldCredentialStillInUse` metric of a credential type. */
   public static oldCredentialStillInUseMetric(type: CredentialType): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: ROLLOUT_METRIC.oldCredentialStillInUse,
-      dimensionsMap: { service: SERVICE_NAME, [CREDENTIAL_TYPE_DIMENSION]: type },
-      period: Duration.minutes(5),
-      statistic: cloudwatch.Stats.SUM,
-    });
+    return credentialTypeMetric(ROLLOUT_METRIC.oldCredentialStillInUse, type);
   }
 
   /** The engine's `RotationFailed` metric of a credential type, with the dimensions Powertools emits. */
   public static rotationFailedMetric(type: CredentialType): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: METRIC.rotationFailed,
-      dimensionsMap: { service: SERVICE_NAME, [CREDENTIAL_TYPE_DIMENSION]: type },
-      period: Duration.minutes(5),
-      statistic: cloudwatch.Stats.SUM,
-    });
+    return credentialTypeMetric(METRIC.rotationFailed, type);
   }
 }

@@ -52,7 +52,7 @@ interface TaskOptions {
 
 /**
  * The states of the rollout state machine. State names are a public contract: the console shows
- * them, the workflow tests override tasks by them, and the README runbook refers to them.
+ * them, the workflow tests override tasks by them, and the runbook (docs/runbook.md) refers to them.
  */
 export class RolloutDefinition extends Construct {
   public readonly start: sfn.IChainable;
@@ -170,7 +170,11 @@ export class RolloutDefinition extends Construct {
       resultPath: '$.precheck',
     });
     const revokeCompromised = this.strategyAction('Revoke compromised credential', 'revoke', {
-      resultSelector: { 'action.$': '$.Payload.action', 'done.$': '$.Payload.done' },
+      resultSelector: {
+        'action.$': '$.Payload.action',
+        'done.$': '$.Payload.done',
+        'reason.$': '$.Payload.reason',
+      },
       resultPath: '$.revocation',
     });
     revokeCompromised.addCatch(this.record(ROLLOUT_ERRORS.revokeFailed), { resultPath: '$.caught' });
@@ -264,7 +268,11 @@ export class RolloutDefinition extends Construct {
       time: sfn.WaitTime.secondsPath('$.rollout.usageRecheckSeconds'),
     });
     const revokeOld = this.strategyAction('Revoke old credential', 'revoke', {
-      resultSelector: { 'action.$': '$.Payload.action', 'done.$': '$.Payload.done' },
+      resultSelector: {
+        'action.$': '$.Payload.action',
+        'done.$': '$.Payload.done',
+        'reason.$': '$.Payload.reason',
+      },
       resultPath: '$.revocation',
     });
     revokeOld.addCatch(this.record(ROLLOUT_ERRORS.revokeFailed), { resultPath: '$.caught' });
@@ -319,7 +327,11 @@ export class RolloutDefinition extends Construct {
     rollbackTask.addCatch(this.record(ROLLOUT_ERRORS.rollbackFailed, true), { resultPath: '$.caught' });
     const restoreNeeded = new sfn.Choice(this, 'Restore old credential?');
     const restore = this.strategyAction('Restore old credential', 'restore', {
-      resultSelector: { 'action.$': '$.Payload.action', 'done.$': '$.Payload.done' },
+      resultSelector: {
+        'action.$': '$.Payload.action',
+        'done.$': '$.Payload.done',
+        'reason.$': '$.Payload.reason',
+      },
       resultPath: '$.restoration',
     });
     restore.addCatch(this.record(ROLLOUT_ERRORS.rollbackFailed, true), { resultPath: '$.caught' });

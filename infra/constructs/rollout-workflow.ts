@@ -15,6 +15,7 @@ import type { ConsumerSettings } from '../../lambdas/rollout/consumers/contracts
 import {
   LOCK_ATTRIBUTE,
   ROLLOUT_ENV,
+  ROLLOUT_METRIC,
   type RolloutConfig,
   rolloutConfigParameterName,
 } from '../../lambdas/rollout/contract';
@@ -22,9 +23,12 @@ import type { CredentialType } from '../../lambdas/rotation/constants';
 import { ROLLOUT_HANDLER_ENTRY } from '../paths';
 import { secretArnForPolicies } from './credential-types';
 import { HandoverFunction } from './handover-function';
+import { credentialTypeMetric } from './metrics';
 import type { RotationMonitoring } from './monitoring';
+import { nagArn } from './nag';
 import { consumerStatements, deployConsumer } from './rollout-consumers';
 import { RolloutDefinition } from './rollout-definition';
+import { DEFAULT_RUNBOOK_URL } from './runbook';
 
 /** One secret the workflow rolls out. */
 export interface RolloutSecret {
@@ -104,7 +108,7 @@ export interface RolloutWorkflowProps {
   readonly permissionsBoundary?: iam.IManagedPolicy;
   /**
    * Where notifications link the runbook (`<url>#runbook-rollout-<failure>`).
-   * @default - the monitoring's runbook URL, else 'README.md'
+   * @default - the monitoring's runbook URL, else 'docs/runbook.md'
    */
   readonly runbookUrl?: string;
   /**
@@ -172,7 +176,7 @@ export class RolloutWorkflow extends Construct {
     const stateMachineName = props.stateMachineName ?? `${stack.stackName}-rollout`;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     const topic: sns.ITopic | undefined = props.monitoring?.topic;
-    const runbookUrl = props.runbookUrl ?? props.monitoring?.runbookUrl ?? 'README.md';
+    const runbookUrl = props.runbookUrl ?? props.monitoring?.runbookUrl ?? DEFAULT_RUNBOOK_URL;
 
     // Every consumer by its kind's contract: configuration, secrets, permissions.
     const consumerScope = props.consumerScope ?? this;
@@ -269,22 +273,21 @@ export class RolloutWorkflow extends Construct {
         resources: [this.lockTable.tableArn],
       }),
     );
+    const executions = {
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    };
     allow(
       new iam.PolicyStatement({
         sid: 'LockHolderStatus',
         actions: ['states:DescribeExecution', 'states:StopExecution'],
-        resources: [
-          stack.formatArn({
-            service: 'states',
-            resource: 'execution',
-            resourceName: `${stateMachineName}:*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
+        resources: [stack.formatArn(executions)],
       }),
     );
     Validations.of(permissions).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachineName}:*]`,
+      id: `AwsSolutions-IAM5[Resource::${nagArn(stack, executions)}]`,
       reason:
         "The rollout lock: preflight reads the status of the execution holding a secret's lock (DescribeExecution) to take over the lock of an execution that was stopped or timed out, and stops the execution an emergency rollout takes over (StopExecution). Execution names are generated per start, so only the state machine's own executions can be named, with a wildcard.",
     });
@@ -309,6 +312,8 @@ export class RolloutWorkflow extends Construct {
       };
       const parameter = new ssm.StringParameter(this, `Config-${entry.id}`, {
         parameterName: rolloutConfigParameterName(name),
+        // Always a path (`/handover/rollout/...`), also when the secret's name is a token.
+        simpleName: false,
         description: `Handover rollout configuration of ${entry.id}: consumers, grace, usage gate`,
         stringValue: stack.toJsonString(config),
         tier: ssm.ParameterTier.INTELLIGENT_TIERING,
@@ -441,5 +446,31 @@ export class RolloutWorkflow extends Construct {
             ),
           ].filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined);
     if (props.monitoring !== undefined) props.monitoring.alarmOnFunctionErrors(this, fn, 'rollout function');
+  }
+
+  /**
+   * Lets `grantee` start rollouts, emergency rotations included (`states:StartExecution` on the
+   * state machine): the one permission an emergency rotation needs.
+   */
+  public grantStartRollout(grantee: iam.IGrantable): iam.Grant {
+    return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /** Rollouts of a credential type that succeeded (`RolloutSucceeded`). */
+  public metricRolloutSucceeded(type: CredentialType, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return credentialTypeMetric(ROLLOUT_METRIC.rolloutSucceeded, type, options);
+  }
+
+  /** Rollouts of a credential type that ended in a named failure (`RolloutFailed`). */
+  public metricRolloutFailed(type: CredentialType, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return credentialTypeMetric(ROLLOUT_METRIC.rolloutFailed, type, options);
+  }
+
+  /** Emergency rollouts of a credential type, whatever their outcome (`EmergencyRollout`). */
+  public metricEmergencyRollouts(
+    type: CredentialType,
+    options?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric {
+    return credentialTypeMetric(ROLLOUT_METRIC.emergencyRollout, type, options);
   }
 }

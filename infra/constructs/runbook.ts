@@ -1,7 +1,11 @@
+import { DEFAULT_RUNBOOK_URL } from '../../lambdas/shared/runbook-location';
+
+export { DEFAULT_RUNBOOK_URL };
+
 /**
- * Alarm ids, and the text every alarm carries: what happened, what to do, and the README runbook
- * section (`README.md#runbook-<alarm-id>`) that says it at length. The ids are a public contract:
- * the README anchors are built from them.
+ * Alarm ids, and the text every alarm carries: what happened, what to do, and the runbook section
+ * (`docs/runbook.md#runbook-<alarm-id>`) that says it at length. The ids are a public contract: the
+ * runbook's anchors are built from them.
  */
 export const ALARM = {
   lambdaErrors: 'rotation-lambda-errors',
@@ -15,9 +19,6 @@ export const ALARM = {
   oldCredentialStillInUse: 'old-credential-still-in-use',
 } as const;
 export type AlarmId = (typeof ALARM)[keyof typeof ALARM];
-
-/** The default runbook location: the README at the root of the repository the stack was deployed from. */
-export const DEFAULT_RUNBOOK_URL = 'README.md';
 
 /** CloudWatch's limit on `AlarmDescription`. */
 export const MAX_ALARM_DESCRIPTION = 1024;
@@ -63,13 +64,13 @@ export const RUNBOOK: Readonly<Record<AlarmId, RunbookEntry>> = {
     title: 'Rollout failed',
     happened:
       'a rollout execution ended in one of its named failure states (Handover.RotationFailed, ConsumerUpdateFailed, OldCredentialStillInUse, RevokeFailed, RollbackRefused, ...). Its SNS summary names the secret, the versions, the consumers done and failed, and the failure.',
-    todo: 'open the failed execution in the Step Functions console (or read the summary), look up its error in the README runbook (#runbook-rollout-<error>) and follow it. The workflow never revokes a credential it could not prove unused, and rolls back where the credential type allows it.',
+    todo: 'open the failed execution in the Step Functions console (or read the summary), look up its error in the runbook (#runbook-rollout-<error>) and follow it. The workflow never revokes a credential it could not prove unused, and rolls back where the credential type allows it.',
   },
   [ALARM.rolloutTimedOut]: {
     title: 'Rollout timed out',
     happened:
       'a rollout execution ran longer than the state machine timeout (grace window plus every usage re-check) and was stopped by Step Functions. No cleanup state ran: its lock is taken over by the next rollout of the secret.',
-    todo: "open the execution to see the last state it reached (usually an event consumer that never acknowledged). Check the secret's versions, move any consumer still on the old version, and revoke the old credential with the rotation function's revoke action (README) once it is unused.",
+    todo: "open the execution to see the last state it reached (usually an event consumer that never acknowledged). Check the secret's versions, move any consumer still on the old version, and revoke the old credential with the rotation function's revoke action (runbook: old-credential-still-in-use) once it is unused.",
   },
   [ALARM.rolloutAborted]: {
     title: 'Rollout aborted',
@@ -85,7 +86,7 @@ export const RUNBOOK: Readonly<Record<AlarmId, RunbookEntry>> = {
   },
 };
 
-/** The README anchor of an alarm's runbook section. */
+/** The runbook anchor of an alarm's section. */
 export function runbookAnchor(id: AlarmId): string {
   return `runbook-${id}`;
 }

@@ -1,10 +1,12 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IDependable } from 'constructs';
-import type { CredentialType } from '../../lambdas/rotation/constants';
+import type { CredentialType, RotationStep } from '../../lambdas/rotation/constants';
+import { CREDENTIAL_TYPE_DIMENSION, METRIC, STEP_DIMENSION } from '../../lambdas/shared/metric-names';
 import type { RotationSettingsOf } from './credential-types';
 import {
   type SpecProblem,
@@ -13,6 +15,7 @@ import {
   specOf,
   type TargetField,
 } from './credential-types';
+import { credentialTypeMetric, handoverMetric } from './metrics';
 import { RotationMonitoring } from './monitoring';
 import { checkRotation } from './rotation-checks';
 import { RotationFunction, type RotationFunctionOptions } from './rotation-function';
@@ -212,5 +215,27 @@ export class SecretRotation extends Construct {
       const maxAge = props.maxAge ?? rotationSchedule.interval?.plus(Duration.hours(24));
       (monitoring ?? RotationMonitoring.of(this)).checkSecretAge(this, secret, maxAge, `secret ${id}`);
     }
+  }
+
+  /**
+   * Rotations of this secret's credential type that finished (the engine's `RotationSucceeded`:
+   * the metrics are per credential type, not per secret).
+   */
+  public metricRotationSucceeded(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return credentialTypeMetric(METRIC.rotationSucceeded, this.rotationFunction.type, options);
+  }
+
+  /** Failed rotation steps of this secret's credential type (the engine's `RotationFailed`). */
+  public metricRotationFailed(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return credentialTypeMetric(METRIC.rotationFailed, this.rotationFunction.type, options);
+  }
+
+  /** Duration of one rotation step of this secret's credential type, in milliseconds (`StepDuration`). */
+  public metricStepDuration(step: RotationStep, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handoverMetric(
+      METRIC.stepDuration,
+      { [CREDENTIAL_TYPE_DIMENSION]: this.rotationFunction.type, [STEP_DIMENSION]: step },
+      { statistic: cloudwatch.Stats.percentile(90), ...options },
+    );
   }
 }

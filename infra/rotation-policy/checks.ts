@@ -105,6 +105,20 @@ export function referenceIdentity(reference: unknown): string | undefined {
 /** The rules of the whole policy, in the order their problems are listed. */
 export const POLICY_CHECKS: readonly PolicyCheck[] = [
   {
+    name: 'a break-glass role only with the rollout workflow it starts',
+    problems: ({ policy }) =>
+      policy.breakGlass !== undefined && isRecord(policy.rollout) && policy.rollout.enabled === false
+        ? [
+            problem(
+              undefined,
+              'breakGlass',
+              policy.breakGlass,
+              'nothing with rollout.enabled false: the role starts emergency rotations through the rollout workflow',
+            ),
+          ]
+        : [],
+  },
+  {
     name: 'alarm emails only on a topic the stack creates',
     problems: ({ alarms }) =>
       alarms.topicArn !== undefined && Array.isArray(alarms.emails) && alarms.emails.length > 0

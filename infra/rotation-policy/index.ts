@@ -11,8 +11,10 @@ export { LOG_RETENTION_DAYS, POLICY_DEFAULTS, ROLLOUT_DEFAULTS } from './schema'
 export type {
   AlarmPolicy,
   ApiKeySecretPolicy,
+  BreakGlassPolicy,
   ConsumerKind,
   ConsumerPolicy,
+  DashboardPolicy,
   DatabasePolicy,
   FunctionPolicy,
   IamAccessKeySecretPolicy,

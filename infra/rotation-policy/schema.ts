@@ -17,6 +17,7 @@ import {
 } from '../../lambdas/rollout/consumers/contracts';
 import { CREDENTIAL_TYPES, type CredentialType } from '../../lambdas/rotation/constants';
 import { ARN_PART, EVENT_BUS_NAME, KMS_KEY_ARN } from '../../lambdas/shared/aws-patterns';
+import { DEFAULT_RUNBOOK_URL } from '../../lambdas/shared/runbook-location';
 import { flag, integer, matching, oneOf } from '../../lambdas/shared/settings';
 import { specOf, type TargetField } from '../constructs/credential-types';
 
@@ -37,6 +38,11 @@ export const PATTERN = {
   policyArn: new RegExp(`^arn:${PARTITION}:iam::(?:${ACCOUNT}|aws):policy/[\\w+=,.@/-]{1,512}$`),
   userArn: new RegExp(`^arn:${PARTITION}:iam::${ACCOUNT}:user/(?:[\\w+=,.@-]+/)*[\\w+=,.@-]{1,64}$`),
   userName: /^[\w+=,.@-]{1,64}$/,
+  principalArn: new RegExp(
+    `^arn:${PARTITION}:iam::${ACCOUNT}:(root|role/[\\w+=,.@/-]{1,512}|user/[\\w+=,.@/-]{1,512})$`,
+  ),
+  roleName: /^[\w+=,.@-]{1,64}$/,
+  dashboardName: /^[A-Za-z0-9_-]{1,255}$/,
   topicArn: new RegExp(`^arn:${PARTITION}:sns:${REGION}:${ACCOUNT}:[A-Za-z0-9_-]{1,256}$`),
   email: /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
   vpcId: /^vpc-[0-9a-f]{8,17}$/,
@@ -59,7 +65,7 @@ export const POLICY_DEFAULTS = {
   maxGrace: Duration.days(30),
   memorySize: 256,
   logRetentionDays: 365,
-  runbookUrl: 'README.md',
+  runbookUrl: DEFAULT_RUNBOOK_URL,
 } as const;
 
 /** Defaults and bounds of the rollout settings, documented in the README policy reference. */
@@ -320,7 +326,7 @@ function consumerSchemaOf(kind: ConsumerKind) {
 const CONSUMER_SCHEMAS = Object.fromEntries(CONSUMER_KINDS.map((kind) => [kind, consumerSchemaOf(kind)]));
 
 /** A consumer of any kind. */
-const consumerSchema = custom((value, context) => {
+export const consumerSchema = custom((value, context) => {
   if (!isRecord(value)) {
     context.addIssue({ code: 'custom', message: `an object with kind: ${CONSUMER_KINDS.join(', ')}` });
   } else if (!(CONSUMER_KINDS as readonly unknown[]).includes(value.kind)) {
@@ -561,9 +567,9 @@ export const alarmsSchema = strict(
      */
     topicArn: z.optional(matching(PATTERN.topicArn, 'an SNS topic ARN')),
     /**
-     * The runbook every alarm description links to (`<runbookUrl>#runbook-<alarm-id>`), e.g. your
-     * repository's README URL.
-     * @default 'README.md'
+     * The runbook every alarm description and rollout notification links to
+     * (`<runbookUrl>#runbook-<alarm-id>`), e.g. the URL of `docs/runbook.md` in your repository.
+     * @default 'docs/runbook.md'
      */
     runbookUrl: z.optional(
       matching(/^[^\s#]+$/, 'a URL or path without spaces or "#" (the anchor is added per alarm)'),
@@ -640,6 +646,37 @@ export const rolloutSchema = strict(
   'an object',
 );
 
+/** The CloudWatch dashboard of the stack. */
+export const dashboardSchema = strict(
+  {
+    /**
+     * Create the dashboard (sections executive, on-call, debug).
+     * @default true
+     */
+    enabled: z.optional(flag()),
+    /**
+     * Its name.
+     * @default - the stack name
+     */
+    name: z.optional(matching(PATTERN.dashboardName, 'a dashboard name: 1 to 255 of A-Z a-z 0-9 - _')),
+  },
+  'an object',
+);
+
+/** The break-glass role: start emergency rotations and read their status, nothing else. */
+export const breakGlassSchema = strict(
+  {
+    /** Who may assume the role: IAM role, user or account-root ARNs of the stack's account. */
+    principalArns: list(PATTERN.principalArn, 'IAM role, user or account-root ARNs', true),
+    /**
+     * The role's name (what "Switch role" in the console asks for).
+     * @default - a name CloudFormation generates (stack output BreakGlassRoleArn)
+     */
+    roleName: z.optional(matching(PATTERN.roleName, 'an IAM role name (64 characters at most)')),
+  },
+  'an object',
+);
+
 /** The top level of a policy (each secret entry is checked on its own, against its type). */
 export const policySchema = strict(
   {
@@ -712,6 +749,18 @@ export const policySchema = strict(
      * @default - on, milestone events on the default bus
      */
     rollout: z.optional(rolloutSchema),
+    /**
+     * The CloudWatch dashboard.
+     * @default - on, named after the stack
+     */
+    dashboard: z.optional(dashboardSchema),
+    /**
+     * A break-glass role for incidents, assumable by the principals named: start rollouts
+     * (emergency rotations) of the rollout state machine and read their status, nothing else.
+     * Needs the rollout workflow.
+     * @default - none
+     */
+    breakGlass: z.optional(breakGlassSchema),
     /** The secrets to rotate. */
     secrets: z.custom<readonly unknown[]>((secrets) => Array.isArray(secrets) && secrets.length > 0, {
       error: 'a non-empty list of secrets to rotate',

@@ -11,6 +11,8 @@ import type { CredentialType } from '../../lambdas/rotation/constants';
 import type { ContractOf, ROTATION_TYPES } from '../constructs/credential-types';
 import type {
   alarmsSchema,
+  breakGlassSchema,
+  dashboardSchema,
   databaseTargetSchema,
   entryBaseShape,
   functionsSchema,
@@ -45,6 +47,10 @@ export type FunctionPolicy = PolicyInput<typeof functionsSchema>;
 export type NetworkPolicy = PolicyInput<typeof networkSchema>;
 /** The rollout workflow (Step Functions) of the whole deployment. */
 export type RolloutPolicy = PolicyInput<typeof rolloutSchema>;
+/** The stack's CloudWatch dashboard. */
+export type DashboardPolicy = PolicyInput<typeof dashboardSchema>;
+/** The break-glass role for incidents. */
+export type BreakGlassPolicy = PolicyInput<typeof breakGlassSchema>;
 /**
  * The usage gate of the rollout workflow: after the grace window the strategy checks whether the
  * old credential is still used; while it is, the workflow waits `recheck` and checks again, and

@@ -120,6 +120,10 @@ export interface ResolvedPolicy {
     readonly roleArn: string | undefined;
   };
   readonly rollout: { readonly enabled: boolean; readonly eventBusName: string };
+  readonly dashboard: { readonly enabled: boolean; readonly name: string };
+  readonly breakGlass:
+    | { readonly principalArns: readonly string[]; readonly roleName: string | undefined }
+    | undefined;
   readonly secrets: readonly ResolvedSecret[];
 }
 
@@ -293,6 +297,14 @@ function resolve(
       enabled: policy.rollout?.enabled ?? true,
       eventBusName: policy.rollout?.eventBusName ?? ROLLOUT_DEFAULTS.eventBusName,
     },
+    dashboard: {
+      enabled: policy.dashboard?.enabled ?? true,
+      name: policy.dashboard?.name ?? policy.stackName ?? POLICY_DEFAULTS.stackName,
+    },
+    breakGlass:
+      policy.breakGlass === undefined
+        ? undefined
+        : { principalArns: policy.breakGlass.principalArns, roleName: policy.breakGlass.roleName },
     secrets: entries.map((entry) => resolveSecret(entry, context)),
   };
 }

@@ -6,7 +6,9 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { BreakGlassRole } from '../constructs/break-glass';
 import type { RotationSettingsOf, RotationTarget } from '../constructs/credential-types';
+import { HandoverDashboard } from '../constructs/dashboard';
 import { RotationMonitoring } from '../constructs/monitoring';
 import { type RolloutSecret, RolloutWorkflow } from '../constructs/rollout-workflow';
 import type { RotationNetwork } from '../constructs/rotation-function';
@@ -55,6 +57,10 @@ export class HandoverStack extends Stack {
   public readonly entries: Readonly<Record<string, PolicyEntryResources>>;
   /** The rollout workflow, unless the policy turns it off. */
   public readonly rollout: RolloutWorkflow | undefined;
+  /** The CloudWatch dashboard, unless the policy turns it off (`dashboard.enabled: false`). */
+  public readonly dashboard: HandoverDashboard | undefined;
+  /** The break-glass role, when the policy asks for one (`breakGlass`). */
+  public readonly breakGlassRole: BreakGlassRole | undefined;
   private readonly networks = new Map<string, RotationNetwork>();
 
   constructor(scope: Construct, id: string, props: HandoverStackProps) {
@@ -119,6 +125,48 @@ export class HandoverStack extends Stack {
             logRetention: resolved.functions.logRetentionDays as logs.RetentionDays,
           })
         : undefined;
+
+    const rotated = resolved.secrets.filter((entry) => entries[entry.id]?.rotation !== undefined);
+    this.dashboard =
+      resolved.dashboard.enabled && rotated.length > 0
+        ? new HandoverDashboard(this, 'Dashboard', {
+            dashboardName: resolved.dashboard.name,
+            credentialTypes: [...new Set(rotated.map((entry) => entry.type))],
+            rollout: this.rollout,
+            monitoring: this.monitoring,
+          })
+        : undefined;
+    this.breakGlassRole =
+      resolved.breakGlass === undefined || this.rollout === undefined
+        ? undefined
+        : this.buildBreakGlass(resolved.breakGlass, this.rollout, rotated, permissionsBoundary);
+  }
+
+  /** The break-glass role: start rollouts (emergency rotations) and read their status, nothing else. */
+  private buildBreakGlass(
+    breakGlass: NonNullable<ResolvedPolicy['breakGlass']>,
+    rollout: RolloutWorkflow,
+    rotated: readonly ResolvedSecret[],
+    permissionsBoundary: iam.IManagedPolicy | undefined,
+  ): BreakGlassRole {
+    const role = new BreakGlassRole(this, 'BreakGlassRole', {
+      assumedBy: new iam.CompositePrincipal(
+        ...breakGlass.principalArns.map((arn) => new iam.ArnPrincipal(arn)),
+      ),
+      roleName: breakGlass.roleName,
+      stateMachine: rollout.stateMachine,
+      secrets: rotated.flatMap((entry) => {
+        const secret = this.entries[entry.id]?.secret;
+        return secret === undefined ? [] : [secret];
+      }),
+      permissionsBoundary,
+    });
+    new CfnOutput(this, 'BreakGlassRoleArn', {
+      value: role.role.roleArn,
+      description:
+        'Break-glass role for incidents: assume it, then start an emergency rotation (handover emergency <secret> --reason "...", or the console steps in README "In an incident")',
+    });
+    return role;
   }
 
   /** The rollout workflow over every entry that rotates (paused entries have no rotation to roll out). */
@@ -166,7 +214,7 @@ export class HandoverStack extends Stack {
     new CfnOutput(this, 'RolloutStateMachineArn', {
       value: rollout.stateMachine.stateMachineArn,
       description:
-        'Emergency rotation: Step Functions console > this state machine > Start execution, input {"secretId": "<name or ARN>", "mode": "emergency", "reason": "<why>"}',
+        'Emergency rotation: handover emergency <secret> --reason "...", or Step Functions console > this state machine > Start execution, input {"secretId": "<name or ARN>", "mode": "emergency", "reason": "<why>"}',
     });
     return rollout;
   }

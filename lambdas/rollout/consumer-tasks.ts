@@ -88,7 +88,7 @@ export async function checkWave(
   const failed = results.filter((result) => !result.ok);
   for (const failure of failed) {
     if (failure.ok) continue;
-    deps.metrics.consumerUpdateFailed(plan.credentialType);
+    deps.metrics.consumerUpdateFailed(plan.credentialType, failure.consumer);
     deps.logger.error('consumer update failed', {
       step: `${task.wave}-wave`,
       outcome: 'failure',

@@ -174,15 +174,24 @@ export function milestoneDetailType(milestone: RolloutMilestone): string {
   return `Handover Rollout ${milestone}`;
 }
 
-/** Metric names of the rollout function (namespace and `service` as every Handover metric; dimension `credential_type`). */
+/**
+ * Metric names of the rollout function (namespace and `service` as every Handover metric; dimension
+ * `credential_type`), a public contract: alarms and the dashboard refer to them.
+ */
 export const ROLLOUT_METRIC = {
+  /** A consumer failed its update or its check; also published per `consumer` (its name), without `credential_type`. */
   consumerUpdateFailed: 'ConsumerUpdateFailed',
   oldCredentialStillInUse: 'OldCredentialStillInUse',
   rolloutSucceeded: 'RolloutSucceeded',
   rolloutFailed: 'RolloutFailed',
   /** A rollout found, when releasing it, that it no longer held its secret's lock. */
   rolloutLockLost: 'RolloutLockLost',
+  /** An emergency rollout ended (succeeded or failed): one per emergency rotation. */
+  emergencyRollout: 'EmergencyRollout',
 } as const;
+
+/** The dimension naming the consumer of a per-consumer metric (its name: declared, bounded). */
+export const CONSUMER_DIMENSION = 'consumer';
 
 /**
  * Tags on the secret: the mirror of the per-secret rollout lock (holder, lease expiry, mode, the
@@ -233,7 +242,7 @@ export const ROLLOUT_ENV = {
   lockTable: 'HANDOVER_ROLLOUT_LOCK_TABLE',
   /** Seconds a manual rotation may take before it counts as failed. @default 900 */
   rotationTimeoutSeconds: 'HANDOVER_ROLLOUT_ROTATION_TIMEOUT_SECONDS',
-  /** Where notifications link the runbook (`<url>#runbook-rollout-...`). @default 'README.md' */
+  /** Where notifications link the runbook (`<url>#runbook-rollout-...`). @default 'docs/runbook.md' */
   runbookUrl: 'HANDOVER_RUNBOOK_URL',
 } as const;
 

@@ -1,5 +1,6 @@
 import { intEnv } from '../shared/env';
 import { ConfigurationError } from '../shared/errors';
+import { DEFAULT_RUNBOOK_URL } from '../shared/runbook-location';
 import { ROLLOUT_ENV } from './contract';
 import type { RolloutSettings } from './deps';
 
@@ -36,6 +37,6 @@ export function rolloutEnvironment(env: Env = process.env): RolloutEnvironment {
     rotationTimeoutSeconds: intEnv(ROLLOUT_ENV.rotationTimeoutSeconds, 900, { min: 1, max: 24 * 3600 }, env),
     ...(topicArn === undefined || topicArn === '' ? {} : { topicArn }),
     eventBusName: env[ROLLOUT_ENV.eventBusName] || 'default',
-    runbookUrl: env[ROLLOUT_ENV.runbookUrl] || 'README.md',
+    runbookUrl: env[ROLLOUT_ENV.runbookUrl] || DEFAULT_RUNBOOK_URL,
   };
 }

@@ -28,7 +28,7 @@ export interface FinishResult {
 
 /**
  * Closes a rollout on every terminal path: metrics (`RolloutSucceeded` / `RolloutFailed`,
- * `OldCredentialStillInUse`), milestone events (`Revoked`, `Succeeded`, `Failed`, `RolledBack`),
+ * `OldCredentialStillInUse`, `EmergencyRollout`), milestone events (`Revoked`, `Succeeded`, `Failed`, `RolledBack`),
  * the SNS summary, and the lock (released only when this execution holds it; on success the
  * version is recorded as rolled out; a lock it no longer holds is reported: metric, log, SNS).
  * Notification and release failures are logged, never thrown: a rollout's outcome does not depend
@@ -61,6 +61,7 @@ export async function finish(deps: RolloutDeps, task: FinishTask): Promise<Finis
 
   deps.metrics.rollout(credentialType, succeeded ? 'success' : 'failure');
   if (error === ROLLOUT_ERRORS.stillInUse) deps.metrics.oldCredentialStillInUse(credentialType);
+  if (plan?.mode === 'emergency') deps.metrics.emergencyRollout(credentialType);
 
   if (plan !== undefined) {
     const report = consumerReport(state);
@@ -135,7 +136,9 @@ export async function emergencyRevoked(
   await deps.notifier.milestone('Revoked', {
     ...milestoneBase(plan, state.rotation),
     revoked: state.revocation?.done === true,
-    ...(state.revocation?.reason === undefined ? {} : { revokeNote: state.revocation.reason }),
+    ...(state.revocation?.reason === undefined || state.revocation.reason === ''
+      ? {}
+      : { revokeNote: state.revocation.reason }),
     consumersThatWillBreak: consumers.map((consumer) => consumer.name),
     ...usageDetail(state.precheck),
   });

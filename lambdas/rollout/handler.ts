@@ -18,10 +18,11 @@ import { rolloutEnvironment } from './env';
 import { createRolloutMetrics } from './metrics';
 import { createNotifier } from './notify';
 import { createRolloutHandler } from './rollout-handler';
+import { SECRETS_MANAGER_RETRY } from './secret-state';
 
 const settings = rolloutEnvironment();
 const logger = createLogger();
-const secretsManager = new SecretsManagerClient({});
+const secretsManager = new SecretsManagerClient(SECRETS_MANAGER_RETRY);
 const ssm = new SSMClient({});
 const eventBridge = new EventBridgeClient({});
 

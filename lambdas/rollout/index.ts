@@ -27,6 +27,7 @@ export {
   type LockClaim,
   type LockState,
   type LockTable,
+  lockOf,
   mirrorLock,
   type ReleaseResult,
   readLock,

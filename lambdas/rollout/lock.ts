@@ -70,7 +70,7 @@ function namesFor(...expressions: string[]): Record<string, string> {
 
 const s = (value: string): AttributeValue => ({ S: value });
 
-function lockOf(item: Record<string, AttributeValue> | undefined): LockState {
+function lockOfItem(item: Record<string, AttributeValue> | undefined): LockState {
   const text = (name: Attribute): string | undefined => {
     const value = item?.[name];
     return value !== undefined && 'S' in value && typeof value.S === 'string' && value.S !== ''
@@ -95,6 +95,31 @@ function lockOf(item: Record<string, AttributeValue> | undefined): LockState {
 const isConditionFailure = (error: unknown): error is Error & { Item?: Record<string, AttributeValue> } =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
+/**
+ * The lock as the secret's tags mirror it (what the console, the CLI and the rotation functions
+ * see): holder, lease, mode, version, and the last version rolled out.
+ *
+ * @example
+ * ```ts
+ * const { holder, leaseUntil } = lockOf(await describeSecret(client, 'orders/db/app'));
+ * ```
+ */
+export function lockOf(secret: { readonly tags: Readonly<Record<string, string>> }): LockState {
+  const tag = (key: string) => {
+    const value = secret.tags[key];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const mode = tag(ROLLOUT_TAG.mode);
+  const fields: Record<string, string | undefined> = {
+    holder: tag(ROLLOUT_TAG.holder),
+    mode: mode === 'scheduled' || mode === 'emergency' ? mode : undefined,
+    leaseUntil: tag(ROLLOUT_TAG.lease),
+    version: tag(ROLLOUT_TAG.version),
+    done: tag(ROLLOUT_TAG.done),
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as LockState;
+}
+
 /** Reads the lock (a strongly consistent GetItem). */
 export async function readLock(table: LockTable, secretArn: string): Promise<LockState> {
   const out = await table.dynamodb.send(
@@ -104,7 +129,7 @@ export async function readLock(table: LockTable, secretArn: string): Promise<Loc
       ConsistentRead: true,
     }),
   );
-  return lockOf(out.Item);
+  return lockOfItem(out.Item);
 }
 
 /** SET clauses and values of a claim (holder, mode, lease, version, when). */
@@ -157,10 +182,10 @@ export async function acquireLock(
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return { outcome: 'taken', lock: lockOf(out.Attributes) };
+    return { outcome: 'taken', lock: lockOfItem(out.Attributes) };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    const lock = lockOf(error.Item);
+    const lock = lockOfItem(error.Item);
     const heldByOther = lock.holder !== undefined && lock.holder !== claim.holder;
     return { outcome: heldByOther ? 'held' : 'done', lock };
   }
@@ -206,7 +231,7 @@ export async function takeOverLock(
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     // A retry of a write whose response was lost finds the lock already this holder's.
-    return lockOf(error.Item).holder === claim.holder;
+    return lockOfItem(error.Item).holder === claim.holder;
   }
 }
 
@@ -278,7 +303,7 @@ export async function releaseLock(
     return { outcome: 'released' };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    const lock = lockOf(error.Item);
+    const lock = lockOfItem(error.Item);
     if (lock.holder === undefined && lock.releasedBy === holder) return { outcome: 'already-released' };
     return { outcome: 'lost', lock };
   }

@@ -1,6 +1,7 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { StructuredLogger } from '../shared/observability';
+import { DEFAULT_RUNBOOK_URL } from '../shared/runbook-location';
 import {
   milestoneDetailType,
   ROLLOUT_EVENT_SOURCE,
@@ -25,7 +26,7 @@ export interface NotifierDeps {
   readonly topicArn?: string;
   /** @default 'default' */
   readonly eventBusName?: string;
-  /** @default 'README.md' */
+  /** @default 'docs/runbook.md' */
   readonly runbookUrl?: string;
   readonly logger: StructuredLogger;
 }
@@ -68,7 +69,7 @@ export interface MilestoneDetail {
 export function createNotifier(deps: NotifierDeps): Notifier {
   const bus = deps.eventBusName ?? 'default';
   return {
-    runbookUrl: deps.runbookUrl ?? 'README.md',
+    runbookUrl: deps.runbookUrl ?? DEFAULT_RUNBOOK_URL,
     async milestone(milestone, detail) {
       try {
         const out = await deps.eventBridge.send(

@@ -7,8 +7,8 @@ export interface FailureGuide {
 }
 
 /**
- * The short runbook of every named failure, as notifications carry it. The README holds the long
- * form under `#runbook-rollout-<name>` ({@link failureAnchor}).
+ * The short runbook of every named failure, as notifications carry it. `docs/runbook.md` holds the
+ * long form under `#runbook-rollout-<name>` ({@link failureAnchor}).
  */
 export const FAILURE_GUIDE: Readonly<Record<RolloutErrorCode, FailureGuide>> = {
   [ROLLOUT_ERRORS.refused]: {
@@ -53,7 +53,7 @@ export const FAILURE_GUIDE: Readonly<Record<RolloutErrorCode, FailureGuide>> = {
   },
 };
 
-/** `runbook-rollout-consumer-update-failed`: the README anchor of a named failure. */
+/** `runbook-rollout-consumer-update-failed`: the runbook anchor of a named failure. */
 export function failureAnchor(code: RolloutErrorCode): string {
   const name = code
     .replace(/^Handover\./, '')

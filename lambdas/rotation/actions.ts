@@ -51,7 +51,10 @@ export interface UsageResult {
 export interface DoneResult {
   readonly action: 'revoke' | 'restore';
   readonly done: boolean;
-  /** Why nothing was done, when `done` is false (the strategy has no such action). */
+  /**
+   * Why nothing was done, when `done` is false: the strategy has no such action, or only a person
+   * can do it (the step to take). Empty when done (always present: the state machine selects it).
+   */
   readonly reason?: string;
 }
 
@@ -155,8 +158,11 @@ export async function runStrategyAction<S>(
           reason: `${strategy.type} ${strategy.variant} has no ${event.Action}`,
         };
       } else {
-        await run.call(strategy, old, ctx);
-        result = { action: event.Action, done: true };
+        const outcome = await run.call(strategy, old, ctx);
+        result =
+          outcome === undefined
+            ? { action: event.Action, done: true, reason: '' }
+            : { action: event.Action, done: false, reason: outcome.reason };
       }
     }
     logger.info(`${event.Action} ${'done' in result && !result.done ? 'not available' : 'success'}`, {

@@ -6,6 +6,7 @@ import { parseRotationEvent, type RotationEvent } from './event';
 import { checkInterlock } from './interlock';
 import { cachedForInvocation, type SecretMetadata, type SecretsPort } from './secrets-port';
 import type { CredentialStrategy, PreviousReader, StrategyContext } from './strategy';
+import { createVersionValues, type VersionValues } from './version-values';
 import { versionWith } from './versions';
 
 /** Dependencies of {@link createRotationHandler}, built once per Lambda in its composition root. */
@@ -18,7 +19,16 @@ export interface RotationHandlerDeps<S> {
   readonly now?: () => number;
   /** The wall clock, for the rollout lock's lease (the interlock). @default - the system clock */
   readonly clock?: () => Date;
+  /**
+   * Values of the versions the current rotation of each secret already read or stored, kept
+   * between its steps in a warm environment (values of versions never change; labels are re-read).
+   * @default - a memory of this handler's own
+   */
+  readonly versionValues?: VersionValues;
 }
+
+/** The dependencies a step runs with: the invocation's port and the handler's memory. */
+type StepDeps<S> = RotationHandlerDeps<S> & { readonly versionValues: VersionValues };
 
 /** What a step did, for the log line. */
 type Outcome = 'success' | 'already-current' | 'reused-pending' | 'already-set' | 'configuration-tested';
@@ -65,10 +75,13 @@ class SecretTracker<S> {
  * structured log line and records metrics. Errors are redacted of every secret value read during
  * the invocation and re-thrown: Secrets Manager learns of a failure only from the thrown error.
  *
- * Secrets Manager calls per step (README, Benchmarks, says why each stays), with `createIsPure`:
- * createSecret 3 (DescribeSecret, the AWSCURRENT value, PutSecretValue), setSecret 3
- * (DescribeSecret, the pending and the current value), testSecret 1 (the pending value, whose
- * `VersionStages` are its guard), finishSecret 3 (DescribeSecret, two label moves).
+ * Secrets Manager calls per step (README, Benchmarks, says why each stays), with `createIsPure`,
+ * when the four steps of a rotation reach the same warm environment (values of versions it already
+ * read or stored are remembered between steps, {@link VersionValues}): createSecret 3
+ * (DescribeSecret, the AWSCURRENT value, PutSecretValue), setSecret 1 (DescribeSecret), testSecret 1
+ * (DescribeSecret), finishSecret 3 (DescribeSecret, two label moves). A step on a cold environment
+ * reads the values it needs: setSecret 3 (the pending and the current value too), testSecret 1 (the
+ * pending value, whose `VersionStages` are its label guard).
  *
  * @example
  * ```ts
@@ -83,6 +96,7 @@ class SecretTracker<S> {
 export function createRotationHandler<S>(deps: RotationHandlerDeps<S>): (event: unknown) => Promise<void> {
   const { strategy, secrets, logger, metrics } = deps;
   const now = deps.now ?? (() => performance.now());
+  const versionValues = deps.versionValues ?? createVersionValues();
 
   return async (raw: unknown): Promise<void> => {
     const started = now();
@@ -99,7 +113,7 @@ export function createRotationHandler<S>(deps: RotationHandlerDeps<S>): (event: 
 
     const tracker = new SecretTracker(strategy);
     const fields = { ...base, secret_id: event.secretId, rotation_id: event.token, step: event.step };
-    const invocation = { ...deps, secrets: cachedForInvocation(secrets) };
+    const invocation: StepDeps<S> = { ...deps, secrets: cachedForInvocation(secrets), versionValues };
     const ctx: StrategyContext = {
       secretId: event.secretId,
       rotationId: event.token,
@@ -153,10 +167,13 @@ async function runStep<S>(
   event: RotationEvent,
   ctx: StrategyContext,
   tracker: SecretTracker<S>,
-  deps: RotationHandlerDeps<S>,
+  deps: StepDeps<S>,
 ): Promise<StepResult> {
-  if (event.step === 'testSecret') return testSecret(event, ctx, tracker, deps);
-  const { secrets, strategy } = deps;
+  const { secrets, strategy, versionValues } = deps;
+  const remembered =
+    event.step === 'testSecret' ? versionValues.get(event.secretId, event.token, event.token) : undefined;
+  // A cold testSecret reads the pending version, whose labels are its guard, in one call.
+  if (event.step === 'testSecret' && remembered === undefined) return testSecret(event, ctx, tracker, deps);
   const meta = await secrets.describe(event.secretId);
   const secretId = meta.arn;
   const stages = guard(event, meta);
@@ -165,6 +182,7 @@ async function runStep<S>(
       // A previous finishSecret moved AWSCURRENT and failed before clearing AWSPENDING.
       await secrets.removeStage(secretId, STAGE.pending, event.token);
     }
+    if (event.step === 'finishSecret') versionValues.forget(secretId);
     return { outcome: 'already-current' };
   }
 
@@ -179,12 +197,18 @@ async function runStep<S>(
       return createSecret(event, meta, ctx, tracker, deps);
     case 'setSecret': {
       const rollout = checkInterlock(meta, event.token, event.step, clock());
-      const pending = await readPending(secretId, event.token, tracker, secrets);
-      const current = await readCurrent(meta, tracker, secrets);
+      const pending = await readPending(secretId, event.token, tracker, deps);
+      const current = await readCurrent(meta, event.token, tracker, deps);
       await strategy.set(pending, current, previousReader(meta, tracker, deps), {
         ...ctx,
         ...(rollout === undefined ? {} : { rollout }),
       });
+      return { outcome: 'success', identity: strategy.identify(pending) };
+    }
+    case 'testSecret': {
+      // Warm: the value createSecret stored, with the labels and `RotationEnabled` just read.
+      const pending = tracker.parse(remembered ?? '', `AWSPENDING version ${event.token}`);
+      await strategy.test(pending, ctx);
       return { outcome: 'success', identity: strategy.identify(pending) };
     }
     case 'finishSecret': {
@@ -195,6 +219,7 @@ async function runStep<S>(
         versionWith(meta.versions, STAGE.current),
       );
       await secrets.removeStage(secretId, STAGE.pending, event.token);
+      versionValues.forget(secretId);
       return { outcome: 'success' };
     }
   }
@@ -233,12 +258,13 @@ async function createSecret<S>(
   meta: SecretMetadata,
   ctx: StrategyContext,
   tracker: SecretTracker<S>,
-  deps: RotationHandlerDeps<S>,
+  deps: StepDeps<S>,
 ): Promise<StepResult> {
-  const { secrets, strategy } = deps;
+  const { secrets, strategy, versionValues } = deps;
   const secretId = meta.arn;
-  const current = await readCurrent(meta, tracker, secrets);
+  const current = await readCurrent(meta, event.token, tracker, deps);
   const reuse = (raw: string): StepResult => {
+    versionValues.remember(secretId, event.token, event.token, raw);
     const pending = tracker.parse(raw, `pending version ${event.token}`);
     return { outcome: 'reused-pending', identity: strategy.identify(pending) };
   };
@@ -248,12 +274,8 @@ async function createSecret<S>(
   }
   const pending = await strategy.create(current, ctx, previousReader(meta, tracker, deps));
   tracker.values.push(...strategy.secretsOf(pending));
-  const stored = await secrets.putPending(
-    secretId,
-    event.token,
-    strategy.serialize(pending),
-    event.rotationToken,
-  );
+  const serialized = strategy.serialize(pending);
+  const stored = await secrets.putPending(secretId, event.token, serialized, event.rotationToken);
   if (stored === 'exists') {
     const existing = await secrets.getVersion(secretId, { versionId: event.token });
     if (existing === undefined) {
@@ -263,6 +285,7 @@ async function createSecret<S>(
     }
     return reuse(existing.value);
   }
+  versionValues.remember(secretId, event.token, event.token, serialized);
   return { outcome: 'success', identity: strategy.identify(pending) };
 }
 
@@ -277,13 +300,14 @@ async function testSecret<S>(
   event: RotationEvent,
   ctx: StrategyContext,
   tracker: SecretTracker<S>,
-  { secrets, strategy }: RotationHandlerDeps<S>,
+  deps: StepDeps<S>,
 ): Promise<StepResult> {
+  const { secrets, strategy } = deps;
   const version = await secrets.getVersion(event.secretId, { versionId: event.token });
   if (version === undefined) {
     const meta = await secrets.describe(event.secretId);
     if (!(event.token in meta.versions)) {
-      const current = await readCurrent(meta, tracker, secrets);
+      const current = await readCurrent(meta, event.token, tracker, deps);
       await strategy.test(current, ctx);
       return { outcome: 'configuration-tested', identity: strategy.identify(current) };
     }
@@ -301,28 +325,46 @@ async function testSecret<S>(
 const noValue = (secretId: string, token: string) =>
   new RotationStateError(`version ${token} of secret ${secretId} has no value: createSecret has not run`);
 
+/**
+ * The value of `versionId` of the secret: remembered from an earlier step of rotation `token`, or
+ * read (and then remembered); `undefined` when the version has no value.
+ */
+async function versionValue<S>(
+  secretId: string,
+  token: string,
+  versionId: string,
+  { secrets, versionValues }: StepDeps<S>,
+): Promise<string | undefined> {
+  const remembered = versionValues.get(secretId, token, versionId);
+  if (remembered !== undefined) return remembered;
+  const version = await secrets.getVersion(secretId, { versionId });
+  if (version !== undefined) versionValues.remember(secretId, token, versionId, version.value);
+  return version?.value;
+}
+
 async function readCurrent<S>(
   meta: SecretMetadata,
+  token: string,
   tracker: SecretTracker<S>,
-  secrets: SecretsPort,
+  deps: StepDeps<S>,
 ): Promise<S> {
   const versionId = versionWith(meta.versions, STAGE.current);
-  const version = versionId === undefined ? undefined : await secrets.getVersion(meta.arn, { versionId });
-  if (version === undefined) {
+  const value = versionId === undefined ? undefined : await versionValue(meta.arn, token, versionId, deps);
+  if (value === undefined) {
     throw new RotationStateError(`secret ${meta.arn} has no AWSCURRENT value`);
   }
-  return tracker.parse(version.value, `AWSCURRENT version ${versionId}`);
+  return tracker.parse(value, `AWSCURRENT version ${versionId}`);
 }
 
 async function readPending<S>(
   secretId: string,
   token: string,
   tracker: SecretTracker<S>,
-  secrets: SecretsPort,
+  deps: StepDeps<S>,
 ): Promise<S> {
-  const version = await secrets.getVersion(secretId, { versionId: token });
-  if (version === undefined) throw noValue(secretId, token);
-  return tracker.parse(version.value, `AWSPENDING version ${token}`);
+  const value = await versionValue(secretId, token, token, deps);
+  if (value === undefined) throw noValue(secretId, token);
+  return tracker.parse(value, `AWSPENDING version ${token}`);
 }
 
 /** A {@link PreviousReader}: reads AWSPREVIOUS on the first call only, and only if asked. */

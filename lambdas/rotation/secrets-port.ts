@@ -1,5 +1,6 @@
 import {
   DescribeSecretCommand,
+  type DescribeSecretResponse,
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
@@ -94,7 +95,11 @@ export type SecretsManagerSend = Pick<SecretsManagerClient, 'send'>;
  * ```
  */
 export async function describeSecret(client: SecretsManagerSend, secretId: string): Promise<SecretMetadata> {
-  const out = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
+  return secretMetadataOf(await client.send(new DescribeSecretCommand({ SecretId: secretId })), secretId);
+}
+
+/** A DescribeSecret answer, reduced to {@link SecretMetadata} (`secretId`: the id it was asked with). */
+export function secretMetadataOf(out: DescribeSecretResponse, secretId: string): SecretMetadata {
   const tags: Record<string, string> = {};
   for (const tag of out.Tags ?? []) {
     if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';

@@ -51,6 +51,13 @@ export interface UsageReport {
   readonly lastUsed?: Date;
 }
 
+/** A strategy action that could not be done by Handover, and what a person must do instead. */
+export interface NotDone {
+  readonly done: false;
+  /** The exact step, e.g. the provider dashboard's. No secret. */
+  readonly reason: string;
+}
+
 /**
  * A credential type, as a plain object the rotation engine drives. `S` is the parsed secret value.
  * Every method must be idempotent: Secrets Manager retries steps, and the engine re-runs them after
@@ -100,8 +107,13 @@ export interface CredentialStrategy<S> {
   test(pending: S, ctx: StrategyContext): Promise<void>;
   /** Used by the rollout workflow after consumers moved: is the old credential still used? */
   inUse?(old: S, since: Date, ctx: StrategyContext): Promise<UsageReport>;
-  /** Makes the old credential stop working. */
-  revoke?(old: S, ctx: StrategyContext): Promise<void>;
+  /**
+   * Makes the old credential stop working. A credential only a person can end (a key created in a
+   * provider's dashboard) resolves with {@link NotDone}: the rollout reports the step instead of a
+   * revocation.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: every existing revoke resolves with nothing (revoked); NotDone is the one other outcome.
+  revoke?(old: S, ctx: StrategyContext): Promise<void | NotDone>;
   /** Undoes `revoke` during rollback, where the type allows it. */
   restore?(old: S, ctx: StrategyContext): Promise<void>;
 }

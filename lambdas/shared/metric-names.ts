@@ -22,5 +22,11 @@ export const METRIC = {
   rotationFailed: 'RotationFailed',
 } as const;
 
+/** The dimension Powertools Metrics gives every metric of the functions, valued {@link SERVICE_NAME}. */
+export const SERVICE_DIMENSION = 'service';
+
 /** The dimension every rotation and rollout metric carries besides `service`. */
 export const CREDENTIAL_TYPE_DIMENSION = 'credential_type';
+
+/** The dimension of the engine's step metrics (`StepSucceeded`, `StepFailed`, `StepDuration`): the step. */
+export const STEP_DIMENSION = 'step';

@@ -1,7 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { RotationStep } from '../rotation/constants';
-import { CREDENTIAL_TYPE_DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './metric-names';
+import {
+  CREDENTIAL_TYPE_DIMENSION,
+  METRIC,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+  STEP_DIMENSION,
+} from './metric-names';
 
 export { CREDENTIAL_TYPE_DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './metric-names';
 
@@ -48,10 +54,10 @@ export function createRotationMetrics(credentialType: string): RotationMetrics {
   };
   return {
     recordStep(step, outcome, durationMs) {
-      emit({ step }, (m) => {
+      emit({ [STEP_DIMENSION]: step }, (m) => {
         m.addMetric(outcome === 'success' ? METRIC.stepSucceeded : METRIC.stepFailed, MetricUnit.Count, 1);
       });
-      emit({ step }, (m) => {
+      emit({ [STEP_DIMENSION]: step }, (m) => {
         m.addMetric(METRIC.stepDuration, MetricUnit.Milliseconds, durationMs);
       });
     },

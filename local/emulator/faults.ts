@@ -44,6 +44,40 @@ export interface FaultOptions {
   readonly phase?: 'before' | 'after';
 }
 
+/**
+ * A request-rate quota, as AWS enforces its API rate limits: a token bucket per quota (`burst`
+ * tokens, refilled at `perSecond`), shared by the operations it lists; a call that finds the
+ * bucket empty is `ThrottlingException` (HTTP 400), which the SDK retries with backoff.
+ */
+export interface RateLimitOptions {
+  /** The operations sharing the quota, e.g. Secrets Manager's writes. */
+  readonly operations: readonly string[];
+  /** @default - any service */
+  readonly service?: string;
+  /** Calls per second the bucket refills. */
+  readonly perSecond: number;
+  /** The bucket's size. @default - `perSecond` */
+  readonly burst?: number;
+}
+
+/** A rate limit that was added. */
+export interface RateLimitHandle {
+  /** Calls it throttled so far. */
+  readonly throttled: number;
+  /** Calls it let through so far. */
+  readonly passed: number;
+  remove(): void;
+}
+
+interface ActiveRateLimit {
+  readonly options: RateLimitOptions;
+  readonly capacity: number;
+  tokens: number;
+  updatedAt: number;
+  throttled: number;
+  passed: number;
+}
+
 /** A fault that was added; use it to see how often it fired or to remove it early. */
 export interface FaultHandle {
   /** How many calls this fault has failed so far. */
@@ -86,6 +120,43 @@ function toServiceError(error: FaultError | undefined, operation: string): AwsSe
  */
 export class FaultInjector {
   readonly #faults: ActiveFault[] = [];
+  readonly #limits: ActiveRateLimit[] = [];
+
+  /**
+   * Adds a rate quota (see {@link RateLimitOptions}).
+   *
+   * @example
+   * ```ts
+   * // Secrets Manager: RotateSecret and the writes share 50 per second per account and region.
+   * emulator.faults.rateLimit({ service: 'secretsmanager', operations: ['RotateSecret', 'PutSecretValue', 'TagResource'], perSecond: 50 });
+   * ```
+   */
+  rateLimit(options: RateLimitOptions): RateLimitHandle {
+    if (!(options.perSecond > 0)) throw new RangeError(`perSecond must be above 0, got ${options.perSecond}`);
+    const capacity = options.burst ?? options.perSecond;
+    const limit: ActiveRateLimit = {
+      options,
+      capacity,
+      tokens: capacity,
+      updatedAt: performance.now(),
+      throttled: 0,
+      passed: 0,
+    };
+    this.#limits.push(limit);
+    const limits = this.#limits;
+    return {
+      get throttled() {
+        return limit.throttled;
+      },
+      get passed() {
+        return limit.passed;
+      },
+      remove() {
+        const index = limits.indexOf(limit);
+        if (index >= 0) limits.splice(index, 1);
+      },
+    };
+  }
 
   /** Adds a fault. Faults are checked in the order they were added; the first match fails the call. */
   add(options: FaultOptions): FaultHandle {
@@ -114,9 +185,10 @@ export class FaultInjector {
     };
   }
 
-  /** Removes every fault. */
+  /** Removes every fault and rate limit. */
   clear(): void {
     this.#faults.length = 0;
+    this.#limits.length = 0;
   }
 
   /** The number of faults that can still fire. */
@@ -134,6 +206,23 @@ export class FaultInjector {
     input: Readonly<Record<string, unknown>>,
     phase: 'before' | 'after' = 'before',
   ): AwsServiceError | undefined {
+    const now = performance.now();
+    for (const limit of this.#limits) {
+      const { options } = limit;
+      if (!options.operations.includes(operation)) continue;
+      if (options.service !== undefined && options.service !== service) continue;
+      limit.tokens = Math.min(
+        limit.capacity,
+        limit.tokens + ((now - limit.updatedAt) / 1000) * options.perSecond,
+      );
+      limit.updatedAt = now;
+      if (limit.tokens < 1) {
+        limit.throttled += 1;
+        return throttling('Rate exceeded');
+      }
+      limit.tokens -= 1;
+      limit.passed += 1;
+    }
     for (const fault of this.#faults) {
       const { options } = fault;
       if ((options.phase ?? 'before') !== phase) continue;

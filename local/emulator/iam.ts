@@ -12,18 +12,31 @@ import type {
 } from '@aws-sdk/client-iam';
 import type { Principal } from './auth';
 import { type AwsServiceError, QUERY_ERROR, queryError } from './errors';
+import { IamPolicies } from './iam-policies';
 import type { OperationInput } from './input';
 import type { ProtocolHandler } from './protocol';
 import { createQueryHandler } from './query-protocol';
 
 /** Every IAM operation the emulator implements. */
 export const IAM_OPERATIONS = [
+  'AttachRolePolicy',
+  'AttachUserPolicy',
   'CreateAccessKey',
+  'CreatePolicy',
+  'CreateRole',
   'CreateUser',
   'DeleteAccessKey',
   'GetAccessKeyLastUsed',
+  'GetRole',
   'GetUser',
   'ListAccessKeys',
+  'ListAttachedRolePolicies',
+  'ListAttachedUserPolicies',
+  'ListRolePolicies',
+  'ListUserPolicies',
+  'PutRolePolicy',
+  'PutUserPolicy',
+  'SimulatePrincipalPolicy',
   'UpdateAccessKey',
 ] as const;
 /** An IAM operation the emulator implements. */
@@ -163,10 +176,25 @@ export class IamService {
   readonly #users = new Map<string, IamUser>();
   readonly #keys = new Map<string, IamAccessKey>();
 
+  /** Roles, managed and inline policies, and the policy simulator (`iam-policies.ts`). */
+  readonly policies: IamPolicies;
+
   readonly #operations: Record<
     IamOperation,
     (input: OperationInput, caller: Principal | undefined) => object
   > = {
+    AttachRolePolicy: (input) => this.#policy('AttachRolePolicy', input),
+    AttachUserPolicy: (input) => this.#policy('AttachUserPolicy', input),
+    CreatePolicy: (input) => this.#policy('CreatePolicy', input),
+    CreateRole: (input) => this.#policy('CreateRole', input),
+    GetRole: (input) => this.#policy('GetRole', input),
+    ListAttachedRolePolicies: (input) => this.#policy('ListAttachedRolePolicies', input),
+    ListAttachedUserPolicies: (input) => this.#policy('ListAttachedUserPolicies', input),
+    ListRolePolicies: (input) => this.#policy('ListRolePolicies', input),
+    ListUserPolicies: (input) => this.#policy('ListUserPolicies', input),
+    PutRolePolicy: (input) => this.#policy('PutRolePolicy', input),
+    PutUserPolicy: (input) => this.#policy('PutUserPolicy', input),
+    SimulatePrincipalPolicy: (input) => this.#policy('SimulatePrincipalPolicy', input),
     CreateAccessKey: (input, caller) => this.#createAccessKey(input, caller),
     CreateUser: (input) => this.#createUser(input),
     DeleteAccessKey: (input, caller) => this.#deleteAccessKey(input, caller),
@@ -180,6 +208,30 @@ export class IamService {
     this.accountId = options.accountId ?? '123456789012';
     this.propagationDelayMs = options.propagationDelayMs ?? 0;
     this.#now = options.now ?? (() => new Date());
+    this.policies = new IamPolicies({
+      accountId: this.accountId,
+      now: this.#now,
+      users: {
+        user: (name) => {
+          const user = this.#users.get(name.toLowerCase());
+          return user === undefined
+            ? undefined
+            : {
+                name: user.name,
+                arn: user.arn,
+                ...(user.permissionsBoundary === undefined
+                  ? {}
+                  : { permissionsBoundary: user.permissionsBoundary }),
+              };
+        },
+      },
+    });
+  }
+
+  #policy(operation: string, input: OperationInput): object {
+    const run = this.policies.operations[operation];
+    if (run === undefined) throw new Error(`no policy operation ${operation}`);
+    return run(input);
   }
 
   /** Whether `operation` is an IAM operation the emulator implements. */

@@ -53,7 +53,7 @@ export {
   EVENTBRIDGE_TARGET_PREFIX,
   EventBridgeService,
 } from './eventbridge';
-export type { FaultError, FaultHandle, FaultOptions } from './faults';
+export type { FaultError, FaultHandle, FaultOptions, RateLimitHandle, RateLimitOptions } from './faults';
 export { FaultInjector } from './faults';
 export type { AccessKeyUse, IamIdentity, IamOperation, IamOptions } from './iam';
 export {
@@ -65,7 +65,13 @@ export {
   IamService,
 } from './iam';
 export type { OperationInput } from './input';
-export type { LambdaFunctionOptions, LambdaOperation, LambdaOptions, LambdaUpdateFailure } from './lambda';
+export type {
+  FunctionHandler,
+  LambdaFunctionOptions,
+  LambdaOperation,
+  LambdaOptions,
+  LambdaUpdateFailure,
+} from './lambda';
 export {
   createLambdaHandler,
   LAMBDA_ERROR,
@@ -134,6 +140,20 @@ export {
   TASK_FAILURE,
   TaskFailedError,
 } from './sfn';
+export type {
+  AslDefinition,
+  SfnExecutionOperation,
+  StateMachinesOptions,
+  TaskFunction,
+  TaskTokens,
+} from './sfn-executions';
+export {
+  adaptDefinitionForRunner,
+  allStates,
+  SFN_EXECUTION_ERROR,
+  SFN_EXECUTION_OPERATIONS,
+  StateMachines,
+} from './sfn-executions';
 export type { PublishedMessage, SnsOperation, SnsOptions } from './sns';
 export { createSnsHandler, SNS_ERROR, SNS_OPERATIONS, SNS_VERSION, SNS_XMLNS, SnsService } from './sns';
 export type { ParameterSnapshot, SsmOperation, SsmOptions } from './ssm';

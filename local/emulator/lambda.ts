@@ -26,8 +26,11 @@ import { createRestJsonHandler } from './rest-json-protocol';
  * statements are kept so that Secrets Manager can tell whether it may invoke a function
  * ({@link LambdaService.functionAccess}).
  *
- * Not emulated: invocation (the local workflow runner calls handlers directly; Secrets Manager
- * calls handlers registered in-process), running code, versions and aliases (only `$LATEST`),
+ * Functions given code in-process ({@link LambdaService.registerHandler}) are invoked by Step
+ * Functions executions ({@link LambdaService.invokeFunction}).
+ *
+ * Not emulated: the Invoke API over HTTP (Secrets Manager calls rotation handlers registered
+ * in-process), running uploaded code, versions and aliases (only `$LATEST`),
  * layers, VPC settings, conditions of permission statements.
  */
 
@@ -90,6 +93,9 @@ export interface LambdaFunctionOptions {
   /** How long this function's updates stay `InProgress`. @default - the service's `updateDelayMs` */
   readonly updateDelayMs?: number;
 }
+
+/** The code of a function, run in-process when the function is invoked: the event in, the result out. */
+export type FunctionHandler = (event: unknown) => Promise<unknown>;
 
 /** A failure to apply to the next update of a function. */
 export interface LambdaUpdateFailure {
@@ -182,6 +188,7 @@ export class LambdaService {
   updateDelayMs: number;
   readonly #now: () => Date;
   readonly #functions = new Map<string, LambdaFunction>();
+  readonly #handlers = new Map<string, FunctionHandler>();
 
   readonly #operations: Record<LambdaOperation, (input: OperationInput) => object> = {
     AddPermission: (input) => this.#addPermission(input),
@@ -278,9 +285,44 @@ export class LambdaService {
     return granted ? 'invocable' : 'forbidden';
   }
 
+  /**
+   * Gives a function code the emulator can run: {@link invokeFunction} (a Step Functions Task state
+   * invoking it) calls `handler`. The function is named by name or ARN; it need not be registered.
+   */
+  registerHandler(functionNameOrArn: string, handler: FunctionHandler): void {
+    this.#handlers.set(LambdaService.#nameOf(functionNameOrArn), handler);
+  }
+
+  /**
+   * Invokes a function synchronously (`RequestResponse`), as a Step Functions Lambda task does: the
+   * event and the result travel as JSON, as they do through Lambda. A function with no handler fails
+   * with `Lambda.ResourceNotFoundException`; an error the handler throws keeps its name (Lambda's
+   * `errorType`).
+   */
+  async invokeFunction(functionNameOrArn: string, event: unknown): Promise<unknown> {
+    const handler = this.#handlers.get(LambdaService.#nameOf(functionNameOrArn));
+    if (handler === undefined) {
+      const error = new Error(`Function not found: ${functionNameOrArn}`);
+      error.name = 'Lambda.ResourceNotFoundException';
+      throw error;
+    }
+    const result = await handler(JSON.parse(JSON.stringify(event ?? null)));
+    return result === undefined ? null : JSON.parse(JSON.stringify(result));
+  }
+
+  /** The function name in a name, a full ARN or a partial ARN. */
+  static #nameOf(reference: string): string {
+    return (
+      /^(?:arn:aws[\w-]*:lambda:[\w-]+:)?(?:\d{12}:)?(?:function:)?([a-zA-Z0-9-_]+)(?::\$LATEST)?$/.exec(
+        reference,
+      )?.[1] ?? reference
+    );
+  }
+
   /** Forgets every function. */
   clear(): void {
     this.#functions.clear();
+    this.#handlers.clear();
   }
 
   #require(functionName: string): LambdaFunction {

@@ -69,12 +69,15 @@ export type FunctionAccess = 'invocable' | 'forbidden' | 'missing';
 export const SECRETS_MANAGER_OPERATIONS = [
   'CancelRotateSecret',
   'CreateSecret',
+  'DeleteResourcePolicy',
   'DeleteSecret',
   'DescribeSecret',
   'GetRandomPassword',
+  'GetResourcePolicy',
   'GetSecretValue',
   'ListSecrets',
   'ListSecretVersionIds',
+  'PutResourcePolicy',
   'PutSecretValue',
   'RestoreSecret',
   'RotateSecret',
@@ -177,6 +180,8 @@ interface Secret {
   rotationRules?: RotationRulesType;
   lastRotatedDate?: Date;
   deletedDate?: Date;
+  /** The resource-based policy (PutResourcePolicy), as given. */
+  resourcePolicy?: string;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
@@ -313,6 +318,9 @@ export class SecretsManagerService {
     DeleteSecret: (input) => this.#deleteSecret(input),
     DescribeSecret: (input) => this.#describeSecret(input),
     GetRandomPassword: (input) => this.#getRandomPassword(input),
+    GetResourcePolicy: (input) => this.#getResourcePolicy(input),
+    PutResourcePolicy: (input) => this.#putResourcePolicy(input),
+    DeleteResourcePolicy: (input) => this.#deleteResourcePolicy(input),
     GetSecretValue: (input) => this.#getSecretValue(input),
     ListSecrets: (input) => this.#listSecrets(input),
     ListSecretVersionIds: (input) => this.#listSecretVersionIds(input),
@@ -433,6 +441,43 @@ export class SecretsManagerService {
       }
     }
     throw resourceNotFound(NOT_FOUND);
+  }
+
+  /** GetResourcePolicy: the policy as put, or no `ResourcePolicy` member when there is none. */
+  #getResourcePolicy(input: OperationInput): object {
+    const secret = this.#live(requireString(input, 'SecretId'));
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      ...(secret.resourcePolicy === undefined ? {} : { ResourcePolicy: secret.resourcePolicy }),
+    };
+  }
+
+  /**
+   * PutResourcePolicy: the policy must be a JSON object with a `Statement` (MalformedPolicyDocument
+   * otherwise). `BlockPublicPolicy` (on by default) and the policy's grammar beyond that are not
+   * checked.
+   */
+  #putResourcePolicy(input: OperationInput): object {
+    const secret = this.#live(requireString(input, 'SecretId'));
+    const policy = requireString(input, 'ResourcePolicy');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(policy);
+    } catch {
+      throw new AwsServiceError('MalformedPolicyDocumentException', 'The resource policy is not valid JSON.');
+    }
+    if (typeof parsed !== 'object' || parsed === null || !('Statement' in parsed)) {
+      throw new AwsServiceError('MalformedPolicyDocumentException', 'The resource policy has no Statement.');
+    }
+    secret.resourcePolicy = policy;
+    return { ARN: secret.arn, Name: secret.name };
+  }
+
+  #deleteResourcePolicy(input: OperationInput): object {
+    const secret = this.#live(requireString(input, 'SecretId'));
+    delete secret.resourcePolicy;
+    return { ARN: secret.arn, Name: secret.name };
   }
 
   #live(secretId: string): Secret {

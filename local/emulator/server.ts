@@ -47,6 +47,12 @@ export interface EmulatorOptions {
   /** Lambda settings, e.g. how long updates stay `InProgress`. @default - updates complete on the next read */
   readonly lambda?: Pick<LambdaOptions, 'updateDelayMs'>;
   /**
+   * Step Functions settings: `maxWaitMs`, the longest a Wait state or a retry interval of an
+   * execution really lasts.
+   * @default - as the definition says
+   */
+  readonly stepFunctions?: { readonly maxWaitMs?: number };
+  /**
    * The bootstrap credentials: requests they sign act as the account's administrator (root).
    * @default - the `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` of this process, read at each
    * request; `test` / `test` when they are unset
@@ -83,7 +89,7 @@ export interface Emulator {
   readonly ssm: SsmService;
   /** The EventBridge model: recorded events, and listeners standing in for rules and targets. */
   readonly eventBridge: EventBridgeService;
-  /** Step Functions task tokens: `createTaskToken`, `waitForTaskToken`. */
+  /** Step Functions: task tokens (`createTaskToken`, `waitForTaskToken`), state machines and executions (`stateMachines`). */
   readonly stepFunctions: StepFunctionsService;
   /** The SNS model: topics and the messages published to them. */
   readonly sns: SnsService;
@@ -241,11 +247,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...(options.accountId !== undefined && { accountId: options.accountId }),
   };
   const iam = new IamService({ ...options.iam, ...where });
+  const lambda = new LambdaService({ ...where, ...options.lambda });
   const rollout: RolloutServices = {
-    lambda: new LambdaService({ ...where, ...options.lambda }),
+    lambda,
     ssm: new SsmService(where),
     eventBridge: new EventBridgeService(where),
-    stepFunctions: new StepFunctionsService(),
+    stepFunctions: new StepFunctionsService({
+      ...where,
+      invoke: (functionName, payload) => lambda.invokeFunction(functionName, payload),
+      ...(options.stepFunctions?.maxWaitMs !== undefined && { maxWaitMs: options.stepFunctions.maxWaitMs }),
+    }),
     sns: new SnsService(where),
   };
   const secretsManager = new SecretsManagerService({

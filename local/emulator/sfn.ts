@@ -3,24 +3,31 @@ import { createAwsJsonHandler } from './aws-json-protocol';
 import { AwsServiceError } from './errors';
 import { type OperationInput, optionalString } from './input';
 import type { ProtocolHandler } from './protocol';
+import { SFN_EXECUTION_OPERATIONS, StateMachines, type StateMachinesOptions } from './sfn-executions';
 
 /**
- * Step Functions' task token callbacks for the emulator: SendTaskSuccess, SendTaskFailure and
- * SendTaskHeartbeat over the protocol the installed `@aws-sdk/client-sfn` speaks: AWS JSON 1.0
- * (`X-Amz-Target: AWSStepFunctions.<Operation>`). The local workflow runner waits on a token with
- * {@link StepFunctionsService.waitForTaskToken}; consumers complete it over HTTP through the SDK,
- * exactly as against AWS.
+ * Step Functions for the emulator over the protocol the installed `@aws-sdk/client-sfn` speaks:
+ * AWS JSON 1.0 (`X-Amz-Target: AWSStepFunctions.<Operation>`). This file holds the task token
+ * callbacks, SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat: a running execution (or the
+ * local workflow runner) waits on a token with {@link StepFunctionsService.waitForTaskToken};
+ * consumers complete it over HTTP through the SDK, exactly as against AWS. State machines and
+ * executions (CreateStateMachine, StartExecution, DescribeExecution, GetExecutionHistory, ...) are
+ * in `sfn-executions.ts`; this service serves both.
  *
  * Semantics kept from Step Functions: an unknown token is `TaskDoesNotExist`; a token whose task
  * already succeeded, failed or timed out is `TaskTimedOut`; `output` must be JSON (`InvalidOutput`);
  * a token that is not a plausible token is `InvalidToken`; a heartbeat resets the heartbeat timer.
  *
- * Not emulated: executions, state machines, activities (the state machine runs in
- * `aws-local-stepfunctions`).
+ * Not emulated: activities.
  */
 
 /** Every Step Functions operation the emulator implements. */
-export const SFN_OPERATIONS = ['SendTaskFailure', 'SendTaskHeartbeat', 'SendTaskSuccess'] as const;
+export const SFN_OPERATIONS = [
+  'SendTaskFailure',
+  'SendTaskHeartbeat',
+  'SendTaskSuccess',
+  ...SFN_EXECUTION_OPERATIONS,
+] as const;
 /** A Step Functions operation the emulator implements. */
 export type SfnOperation = (typeof SFN_OPERATIONS)[number];
 
@@ -106,13 +113,27 @@ export type TaskTokenStatus = TaskState['status'] | 'unknown';
  * ```
  */
 export class StepFunctionsService {
+  /** State machines and executions: definitions run in-process, histories as Step Functions keeps them. */
+  readonly stateMachines: StateMachines;
   readonly #tasks = new Map<string, Task>();
 
-  readonly #operations: Record<SfnOperation, (input: OperationInput) => object> = {
-    SendTaskFailure: (input) => this.#sendTaskFailure(input),
-    SendTaskHeartbeat: (input) => this.#sendTaskHeartbeat(input),
-    SendTaskSuccess: (input) => this.#sendTaskSuccess(input),
-  };
+  readonly #operations: Record<SfnOperation, (input: OperationInput) => object>;
+
+  constructor(options: Omit<StateMachinesOptions, 'tokens'> = {}) {
+    this.stateMachines = new StateMachines({ ...options, tokens: this });
+    const executions = Object.fromEntries(
+      SFN_EXECUTION_OPERATIONS.map((operation) => [
+        operation,
+        (input: OperationInput) => this.stateMachines.invoke(operation, input),
+      ]),
+    ) as Record<(typeof SFN_EXECUTION_OPERATIONS)[number], (input: OperationInput) => object>;
+    this.#operations = {
+      SendTaskFailure: (input) => this.#sendTaskFailure(input),
+      SendTaskHeartbeat: (input) => this.#sendTaskHeartbeat(input),
+      SendTaskSuccess: (input) => this.#sendTaskSuccess(input),
+      ...executions,
+    };
+  }
 
   /** Whether `operation` is a Step Functions operation the emulator implements. */
   static isOperation(operation: string): operation is SfnOperation {
@@ -178,8 +199,9 @@ export class StepFunctionsService {
     return this.#tasks.get(token)?.state.status ?? 'unknown';
   }
 
-  /** Fails every wait still pending (`States.Timeout`) and clears its timers. */
+  /** Aborts every running execution, fails every wait still pending (`States.Timeout`) and clears its timers. */
   dispose(): void {
+    this.stateMachines.dispose();
     for (const task of this.#tasks.values()) {
       if (task.state.status === 'open' && task.waiting) this.#timeOut(task, TASK_FAILURE.timeout);
       this.#clearTimers(task);
@@ -295,7 +317,7 @@ export function createStepFunctionsHandler(stepFunctions: StepFunctionsService):
       }
       return stepFunctions.invoke(operation, input);
     },
-    // Never log the token: it is a capability.
-    resourceMembers: [],
+    // Never log the token: it is a capability. Executions and state machines are named by ARN.
+    resourceMembers: ['executionArn', 'stateMachineArn'],
   });
 }

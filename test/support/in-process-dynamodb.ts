@@ -54,7 +54,10 @@ export function inProcessDynamoDb(): InProcessDynamoDb {
       if (failing?.timing === 'before') throw injected(operation, 'before');
       let output: object;
       try {
-        output = service.invoke(operation, JSON.parse(JSON.stringify(command.input)) as Record<string, unknown>);
+        output = service.invoke(
+          operation,
+          JSON.parse(JSON.stringify(command.input)) as Record<string, unknown>,
+        );
       } catch (error) {
         throw toSdkError(error);
       }

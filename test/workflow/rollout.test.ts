@@ -225,6 +225,7 @@ describe('Workflow: the synthesized rollout state machine', () => {
     expect(alert?.message).toContain('  - payments-api (lambda)\n  - payments-mirror (ssm-parameter)');
     expect(alert?.message).toContain('password pasted in a public channel');
     expect(final?.subject).toBe(`Handover: rollout of ${secret.name} succeeded`);
+    expect(world.metrics).toContainEqual(['EmergencyRollout', 'postgres']);
     expect(world.milestones(secret.arn)).toEqual([
       'Handover Rollout Started',
       'Handover Rollout Revoked',

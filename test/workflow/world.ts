@@ -174,9 +174,9 @@ export async function startRolloutWorld() {
   const metricsRecorded: RecordedMetric[] = [];
   const real = createRolloutMetrics();
   const metrics: RolloutMetrics = {
-    consumerUpdateFailed: (type) => {
+    consumerUpdateFailed: (type, consumer) => {
       metricsRecorded.push(['ConsumerUpdateFailed', type]);
-      real.consumerUpdateFailed(type);
+      real.consumerUpdateFailed(type, consumer);
     },
     oldCredentialStillInUse: (type) => {
       metricsRecorded.push(['OldCredentialStillInUse', type]);
@@ -189,6 +189,10 @@ export async function startRolloutWorld() {
     lockLost: (type) => {
       metricsRecorded.push(['RolloutLockLost', type]);
       real.lockLost(type);
+    },
+    emergencyRollout: (type) => {
+      metricsRecorded.push(['EmergencyRollout', type]);
+      real.emergencyRollout(type);
     },
   };
   const { definition, rolloutFunctionArn } = synthesizedDefinition();

@@ -12,17 +12,23 @@ export { keyNameFor, MAX_KEY_NAME_LENGTH, rotationTag, secretNameOf } from './ke
 export type { ApiKeyStrategyOptions } from './options';
 export { apiKeyOptionsFromEnv } from './options';
 export type {
+  AnyProviderDefinition,
   ApiKeyProvider,
   CreatedKey,
   CreateKeyContext,
   IssuedKey,
   KeySummary,
+  OperatorAssistedBinding,
+  OperatorAssistedDefinition,
+  OperatorAssistedProvider,
   ProviderBinding,
   ProviderDefinition,
   ProviderDeps,
   ProviderFactory,
+  ProviderKind,
   ProviderPlugin,
 } from './provider';
+export { isOperatorAssisted } from './provider';
 export {
   BASE_URL_PROVIDERS,
   type BaseUrlProviderId,
@@ -53,6 +59,13 @@ export type { HttpManagement, HttpSettings } from './providers/http/provider';
 export { createHttpProvider, http } from './providers/http/provider';
 export type { SendgridManagement, SendgridSettings } from './providers/sendgrid';
 export { createSendgridProvider, SENDGRID_BASE_URL, sendgrid } from './providers/sendgrid';
+export {
+  createStripeProvider,
+  STRIPE_BASE_URL,
+  type StripeSettings,
+  stripe,
+  stripeKeyId,
+} from './providers/stripe';
 export type { TwilioManagement, TwilioSettings } from './providers/twilio';
 export { createTwilioProvider, TWILIO_BASE_URL, twilio } from './providers/twilio';
 export type { ApiKeySecret } from './schema';

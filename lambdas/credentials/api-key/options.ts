@@ -3,7 +3,7 @@ import { HandoverError } from '../../shared/errors';
 import { checkSetting, fromEnv } from '../contract';
 import { apiKeyContract } from './contract';
 import { createHttpClient, type HttpClient } from './http-client';
-import type { ProviderDefinition, ProviderPlugin } from './provider';
+import type { AnyProviderDefinition, ProviderPlugin } from './provider';
 import { BASE_URL_PROVIDERS, buildProviders, PROVIDERS, type ProviderId } from './provider-registry';
 import { checkBaseUrl, type HttpServices, parseHttpServices } from './providers/http/config';
 
@@ -61,7 +61,7 @@ export interface ApiKeyStrategyOptions {
 
 /** The validated settings a strategy runs with. */
 export interface ResolvedApiKeyOptions {
-  readonly providers: Readonly<Record<ProviderId, ProviderDefinition>>;
+  readonly providers: Readonly<Record<ProviderId, AnyProviderDefinition>>;
   readonly http: HttpClient;
   readonly maxAttempts: number;
   readonly keyPropagationMs: number;

@@ -1,6 +1,7 @@
-import type { ProviderDefinition, ProviderDeps, ProviderPlugin } from './provider';
+import type { AnyProviderDefinition, ProviderDeps, ProviderPlugin } from './provider';
 import { http } from './providers/http/provider';
 import { sendgrid } from './providers/sendgrid';
+import { stripe } from './providers/stripe';
 import { twilio } from './providers/twilio';
 
 /**
@@ -8,7 +9,7 @@ import { twilio } from './providers/twilio';
  * in `providers/` exports the plugin). The id is what a rotated secret names in `provider`; the
  * provider's `baseUrl` makes `providerBaseUrls.<id>` a setting (`HANDOVER_API_KEY_<ID>_BASE_URL`).
  */
-export const PROVIDERS = { sendgrid, twilio, http } as const satisfies Readonly<
+export const PROVIDERS = { sendgrid, twilio, http, stripe } as const satisfies Readonly<
   Record<string, ProviderPlugin>
 >;
 
@@ -38,8 +39,10 @@ export interface ProviderRegistryDeps extends Omit<ProviderDeps, 'baseUrl'> {
 }
 
 /** Builds every provider definition once, for one strategy. */
-export function buildProviders(deps: ProviderRegistryDeps): Readonly<Record<ProviderId, ProviderDefinition>> {
-  const built = {} as Record<ProviderId, ProviderDefinition>;
+export function buildProviders(
+  deps: ProviderRegistryDeps,
+): Readonly<Record<ProviderId, AnyProviderDefinition>> {
+  const built = {} as Record<ProviderId, AnyProviderDefinition>;
   for (const id of PROVIDER_IDS) {
     const plugin: ProviderPlugin = PROVIDERS[id];
     built[id] = plugin.create({

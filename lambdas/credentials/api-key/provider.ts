@@ -73,12 +73,68 @@ export interface ProviderBinding<S> {
 }
 
 /**
+ * How a provider issues keys: through a key-management API Handover calls (`management-api`), or
+ * by a person in the provider's dashboard (`operator-assisted`: the rotation waits for
+ * `handover provide`, see docs/credentials/api-key.md).
+ */
+export type ProviderKind = 'management-api' | 'operator-assisted';
+
+/** The secret-specific parts an operator-assisted provider is bound to. */
+export interface OperatorAssistedBinding<S> {
+  readonly settings: S;
+}
+
+/**
+ * A provider with no key-management API (Stripe): a person creates the new key in its dashboard
+ * and hands it over with `handover provide`; Handover verifies it and rolls it out, and revoking
+ * becomes a reminder of the exact dashboard step. Nothing here ever returns or logs a key.
+ */
+export interface OperatorAssistedProvider {
+  readonly id: string;
+  readonly displayName: string;
+  /** Proves a key works against the provider with a read-only call, authenticating with the key itself. */
+  verify(key: IssuedKey): Promise<void>;
+  /** What is wrong with a key's shape (its prefix, its mode), or `undefined`. Never quotes the key. */
+  checkKey(key: string): string | undefined;
+  /** The key's public id as the dashboard shows it (e.g. `sk_live_...4242`). */
+  keyIdOf(key: string): string;
+  /** What the operator does at the provider to create the next key (the `keyId` of the current one). */
+  createInstructions(currentKeyId: string): string;
+  /** The exact dashboard step that ends an old key. */
+  revokeReminder(oldKeyId: string): string;
+}
+
+/** An operator-assisted provider type (see {@link ProviderDefinition} for the other kind). */
+export interface OperatorAssistedDefinition<S = unknown> {
+  /** The provider's id in `PROVIDERS` (a string here: the registry's type derives from the providers). */
+  readonly id: string;
+  readonly displayName: string;
+  readonly kind: 'operator-assisted';
+  /** Reads the provider's non-secret settings from the rotated secret's JSON object. */
+  parseSettings(raw: Readonly<Record<string, unknown>>): S;
+  bind(binding: OperatorAssistedBinding<S>): OperatorAssistedProvider;
+}
+
+/** Either kind of provider type. */
+export type AnyProviderDefinition = ProviderDefinition | OperatorAssistedDefinition;
+
+/** Whether a provider type is operator-assisted. */
+export function isOperatorAssisted(
+  definition: AnyProviderDefinition,
+): definition is OperatorAssistedDefinition {
+  return definition.kind === 'operator-assisted';
+}
+
+/**
  * A provider type: validates its settings in the rotated secret and binds its operations to them.
  * `S` is the provider's settings type.
  */
 export interface ProviderDefinition<S = unknown> {
-  readonly id: ProviderId;
+  /** The provider's id in `PROVIDERS` (a string here: the registry's type derives from the providers). */
+  readonly id: string;
   readonly displayName: string;
+  /** @default 'management-api' */
+  readonly kind?: 'management-api';
   /**
    * Reads the provider's non-secret settings from the rotated secret's JSON object. Bad input:
    * `SecretFormatError` naming the field. Never sees the management credential.
@@ -102,7 +158,7 @@ export interface ProviderDeps {
 }
 
 /** Builds a provider type from its dependencies. */
-export type ProviderFactory = (deps: ProviderDeps) => ProviderDefinition;
+export type ProviderFactory = (deps: ProviderDeps) => AnyProviderDefinition;
 
 /**
  * A provider as the registry (`provider-registry.ts`) lists it: one per file in `providers/`.

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { SecretFormatError } from '../../shared/errors';
-import type { ProviderDefinition, ProviderId } from './provider';
+import type { AnyProviderDefinition, ProviderId } from './provider';
 
 /** A secret ARN, e.g. `arn:aws:secretsmanager:eu-west-1:123456789012:secret:sendgrid-admin-AbCdEf`. */
 export const SECRET_ARN_PATTERN =
@@ -19,10 +19,12 @@ const nonEmpty = z
  * checks `provider` first, against the providers it is given.
  */
 export const apiKeySecretSchema = z.object({
-  managementSecretArn: z.string({ error: 'expected a string' }).check(
-    z.regex(SECRET_ARN_PATTERN, {
-      error: 'expected the full ARN of the secret that holds the management credential',
-    }),
+  managementSecretArn: z.optional(
+    z.string({ error: 'expected a string' }).check(
+      z.regex(SECRET_ARN_PATTERN, {
+        error: 'expected the full ARN of the secret that holds the management credential',
+      }),
+    ),
   ),
   keyId: z.string({ error: 'expected a string' }).check(
     z.regex(KEY_ID_PATTERN, {
@@ -46,8 +48,11 @@ export const apiKeySecretSchema = z.object({
  */
 export interface ApiKeySecret {
   readonly provider: ProviderId;
-  /** ARN of the secret holding the provider management credential (never the rotated secret). */
-  readonly managementSecretArn: string;
+  /**
+   * ARN of the secret holding the provider management credential (never the rotated secret).
+   * Required for a provider with a management API; absent for an operator-assisted one.
+   */
+  readonly managementSecretArn?: string;
   /** The provider's id of the key: public, logged. */
   readonly keyId: string;
   /** The key itself. Never logged. */
@@ -110,7 +115,7 @@ export function validateFields<S extends z.ZodMiniType>(
  */
 export function parseApiKeySecret(
   value: string,
-  providers: Readonly<Record<ProviderId, Pick<ProviderDefinition, 'parseSettings'>>>,
+  providers: Readonly<Record<ProviderId, Pick<AnyProviderDefinition, 'parseSettings' | 'kind'>>>,
 ): ApiKeySecret {
   const raw = parseJsonObject(value);
   const provider = raw.provider;
@@ -121,7 +126,11 @@ export function parseApiKeySecret(
     );
   }
   const common = validateFields(apiKeySecretSchema, raw);
-  const settings = providers[provider as ProviderId].parseSettings(raw);
+  const definition = providers[provider as ProviderId];
+  if (definition.kind !== 'operator-assisted' && common.managementSecretArn === undefined) {
+    throw new SecretFormatError('managementSecretArn', 'secret field "managementSecretArn" is required');
+  }
+  const settings = definition.parseSettings(raw);
   return { ...common, provider: provider as ProviderId, settings, raw };
 }
 

@@ -1,10 +1,15 @@
-import type { CredentialStrategy, StrategyContext, UsageReport } from '../../rotation/strategy';
+import type { CredentialStrategy, NotDone, StrategyContext, UsageReport } from '../../rotation/strategy';
 import { SecretFormatError, TargetError } from '../../shared/errors';
 import { fingerprint, redactError } from '../../shared/redaction';
 import { ProviderRequestError } from './http-client';
 import { keyNameFor, rotationTag } from './key-name';
 import { type ApiKeyStrategyOptions, resolveApiKeyOptions } from './options';
-import type { ApiKeyProvider, IssuedKey } from './provider';
+import {
+  type ApiKeyProvider,
+  type IssuedKey,
+  isOperatorAssisted,
+  type OperatorAssistedProvider,
+} from './provider';
 import { type ApiKeySecret, parseApiKeySecret, serializeApiKeySecret } from './schema';
 
 /**
@@ -13,6 +18,17 @@ import { type ApiKeySecret, parseApiKeySecret, serializeApiKeySecret } from './s
  */
 export interface ApiKeyUsageReport extends UsageReport {
   readonly observable: boolean;
+}
+
+/**
+ * createSecret of an operator-assisted provider before the key was handed over: the rotation waits
+ * for `handover provide`. Its message says what to do at the provider and which command to run.
+ */
+export class OperatorActionRequiredError extends TargetError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OperatorActionRequired';
+  }
 }
 
 /** Fields for a log line about a key: its id is public; the key itself never appears. */
@@ -71,21 +87,29 @@ export function createApiKeyStrategy(options: ApiKeyStrategyOptions): Credential
 
   const parse = (value: string): ApiKeySecret => parseApiKeySecret(value, providers);
 
-  const bind = (secret: ApiKeySecret): ApiKeyProvider =>
-    providers[secret.provider].bind({
-      settings: secret.settings,
-      managementSecretArn: secret.managementSecretArn,
-    });
-
+  /** The provider of a secret: one with a management API, or an operator-assisted one. */
+  const providerOf = (
+    secret: ApiKeySecret,
+  ): { readonly api: ApiKeyProvider } | { readonly operator: OperatorAssistedProvider } => {
+    const definition = providers[secret.provider];
+    if (isOperatorAssisted(definition)) return { operator: definition.bind({ settings: secret.settings }) };
+    if (secret.managementSecretArn === undefined) {
+      throw new SecretFormatError('managementSecretArn', 'secret field "managementSecretArn" is required');
+    }
+    return {
+      api: definition.bind({ settings: secret.settings, managementSecretArn: secret.managementSecretArn }),
+    };
+  };
   /** The management credential, from its own secret, and every secret string in it. */
   const loadManagement = async (secret: ApiKeySecret, provider: ApiKeyProvider, ctx: StrategyContext) => {
-    if (secret.managementSecretArn === ctx.secretId) {
+    const arn = secret.managementSecretArn ?? '';
+    if (arn === ctx.secretId) {
       throw new SecretFormatError(
         'managementSecretArn',
         'secret field "managementSecretArn" names the rotated secret itself: the management credential must live in its own secret',
       );
     }
-    const value = await ctx.secrets.getSecretString(secret.managementSecretArn);
+    const value = await ctx.secrets.getSecretString(arn);
     const management = await guarded([value], async () => provider.parseManagement(value));
     return { management, secrets: [value, ...provider.secretsOfManagement(management)] };
   };
@@ -138,7 +162,16 @@ export function createApiKeyStrategy(options: ApiKeyStrategyOptions): Credential
     secretsOf: (value) => [value.apiKey],
 
     async create(current, ctx) {
-      const provider = bind(current);
+      const assisted = providerOf(current);
+      if ('operator' in assisted) {
+        // No API to call: the rotation waits, AWSPENDING on an empty version, until a person hands
+        // the new key over (`handover provide` writes it as this token's value; the next attempt of
+        // createSecret finds and reuses it, before this method is reached).
+        throw new OperatorActionRequiredError(
+          `waiting for the operator: ${assisted.operator.createInstructions(current.keyId)}; then run: handover provide ${ctx.secretId} (the key is written to version ${ctx.rotationId}, which stays AWSPENDING until then)`,
+        );
+      }
+      const provider = assisted.api;
       const name = keyNameFor(ctx.secretId, ctx.rotationId, current.keyNamePrefix);
       const { management, secrets } = await loadManagement(current, provider, ctx);
       return guarded([...secrets, current.apiKey], async () => {
@@ -212,7 +245,20 @@ export function createApiKeyStrategy(options: ApiKeyStrategyOptions): Credential
     },
 
     async test(pending, ctx) {
-      const provider = bind(pending);
+      const assisted = providerOf(pending);
+      if ('operator' in assisted) {
+        const problem = assisted.operator.checkKey(pending.apiKey);
+        if (problem !== undefined) throw new SecretFormatError('apiKey', `secret field "apiKey" ${problem}`);
+        await guarded([pending.apiKey], () =>
+          assisted.operator.verify({ keyId: pending.keyId, secret: pending.apiKey, role: 'new' }),
+        );
+        ctx.logger.info('key works at the provider', {
+          ...about('testSecret', pending, pending.keyId, pending.keyName),
+          outcome: 'passed',
+        });
+        return;
+      }
+      const provider = assisted.api;
       // The key this rotation created is `new`; with RotateImmediately=false the engine tests the current one.
       const role = pending.keyName?.endsWith(`-${rotationTag(ctx.secretId, ctx.rotationId)}`)
         ? 'new'
@@ -227,7 +273,15 @@ export function createApiKeyStrategy(options: ApiKeyStrategyOptions): Credential
     },
 
     async inUse(old, since, ctx): Promise<ApiKeyUsageReport> {
-      const provider = bind(old);
+      const assisted = providerOf(old);
+      if ('operator' in assisted) {
+        return {
+          inUse: false,
+          observable: false,
+          evidence: `unknown: ${assisted.operator.displayName} reports key usage only in its Dashboard, so there is no evidence either way for key ${old.keyId}`,
+        };
+      }
+      const provider = assisted.api;
       if (provider.lastUsed === undefined) {
         return {
           inUse: false,
@@ -254,14 +308,25 @@ export function createApiKeyStrategy(options: ApiKeyStrategyOptions): Credential
       };
     },
 
-    async revoke(old, ctx) {
+    // biome-ignore lint/suspicious/noConfusingVoidType: the strategy contract's revoke resolves with nothing (revoked) or NotDone.
+    async revoke(old, ctx): Promise<void | NotDone> {
       const current = parse(await ctx.secrets.getSecretString(ctx.secretId));
       if (old.keyId === current.keyId && old.provider === current.provider) {
         throw new TargetError(
           `revoke: refusing to delete ${old.provider} key ${old.keyId}: the current secret uses it`,
         );
       }
-      const provider = bind(old);
+      const assisted = providerOf(old);
+      if ('operator' in assisted) {
+        const reminder = assisted.operator.revokeReminder(old.keyId);
+        ctx.logger.warn('old key left for a person to end at the provider', {
+          ...about('revoke', old, old.keyId, old.keyName),
+          outcome: 'reminder',
+          reason: reminder,
+        });
+        return { done: false, reason: `reminder: ${reminder}` };
+      }
+      const provider = assisted.api;
       const { management, secrets } = await loadManagement(old, provider, ctx);
       await guarded([...secrets, old.apiKey, current.apiKey], () => provider.revoke(management, old.keyId));
       ctx.logger.info('old key deleted at the provider', {

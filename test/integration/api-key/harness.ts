@@ -75,7 +75,10 @@ export async function startApiKeyWorld() {
     logLines,
 
     /** An initial key at the provider, its management secret and the rotated secret. */
-    async createSecret(provider: ProviderId | 'http-nolist', extra: Record<string, unknown> = {}) {
+    async createSecret(
+      provider: Exclude<ProviderId, 'stripe'> | 'http-nolist',
+      extra: Record<string, unknown> = {},
+    ) {
       let value: Record<string, unknown>;
       let management: Record<string, unknown>;
       switch (provider) {

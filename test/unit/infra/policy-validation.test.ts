@@ -601,7 +601,7 @@ const CASES: Case[] = [
     withSecret(VALID_SECRETS.apiKey, { providerBaseUrls: { mailgun: 'https://api.mailgun.net' } }),
     'mail',
     'providerBaseUrls.mailgun',
-    /sendgrid or twilio/,
+    /sendgrid, twilio or stripe/,
   ],
   [
     'HTTP services too big for the environment',
@@ -640,7 +640,7 @@ describe('Function: validatePolicy', () => {
       enabled: true,
       emails: [],
       topicArn: undefined,
-      runbookUrl: 'README.md',
+      runbookUrl: 'docs/runbook.md',
       secretAgeChecks: false,
     });
     expect(resolved.functions.logRetentionDays).toBe(365);

@@ -306,7 +306,7 @@ describe('Construct: RolloutWorkflow', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: metric,
         Namespace: 'AWS/States',
-        AlarmDescription: Match.stringLikeRegexp(`Runbook: README.md#runbook-${anchor}$`),
+        AlarmDescription: Match.stringLikeRegexp(`Runbook: docs/runbook.md#runbook-${anchor}$`),
       });
     }
     for (const type of ['postgres', 'mysql']) {
@@ -314,7 +314,9 @@ describe('Construct: RolloutWorkflow', () => {
         MetricName: 'OldCredentialStillInUse',
         Namespace: 'Handover',
         Dimensions: Match.arrayWith([{ Name: 'credential_type', Value: type }]),
-        AlarmDescription: Match.stringLikeRegexp('Runbook: README.md#runbook-old-credential-still-in-use$'),
+        AlarmDescription: Match.stringLikeRegexp(
+          'Runbook: docs/runbook.md#runbook-old-credential-still-in-use$',
+        ),
       });
     }
   });

@@ -552,7 +552,7 @@ describe('Construct: SecretRotation', () => {
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: Match.stringLikeRegexp('HandoverMonitoringTopic') }],
       AlarmDescription: Match.stringLikeRegexp(
-        'What happened: .* What to do: .* Runbook: README.md#runbook-rotation-lambda-errors$',
+        'What happened: .* What to do: .* Runbook: docs/runbook.md#runbook-rotation-lambda-errors$',
       ),
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -563,7 +563,7 @@ describe('Construct: SecretRotation', () => {
         { Name: 'service', Value: 'handover' },
       ],
       Statistic: 'Sum',
-      AlarmDescription: Match.stringLikeRegexp('Runbook: README.md#runbook-rotation-failed-metric$'),
+      AlarmDescription: Match.stringLikeRegexp('Runbook: docs/runbook.md#runbook-rotation-failed-metric$'),
     });
   });
 

@@ -27,7 +27,7 @@ const KNOWN_EXCEPTIONS: Readonly<Record<string, { readonly engines: string; read
     reason:
       'dev dependency only (the local executor of the rollout state machine in tests and the sandbox); ' +
       'its one Node 22 API, Promise.withResolvers, is polyfilled on Node 20 by ' +
-      'local/workflow/promise-with-resolvers.ts, which local/workflow/local-step-functions.ts imports first',
+      'local/emulator/promise-with-resolvers.ts, which local/emulator/sfn-executions.ts and (through local/workflow/promise-with-resolvers.ts) local/workflow/local-step-functions.ts import first',
   },
 };
 
@@ -82,6 +82,7 @@ describe('Node.js version', () => {
       expect(lock.packages[path]?.dev, `${path} must stay a dev dependency`).toBe(true);
     }
     expect(read('local/workflow/local-step-functions.ts')).toMatch(/^import '\.\/promise-with-resolvers';/m);
+    expect(read('local/emulator/sfn-executions.ts')).toMatch(/^import '\.\/promise-with-resolvers';/m);
     // Installed by the import above on Node 20 (native on Node 22+); ES2024 is not in this project's lib.
     const { withResolvers } = Promise as unknown as {
       withResolvers<T>(): { promise: Promise<T>; resolve: (value: T) => void };

@@ -133,7 +133,7 @@ describe('Task: check-wave', () => {
       message:
         '1 of 2 consumers failed in the main wave: mirror (ssm-parameter): ConsumerError: parameter is a plain String',
     });
-    expect(world.metrics.recorded).toEqual(['ConsumerUpdateFailed:postgres']);
+    expect(world.metrics.recorded).toEqual(['ConsumerUpdateFailed:postgres:mirror']);
     expect(world.logger.lines.filter((line) => line.level === 'error')).toEqual([
       expect.objectContaining({
         fields: expect.objectContaining({ consumer: 'mirror', outcome: 'failure' }),

@@ -36,11 +36,13 @@ export function recordingMetrics() {
   const recorded: string[] = [];
   return {
     recorded,
-    consumerUpdateFailed: (type: string) => recorded.push(`ConsumerUpdateFailed:${type}`),
+    consumerUpdateFailed: (type: string, consumer: string) =>
+      recorded.push(`ConsumerUpdateFailed:${type}:${consumer}`),
     oldCredentialStillInUse: (type: string) => recorded.push(`OldCredentialStillInUse:${type}`),
     rollout: (type: string, outcome: 'success' | 'failure') =>
       recorded.push(`${outcome === 'success' ? 'RolloutSucceeded' : 'RolloutFailed'}:${type}`),
     lockLost: (type: string) => recorded.push(`RolloutLockLost:${type}`),
+    emergencyRollout: (type: string) => recorded.push(`EmergencyRollout:${type}`),
   };
 }
 

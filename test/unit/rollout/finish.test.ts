@@ -255,6 +255,27 @@ describe('Task: finish', () => {
     expect(world.lock(arn)).toEqual({ secretArn: arn, done: V2, releasedBy: EXECUTION_ARN });
   });
 
+  it('counts an emergency rollout besides its outcome, whether it succeeded or failed', async () => {
+    // GIVEN
+    const arn = world.createSecret();
+    const emergency = plan(arn, { mode: 'emergency', trigger: 'manual', reason: 'key in a public repo' });
+
+    // WHEN
+    await run({ rollout: emergency, rotation: succeeded(V2, V1) }, 'succeeded');
+    await run(
+      { rollout: emergency, failure: { error: 'Handover.ConsumerUpdateFailed', cause: 'api: 500' } },
+      'failed',
+    );
+
+    // THEN
+    expect(world.metrics.recorded).toEqual([
+      'RolloutSucceeded:postgres',
+      'EmergencyRollout:postgres',
+      'RolloutFailed:postgres',
+      'EmergencyRollout:postgres',
+    ]);
+  });
+
   it('still releases the lock and returns the cause when notifications fail', async () => {
     // GIVEN
     world.sns.on(PublishCommand).rejects(new Error('KMS.DisabledException'));

@@ -134,7 +134,7 @@ describe('Function: rolloutEnvironment', () => {
       leaseSeconds: 32 * 24 * 3600,
       rotationTimeoutSeconds: 900,
       eventBusName: 'default',
-      runbookUrl: 'README.md',
+      runbookUrl: 'docs/runbook.md',
     });
   });
 

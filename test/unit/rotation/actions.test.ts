@@ -92,6 +92,7 @@ describe('Function: runStrategyAction', () => {
     await expect(s.run({ Action: 'revoke', SecretId: s.arn, VersionId: s.versionId })).resolves.toEqual({
       action: 'revoke',
       done: true,
+      reason: '',
     });
     await expect(
       s.run({ Action: 'restore', SecretId: s.arn, VersionId: s.versionId }),
@@ -100,6 +101,19 @@ describe('Function: runStrategyAction', () => {
       done: false,
     });
     expect(s.calls).toEqual(['revoke:app']);
+  });
+
+  it('reports a revocation only a person can do as not done, with the step to take', async () => {
+    const s = setup({
+      async revoke() {
+        return { done: false, reason: 'reminder: delete key app in the dashboard' };
+      },
+    });
+    await expect(s.run({ Action: 'revoke', SecretId: s.arn, VersionId: s.versionId })).resolves.toEqual({
+      action: 'revoke',
+      done: false,
+      reason: 'reminder: delete key app in the dashboard',
+    });
   });
 
   it.each([

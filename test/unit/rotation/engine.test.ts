@@ -4,6 +4,7 @@ import { STAGE } from '../../../lambdas/rotation/constants';
 import { createRotationHandler } from '../../../lambdas/rotation/engine';
 import { ROLLOUT_TAG } from '../../../lambdas/rotation/interlock';
 import { createSecretsManagerPort } from '../../../lambdas/rotation/secrets-port';
+import type { VersionValues } from '../../../lambdas/rotation/version-values';
 import {
   RotationEventError,
   RotationRefusedError,
@@ -25,7 +26,12 @@ interface LogLine {
   readonly fields: Record<string, unknown>;
 }
 
-function setup(options: { rotationEnabled?: boolean; initial?: string; createIsPure?: boolean } = {}) {
+/** Every step on a new Lambda environment: nothing remembered between steps. */
+const COLD: VersionValues = { get: () => undefined, remember: () => {}, forget: () => {} };
+
+function setup(
+  options: { rotationEnabled?: boolean; initial?: string; createIsPure?: boolean; cold?: boolean } = {},
+) {
   const service = new SecretsManagerService({ rotation: { retries: 2, retryDelayMs: 0 } });
   const client = inProcessSecretsClient(service);
   const keyring = new Keyring();
@@ -58,6 +64,7 @@ function setup(options: { rotationEnabled?: boolean; initial?: string; createIsP
     secrets: createSecretsManagerPort(client),
     logger,
     metrics: recorder,
+    ...(options.cold === true ? { versionValues: COLD } : {}),
   });
 
   const value = (selector: { VersionStage?: string; VersionId?: string }): KeyringSecret =>
@@ -445,13 +452,36 @@ describe('Function: createRotationHandler', () => {
 
     it.each([
       // createSecret stores at once: PutSecretValue refuses to change a version an earlier attempt filled.
-      [true, 10, ['DescribeSecret', 'GetSecretValue', 'PutSecretValue']],
+      [true, 8, ['DescribeSecret', 'GetSecretValue', 'PutSecretValue']],
       // createSecret reads the token first, so a re-run never makes a second key at the target.
-      [false, 11, ['DescribeSecret', 'GetSecretValue', 'GetSecretValue', 'PutSecretValue']],
+      [false, 9, ['DescribeSecret', 'GetSecretValue', 'GetSecretValue', 'PutSecretValue']],
     ])(
-      'makes (createIsPure %s) %i Secrets Manager calls per rotation, and reads AWSPREVIOUS only when the strategy asks (AWS template: 14)',
+      'makes (createIsPure %s) %i Secrets Manager calls per rotation on a warm environment: later steps read labels only, and AWSPREVIOUS only when the strategy asks (AWS template: 14)',
       async (createIsPure, total, createCalls) => {
         const s = setup({ createIsPure });
+        await s.rotate();
+        s.client.calls.length = 0;
+
+        await s.rotate();
+
+        const calls = s.client.calls.filter((c) => c !== 'RotateSecret');
+        expect(calls).toEqual([
+          ...createCalls,
+          'DescribeSecret',
+          'DescribeSecret',
+          ...['DescribeSecret', 'UpdateSecretVersionStage', 'UpdateSecretVersionStage'],
+        ]);
+        expect(calls).toHaveLength(total);
+      },
+    );
+
+    it.each([
+      [true, 10, ['DescribeSecret', 'GetSecretValue', 'PutSecretValue']],
+      [false, 11, ['DescribeSecret', 'GetSecretValue', 'GetSecretValue', 'PutSecretValue']],
+    ])(
+      'makes (createIsPure %s) %i Secrets Manager calls per rotation when every step lands on a new environment',
+      async (createIsPure, total, createCalls) => {
+        const s = setup({ createIsPure, cold: true });
         await s.rotate();
         s.client.calls.length = 0;
 
@@ -467,6 +497,25 @@ describe('Function: createRotationHandler', () => {
         expect(calls).toHaveLength(total);
       },
     );
+
+    it('refuses testSecret on a warm environment once rotation was turned off, and tests nothing', async () => {
+      const s = setup({ createIsPure: true });
+      await s.rotate();
+      const token = randomUUID();
+      s.service.invoke('PutSecretValue', {
+        SecretId: s.arn,
+        ClientRequestToken: token,
+        SecretString: JSON.stringify({ username: 'app_clone', password: 'pending-password-0004' }),
+        VersionStages: [STAGE.pending],
+      });
+      await s.handler(s.event('createSecret', token));
+      s.service.invoke('CancelRotateSecret', { SecretId: s.arn });
+      s.client.calls.length = 0;
+
+      await expect(s.handler(s.event('testSecret', token))).rejects.toThrow(RotationStateError);
+      expect(s.logs.at(-1)?.fields.reason).toMatch(/rotation is not enabled/);
+      expect(s.client.calls).toEqual(['DescribeSecret']);
+    });
 
     it('reuses the AWSPENDING value an earlier attempt stored when create is pure: PutSecretValue refuses, nothing changes', async () => {
       const s = setup({ createIsPure: true });

@@ -18,7 +18,7 @@ import { providerWorld } from './world';
  */
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:rotate-api-key';
 
-function setup(provider: ProviderId) {
+function setup(provider: Exclude<ProviderId, 'stripe'>) {
   const w = providerWorld(provider, {}, { maxAttempts: 2 });
   const service = new SecretsManagerService({ rotation: { retries: 2, retryDelayMs: 0 } });
   const client = inProcessSecretsClient(service);

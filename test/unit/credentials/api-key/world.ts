@@ -16,7 +16,7 @@ import {
  * management secret, the current secret's JSON and a strategy wired to them.
  */
 export function providerWorld(
-  provider: ProviderId,
+  provider: Exclude<ProviderId, 'stripe'>,
   features: { list?: boolean; lastUsed?: boolean } = {},
   options: Partial<ApiKeyStrategyOptions> = {},
 ) {

@@ -1,0 +1,152 @@
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../../cli/errors';
+import { type CliWorld, startCliWorld } from '../../support/cli-world';
+
+let world: CliWorld;
+
+beforeAll(async () => {
+  world = await startCliWorld();
+});
+
+afterAll(async () => {
+  await world?.close();
+});
+
+const mirror = (name: string) => ({
+  kind: 'ssm-parameter' as const,
+  name,
+  parameterName: `/apps/${name}/key`,
+});
+
+async function current(arn: string): Promise<string | undefined> {
+  const out = await world.sm.send(new DescribeSecretCommand({ SecretId: arn }));
+  return Object.entries(out.VersionIdsToStages ?? {}).find(([, stages]) =>
+    stages.includes('AWSCURRENT'),
+  )?.[0];
+}
+
+describe('CLI: rotate, emergency, status', () => {
+  it('rotates a secret through the rollout workflow and follows it until it ends', async () => {
+    const secret = await world.managedSecret('cli/rotate/one', { consumers: [mirror('billing')] });
+    const before = await current(secret.arn);
+
+    const run = await world.run(['rotate', secret.name, '--reason', 'quarterly drill', '--json']);
+
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    const result = run.json<{ status: string; mode: string; consumers: { done: string[] } }>();
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      mode: 'scheduled',
+      consumers: { done: ['billing'] },
+    });
+    const after = await current(secret.arn);
+    expect(after).not.toBe(before);
+    const parameter = await world.ssm.send(
+      new GetParameterCommand({ Name: '/apps/billing/key', WithDecryption: true }),
+    );
+    expect(parameter.Parameter?.Value).toBeDefined();
+  });
+
+  it('prints the states as they happen in text mode', async () => {
+    const secret = await world.managedSecret('cli/rotate/text');
+    const run = await world.run(['rotate', secret.name]);
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    expect(run.stdout).toMatch(/Preflight/);
+    expect(run.stdout).toMatch(/Start rotation/);
+    expect(run.stdout).toMatch(/Rollout of cli\/rotate\/text succeeded/);
+  });
+
+  it('asks before an emergency rotation, names who will break, and changes nothing when refused', async () => {
+    const secret = await world.managedSecret('cli/emergency/declined', {
+      consumers: [mirror('orders'), mirror('invoices')],
+    });
+    const before = await current(secret.arn);
+
+    const run = await world.run(['emergency', secret.name, '--reason', 'key pasted in a ticket'], {
+      confirm: [false],
+    });
+
+    expect(run.code).toBe(EXIT.declined);
+    expect(run.stderr).toMatch(/consumers that break until they are updated \(2\): orders, invoices/);
+    expect(run.stderr).toMatch(/^handover: not confirmed/m);
+    expect(await current(secret.arn)).toBe(before);
+    expect(
+      world.emulator.calls.filter(
+        (call) => call.operation === 'StartExecution' && call.secretId === undefined,
+      ),
+    ).toEqual([]);
+  });
+
+  it('revokes in an emergency once confirmed and reports the usage check the rollout made before revoking', async () => {
+    const secret = await world.managedSecret('cli/emergency/confirmed', { consumers: [mirror('ledger')] });
+
+    const run = await world.run(['emergency', secret.name, '--reason', 'key pasted in a ticket'], {
+      confirm: [true],
+    });
+
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    expect(run.stderr).toMatch(/Usage of the compromised credential before revoking/);
+    expect(run.stdout).toMatch(/Revoke compromised credential/);
+  });
+
+  it('needs --yes to confirm when there is no terminal', async () => {
+    const secret = await world.managedSecret('cli/emergency/script');
+    const run = await world.run(['emergency', secret.name, '--reason', 'drill', '--yes', '--json']);
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    expect(run.json()).toMatchObject({
+      mode: 'emergency',
+      status: 'SUCCEEDED',
+      whoWillBreak: { consumers: [] },
+    });
+  });
+
+  it('reports a secret that does not exist, one outside every policy, and bad arguments, each with its own code', async () => {
+    const missing = await world.run(['rotate', 'cli/no-such-secret']);
+    expect(missing.code).toBe(EXIT.notFound);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/^handover: secret cli\/no-such-secret does not exist/);
+
+    await world.unmanagedSecret('cli/unmanaged');
+    const unmanaged = await world.run(['emergency', 'cli/unmanaged', '--reason', 'drill', '--yes']);
+    expect(unmanaged.code).toBe(EXIT.notManaged);
+    expect(unmanaged.stderr).toMatch(/outside every Handover policy/);
+
+    const usage = await world.run(['emergency', 'cli/unmanaged']);
+    expect(usage.code).toBe(EXIT.usage);
+    const shortReason = await world.run(['emergency', 'cli/unmanaged', '--reason', 'x', '--yes']);
+    expect(shortReason.code).toBe(EXIT.usage);
+    expect(shortReason.stderr).toMatch(/reason/);
+    const unknownVerb = await world.run(['rotte', 'x']);
+    expect(unknownVerb.code).toBe(EXIT.usage);
+  });
+
+  it('shows versions, stages, age, the last rollout and every covered secret with no argument', async () => {
+    const secret = await world.managedSecret('cli/status/one');
+    await world.run(['rotate', secret.name]);
+
+    const run = await world.run(['status', secret.name, '--json']);
+
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    const [status] = run.json<{ secrets: Array<Record<string, unknown>> }>().secrets;
+    expect(status).toMatchObject({
+      secret: 'cli/status/one',
+      managed: true,
+      rotationEnabled: true,
+      credentialType: 'shared-key',
+      lastRollout: { currentRolledOut: true },
+      findings: [],
+    });
+    // The scheduled rollout revoked the old key: only AWSCURRENT is left labelled.
+    expect(((status?.versions ?? []) as Array<{ stages: string[] }>).map((v) => v.stages.join(','))).toEqual([
+      'AWSCURRENT',
+    ]);
+
+    const all = await world.run(['status', '--json']);
+    expect(all.code, all.stderr).toBe(EXIT.ok);
+    expect(all.json<{ secrets: Array<{ secret: string }> }>().secrets.map((s) => s.secret)).toContain(
+      'cli/status/one',
+    );
+  });
+});
