@@ -5,6 +5,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { CONSUMER_KINDS, consumerContract } from '../../lambdas/rollout/consumers/contracts';
 import { ROLLOUT_ERRORS, type RolloutErrorCode, type RolloutTaskName } from '../../lambdas/rollout/contract';
+import { CONSUMER_NOT_READY_RETRY } from '../../lambdas/rollout/worst-case';
 
 /** Seconds between two checks of a rotation the workflow started. */
 export const ROTATION_POLL_SECONDS = 5;
@@ -101,7 +102,20 @@ export class RolloutDefinition extends Construct {
       },
       { resultPath: '$.report' },
     );
-    reportFailure.addCatch(whichFailure, { resultPath: '$.report' });
+    // The report is retried (it is idempotent: events, summary, lock release); when it still fails,
+    // the named Fail state keeps the failure's own cause, and says the report did not complete.
+    const notReported = new sfn.Pass(this, 'Failure not reported', {
+      parameters: {
+        Cause: sfn.JsonPath.format(
+          '{} (the failure report did not complete: {})',
+          sfn.JsonPath.stringAt('$.failure.cause'),
+          sfn.JsonPath.stringAt('$.reportError.Cause'),
+        ),
+      },
+      resultPath: '$.report',
+    });
+    notReported.next(whichFailure);
+    reportFailure.addCatch(notReported, { resultPath: '$.reportError' });
     reportFailure.next(whichFailure);
     this.reportFailure = reportFailure;
 
@@ -437,11 +451,17 @@ export class RolloutDefinition extends Construct {
         .otherwise(findReaders.next(followed)),
     );
     const rotateNow = new sfn.Choice(this, 'Rotate now?')
+      // Rotated already: the event's rotation, AWSCURRENT a manual start carries, a followed secret's.
+      .when(sfn.Condition.stringEquals('$.rotation.status', 'succeeded'), emergency)
       .when(
-        sfn.Condition.stringEquals('$.rotation.status', 'running'),
+        sfn.Condition.and(
+          sfn.Condition.stringEquals('$.rollout.trigger', 'manual'),
+          sfn.Condition.isNotPresent('$.rollout.followed'),
+        ),
         startRotation.next(waitForRotation).next(checkRotation).next(rotationFinished),
       )
-      .otherwise(emergency);
+      // A rotation in flight when the lock was taken: waited out before any consumer.
+      .otherwise(waitForRotation);
     followed
       .when(sfn.Condition.isPresent('$.rollout.followed'), followedStrategy.next(rotateNow))
       .otherwise(describe.next(rotateNow));
@@ -557,6 +577,15 @@ export class RolloutDefinition extends Construct {
       ...(options.resultPath === undefined ? {} : { resultPath: options.resultPath }),
       ...(options.outputPath === undefined ? {} : { outputPath: options.outputPath }),
     });
+    // The closing report is idempotent and throws only when its function failed (a timeout, a
+    // crash): run it again before giving up on it.
+    if (task === 'finish')
+      invoke.addRetry({
+        errors: ['States.ALL'],
+        interval: Duration.seconds(2),
+        maxAttempts: 3,
+        backoffRate: 2,
+      });
     return invoke;
   }
 
@@ -690,9 +719,9 @@ export class RolloutDefinition extends Construct {
     // Not ready yet (a Lambda update in progress, an ECS deployment rolling out): nothing failed.
     update.addRetry({
       errors: ['ConsumerNotReadyError'],
-      interval: Duration.seconds(30),
-      maxAttempts: 10,
-      backoffRate: 1.5,
+      interval: Duration.seconds(CONSUMER_NOT_READY_RETRY.intervalSeconds),
+      maxAttempts: CONSUMER_NOT_READY_RETRY.maxAttempts,
+      backoffRate: CONSUMER_NOT_READY_RETRY.backoffRate,
     });
     update.addCatch(failed, { resultPath: '$.caught' });
     map.itemProcessor(

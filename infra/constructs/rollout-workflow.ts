@@ -1,5 +1,6 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,6 +15,7 @@ import type { ConsumerSettings } from '../../lambdas/rollout/consumers/contracts
 import {
   FOLLOWED_CREDENTIAL_TYPE,
   type FollowedBy,
+  LOCK_ATTRIBUTE,
   type ReadersConfig,
   ROLLOUT_ENV,
   ROLLOUT_METRIC,
@@ -235,6 +237,11 @@ export class RolloutWorkflow extends Construct {
   public readonly configs: Readonly<Record<string, ssm.StringParameter>>;
   /** The alarms, when monitoring is given. */
   public readonly alarms: readonly cloudwatch.Alarm[];
+  /**
+   * The per-secret rollout locks: one item per secret (partition key `secretArn`), written only by
+   * conditional writes. The secrets' `handover:rollout*` tags mirror it.
+   */
+  public readonly lockTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: RolloutWorkflowProps) {
     super(scope, id);
@@ -274,6 +281,16 @@ export class RolloutWorkflow extends Construct {
       Math.min(longestSeconds + Duration.days(1).toSeconds(), MAX_EXECUTION.toSeconds()),
     );
 
+    // The locks: a compare-and-set per secret. Items are small and few (one per secret); point-in-time
+    // recovery keeps the record of who held what if the table is ever damaged.
+    this.lockTable = new dynamodb.Table(this, 'Locks', {
+      partitionKey: { name: LOCK_ATTRIBUTE.secretArn, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
     this.function = new HandoverFunction(this, 'Function', {
       entry: ROLLOUT_HANDLER_ENTRY,
       description:
@@ -287,6 +304,7 @@ export class RolloutWorkflow extends Construct {
         [ROLLOUT_ENV.rotationTimeoutSeconds]: String(
           (props.rotationTimeout ?? Duration.minutes(15)).toSeconds(),
         ),
+        [ROLLOUT_ENV.lockTable]: this.lockTable.tableName,
         [ROLLOUT_ENV.eventBusName]: props.eventBusName ?? 'default',
         [ROLLOUT_ENV.runbookUrl]: runbookUrl,
         ...(topic === undefined ? {} : { [ROLLOUT_ENV.topicArn]: topic.topicArn }),
@@ -323,7 +341,15 @@ export class RolloutWorkflow extends Construct {
       stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: name });
     const buses = new Set<string>([props.eventBusName ?? 'default']);
 
-    // The lock: the holder's status, from DescribeExecution on this state machine's executions.
+    // The lock: its item (read, and conditional writes only: no scan, no delete), the holder's status
+    // and, for a takeover, StopExecution on this state machine's executions.
+    allow(
+      new iam.PolicyStatement({
+        sid: 'Lock',
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [this.lockTable.tableArn],
+      }),
+    );
     const executions = {
       service: 'states',
       resource: 'execution',
@@ -333,14 +359,14 @@ export class RolloutWorkflow extends Construct {
     allow(
       new iam.PolicyStatement({
         sid: 'LockHolderStatus',
-        actions: ['states:DescribeExecution'],
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
         resources: [stack.formatArn(executions)],
       }),
     );
     Validations.of(permissions).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagArn(stack, executions)}]`,
       reason:
-        "The rollout lock: preflight reads the status of the execution holding a secret's lock (DescribeExecution) to take over the lock of an execution that was stopped or timed out. Execution names are generated per start, so only the state machine's own executions can be named, with a wildcard.",
+        "The rollout lock: preflight reads the status of the execution holding a secret's lock (DescribeExecution) to take over the lock of an execution that was stopped or timed out, and stops the execution an emergency rollout takes over (StopExecution). Execution names are generated per start, so only the state machine's own executions can be named, with a wildcard.",
     });
 
     // Per secret: configuration, grants, trigger.

@@ -1,9 +1,9 @@
 /**
  * The rules of a policy that no single field's schema can state: across fields, across secrets,
  * against the stack. Each is a named check; the validator runs them in this order after the
- * schemas, and lists their problems with the schemas' in ONE error. A new rule (a rollout that
- * must fit between two cron rotations, a grace longer than every consumer's cache) is one more
- * entry in {@link POLICY_CHECKS} or {@link SECRET_CHECKS}.
+ * schemas, and lists their problems with the schemas' in ONE error. A new rule (a grace longer
+ * than every consumer's cache, say) is one more entry in {@link POLICY_CHECKS} or
+ * {@link SECRET_CHECKS}.
  */
 import { Duration } from 'aws-cdk-lib';
 import {
@@ -17,6 +17,7 @@ import {
   type ConsumerKind,
   consumerContract,
 } from '../../lambdas/rollout/consumers/contracts';
+import { rolloutWorstCase } from '../../lambdas/rollout/worst-case';
 import type { CredentialType } from '../../lambdas/rotation/constants';
 import type { CredentialTypeSpec, TargetField } from '../constructs/credential-types';
 import { ROTATION_CHECKS } from '../constructs/rotation-checks';
@@ -173,6 +174,107 @@ function consumersOf(entry: Readonly<Record<string, unknown>>): Array<[number, R
   );
 }
 
+/** The usage gate an entry gives (its valid fields), with the defaults for the rest. */
+function usageGateOf(entry: Readonly<Record<string, unknown>>): { recheck: Duration; checks: number } {
+  const gate = isRecord(entry.usageGate) ? entry.usageGate : {};
+  const recheck =
+    gate.recheck instanceof Duration &&
+    Number.isInteger(gate.recheck.toSeconds({ integral: false })) &&
+    gate.recheck.toSeconds({ integral: false }) >= ROLLOUT_DEFAULTS.minUsageRecheck.toSeconds() &&
+    gate.recheck.toSeconds({ integral: false }) <= ROLLOUT_DEFAULTS.maxUsageRecheck.toSeconds()
+      ? gate.recheck
+      : ROLLOUT_DEFAULTS.usageRecheck;
+  const checks =
+    typeof gate.maxChecks === 'number' &&
+    Number.isInteger(gate.maxChecks) &&
+    gate.maxChecks >= 1 &&
+    gate.maxChecks <= ROLLOUT_DEFAULTS.maxUsageChecks
+      ? gate.maxChecks
+      : ROLLOUT_DEFAULTS.usageMaxChecks;
+  return { recheck, checks };
+}
+
+/** The longest one consumer can keep a wave waiting, from its kind's contract (its default when invalid). */
+function waitSecondsOf(consumer: Readonly<Record<string, unknown>>): number | undefined {
+  const contract = consumerContract(consumer.kind as ConsumerKind);
+  if (contract.waitSeconds === undefined) return undefined;
+  try {
+    return contract.waitSeconds(contract.toConfig(consumer as never, {}) as never);
+  } catch {
+    return contract.waitSeconds({} as never);
+  }
+}
+
+/** A duration in words, every unit shown (`2 days 23 hours 15 minutes`): no rounding hides a part. */
+function inWords(seconds: number): string {
+  const units: Array<[string, number]> = [
+    ['day', 86_400],
+    ['hour', 3600],
+    ['minute', 60],
+    ['second', 1],
+  ];
+  let rest = Math.round(seconds);
+  const parts: string[] = [];
+  for (const [unit, size] of units) {
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    if (count > 0) parts.push(`${count} ${unit}${count === 1 ? '' : 's'}`);
+  }
+  return parts.length === 0 ? '0 minutes' : parts.join(' ');
+}
+
+/**
+ * A secret's worst-case rollout must end before its next rotation can start: otherwise the next
+ * rotation finds the rollout still keeping the previous credential valid, and the interlock refuses
+ * it (or, without one, it would take that credential away from consumers still holding it). The
+ * worst case is the ONE computation of `lambdas/rollout/worst-case.ts` (the lock's lease uses it
+ * too); the shortest gap is the schedule's, `cron()` included, over a year.
+ */
+const ROLLOUT_FITS_BETWEEN_ROTATIONS: SecretCheck = {
+  name: 'a rollout fits between two rotations',
+  problems: ({ label, entry, schedule }, { policy }) => {
+    const rollout = isRecord(policy.rollout) ? policy.rollout : {};
+    if (rollout.enabled === false || entry.paused === true) return [];
+    const grace = entry.grace instanceof Duration ? entry.grace : POLICY_DEFAULTS.grace;
+    const interval = schedule.interval;
+    // A grace as long as the interval already has its own problem (the check above).
+    if (
+      interval !== undefined &&
+      grace.toHours({ integral: false }) >= interval.toHours({ integral: false })
+    ) {
+      return [];
+    }
+    const gap = schedule.shortestGap();
+    if (gap === undefined) return [];
+    const { recheck, checks } = usageGateOf(entry);
+    const concurrency =
+      typeof entry.consumerConcurrency === 'number' && Number.isInteger(entry.consumerConcurrency)
+        ? entry.consumerConcurrency
+        : ROLLOUT_DEFAULTS.consumerConcurrency;
+    const worst = rolloutWorstCase({
+      graceSeconds: grace.toSeconds({ integral: false }),
+      usageRecheckSeconds: recheck.toSeconds({ integral: false }),
+      usageMaxChecks: checks,
+      maxConcurrency: concurrency,
+      consumers: consumersOf(entry).map(([, consumer]) => {
+        const waitSeconds = waitSecondsOf(consumer);
+        return { canary: consumer.canary === true, ...(waitSeconds === undefined ? {} : { waitSeconds }) };
+      }),
+      rotationTimeoutSeconds: ROLLOUT_DEFAULTS.rotationTimeout.toSeconds(),
+    });
+    const gapSeconds = gap.toSeconds({ integral: false });
+    if (gapSeconds > worst.totalSeconds) return [];
+    return [
+      {
+        secret: label,
+        field: 'schedule',
+        received: `${schedule.toString()}: two rotations can be as little as ${inWords(gapSeconds)} apart`,
+        allowed: `rotations always further apart than this secret's worst-case rollout, ${inWords(worst.totalSeconds)} (grace ${inWords(worst.graceSeconds)} + ${checks} usage checks x ${recheck.toHumanString()} + consumer waves ${inWords(worst.consumerSeconds)} + rotation ${inWords(worst.rotationSeconds)}): rotate less often (a longer rate() or a sparser cron()), or shorten grace or usageGate`,
+      },
+    ];
+  },
+};
+
 /** Where an entry names its targets. */
 const TARGETS: readonly TargetField[] = ['masterSecret', 'managementSecret', 'user', 'database'];
 
@@ -248,6 +350,7 @@ export const SECRET_CHECKS: readonly SecretCheck[] = [
         : [];
     },
   },
+  ROLLOUT_FITS_BETWEEN_ROTATIONS,
   {
     name: 'each consumer once, each with a name of its own',
     problems: ({ label, entry }) => consumerNameProblems(label, entry),
@@ -259,21 +362,7 @@ export const SECRET_CHECKS: readonly SecretCheck[] = [
   {
     name: 'a rollout fits one Step Functions execution',
     problems: ({ label, entry }) => {
-      const gate = isRecord(entry.usageGate) ? entry.usageGate : {};
-      const recheck =
-        gate.recheck instanceof Duration &&
-        Number.isInteger(gate.recheck.toSeconds({ integral: false })) &&
-        gate.recheck.toSeconds({ integral: false }) >= ROLLOUT_DEFAULTS.minUsageRecheck.toSeconds() &&
-        gate.recheck.toSeconds({ integral: false }) <= ROLLOUT_DEFAULTS.maxUsageRecheck.toSeconds()
-          ? gate.recheck
-          : ROLLOUT_DEFAULTS.usageRecheck;
-      const checks =
-        typeof gate.maxChecks === 'number' &&
-        Number.isInteger(gate.maxChecks) &&
-        gate.maxChecks >= 1 &&
-        gate.maxChecks <= ROLLOUT_DEFAULTS.maxUsageChecks
-          ? gate.maxChecks
-          : ROLLOUT_DEFAULTS.usageMaxChecks;
+      const { recheck, checks } = usageGateOf(entry);
       const grace = entry.grace instanceof Duration ? entry.grace.toSeconds({ integral: false }) : 0;
       const longest = grace + recheck.toSeconds() * checks;
       return longest > ROLLOUT_DEFAULTS.maxRollout.toSeconds()

@@ -94,6 +94,8 @@ export const ROLLOUT_DEFAULTS = {
   eventBusName: 'default',
   /** Grace plus every usage re-check, so a rollout fits a Standard execution (one year). */
   maxRollout: Duration.days(300),
+  /** How long a rotation a manual start begins may take (the `RolloutWorkflow` default). */
+  rotationTimeout: Duration.minutes(15),
 } as const;
 
 /** Template fields that look like credentials: the template is in the repository and the template. */

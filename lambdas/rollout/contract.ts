@@ -152,6 +152,13 @@ export const ROLLOUT_ERRORS = {
 /** One named failure of the workflow. */
 export type RolloutErrorCode = (typeof ROLLOUT_ERRORS)[keyof typeof ROLLOUT_ERRORS];
 
+/**
+ * The error of an execution another one stopped because it took the secret's lock over (an
+ * emergency replacing a scheduled rollout, or a start finding it past its lease): StopExecution's
+ * `error`, with the taking execution and the reason as its `cause`.
+ */
+export const ROLLOUT_TAKEN_OVER = 'Handover.RolloutTakenOver';
+
 // ---------------------------------------------------------------------------------------------
 // The workflow's wiring: task names, milestones, metrics, the lock, environment variables. The
 // state machine construct and the task handlers both build on these, so they cannot drift apart.
@@ -210,6 +217,8 @@ export const ROLLOUT_METRIC = {
   undeclaredReaders: 'UndeclaredReaders',
   rolloutSucceeded: 'RolloutSucceeded',
   rolloutFailed: 'RolloutFailed',
+  /** A rollout found, when releasing it, that it no longer held its secret's lock. */
+  rolloutLockLost: 'RolloutLockLost',
   /** An emergency rollout ended (succeeded or failed): one per emergency rotation. */
   emergencyRollout: 'EmergencyRollout',
 } as const;
@@ -218,19 +227,37 @@ export const ROLLOUT_METRIC = {
 export const CONSUMER_DIMENSION = 'consumer';
 
 /**
- * Tags on the secret: the per-secret rollout lock (holder, lease expiry, the version it carries)
- * and the last version a rollout completed. Visible in the console; removing the three lock tags
- * by hand releases a lock.
+ * Tags on the secret: the mirror of the per-secret rollout lock (holder, lease expiry, mode, the
+ * version it carries) and the last version a rollout completed. The lock itself is an item in the
+ * rollout's DynamoDB table; the rotation functions read the mirror (the interlock). Defined beside
+ * the interlock, in `lambdas/rotation/interlock.ts`, and re-exported here.
  */
-export const ROLLOUT_TAG = {
-  /** The execution ARN holding the lock. */
-  holder: 'handover:rollout',
-  /** ISO 8601: after this instant the lock is stale and the next rollout takes it over. */
-  lease: 'handover:rollout-lease',
-  /** The version id the holder rolls out (once known). */
-  version: 'handover:rollout-version',
-  /** The last version id a rollout completed. */
-  done: 'handover:rolled-out',
+export { INCOMPLETE_ROLLOUT, ROLLOUT_TAG } from '../rotation/interlock';
+
+/**
+ * The rollout lock table: its partition key, and the attributes of a secret's lock item (see
+ * `lock.ts`). The construct creates the table with this key.
+ */
+export const LOCK_ATTRIBUTE = {
+  /** Partition key (S): the secret's ARN. */
+  secretArn: 'secretArn',
+  /** The execution ARN holding the lock; absent when free. */
+  holder: 'holder',
+  /** `scheduled` or `emergency`. */
+  mode: 'mode',
+  /** ISO 8601 expiry of the lease. */
+  leaseUntil: 'leaseUntil',
+  /** ISO 8601: when the holder took it. */
+  takenAt: 'takenAt',
+  /** The version the holder rolls out. */
+  version: 'version',
+  /** The last version a rollout completed. */
+  done: 'done',
+  /** The execution that released it last (a re-run of a release recognises itself). */
+  releasedBy: 'releasedBy',
+  /** The holder this one took the lock from, and why (stale, emergency). */
+  takenOverFrom: 'takenOverFrom',
+  takeoverReason: 'takeoverReason',
 } as const;
 
 /** Environment variables of the rollout function (set by the `RolloutWorkflow` construct only). */
@@ -239,8 +266,13 @@ export const ROLLOUT_ENV = {
   topicArn: 'HANDOVER_ROLLOUT_TOPIC_ARN',
   /** EventBridge bus of the milestone events. @default 'default' */
   eventBusName: 'HANDOVER_ROLLOUT_EVENT_BUS',
-  /** Seconds a lock stays valid: the state machine's timeout. @default 2764800 (32 days) */
+  /**
+   * The most a lock's lease may last: the state machine's timeout. Each rollout's lease is its own
+   * worst case (see `rolloutWorstCaseSeconds`), at most this. @default 2764800 (32 days)
+   */
   leaseSeconds: 'HANDOVER_ROLLOUT_LEASE_SECONDS',
+  /** The DynamoDB table of the per-secret locks (required; the `RolloutWorkflow` construct creates it). */
+  lockTable: 'HANDOVER_ROLLOUT_LOCK_TABLE',
   /** Seconds a manual rotation may take before it counts as failed. @default 900 */
   rotationTimeoutSeconds: 'HANDOVER_ROLLOUT_ROTATION_TIMEOUT_SECONDS',
   /** Where notifications link the runbook (`<url>#runbook-rollout-...`). @default 'docs/runbook.md' */

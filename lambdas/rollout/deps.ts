@@ -1,7 +1,7 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { StructuredLogger } from '../shared/observability';
 import type { ConsumerAdapters } from './consumers/adapter';
-import type { StepFunctionsSend } from './lock';
+import type { DynamoDbSend, StepFunctionsSend } from './lock';
 import type { RolloutMetrics } from './metrics';
 import type { Notifier } from './notify';
 import type { ReaderSources } from './readers/sources';
@@ -16,14 +16,18 @@ export interface RolloutSettings {
   readonly leaseSeconds: number;
   /** How long a rotation the workflow started may take before it counts as failed. */
   readonly rotationTimeoutSeconds: number;
+  /** The DynamoDB table of the per-secret locks. */
+  readonly lockTable: string;
 }
 
 /** Everything the task handlers use; production builds it in `handler.ts`, tests pass fakes. */
 export interface RolloutDeps {
   readonly secretsManager: SecretsManagerSend;
   readonly ssm: SsmSend;
-  /** DescribeExecution, to tell a stale lock from a live one. */
+  /** DescribeExecution (a stale lock from a live one), StopExecution (an emergency takes over). */
   readonly sfn: StepFunctionsSend;
+  /** The lock table (GetItem, UpdateItem). */
+  readonly dynamodb: DynamoDbSend;
   readonly adapters: ConsumerAdapters;
   readonly notifier: Notifier;
   readonly metrics: RolloutMetrics;

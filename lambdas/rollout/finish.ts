@@ -1,9 +1,9 @@
+import { releaseRolloutLock } from './claim';
 import { milestoneBase, usageDetail } from './consumer-tasks';
-import { ROLLOUT_ERRORS } from './contract';
+import { INCOMPLETE_ROLLOUT, ROLLOUT_ERRORS } from './contract';
 import type { RolloutDeps } from './deps';
 import { causeMessage } from './errors';
 import { parseRolloutInput } from './input';
-import { releaseLock } from './lock';
 import { consumerReport, summarize } from './notify';
 import type { WorkflowState } from './plan';
 import { readersDetail, stragglerField } from './readers/report';
@@ -31,9 +31,9 @@ export interface FinishResult {
  * Closes a rollout on every terminal path: metrics (`RolloutSucceeded` / `RolloutFailed`,
  * `OldCredentialStillInUse`, `EmergencyRollout`), milestone events (`Revoked`, `Succeeded`, `Failed`, `RolledBack`),
  * the SNS summary, and the lock (released only when this execution holds it; on success the
- * version is recorded as rolled out). Notification and release failures are logged, never thrown:
- * a rollout's outcome does not depend on them, and a lock left behind is taken over once this
- * execution has ended.
+ * version is recorded as rolled out; a lock it no longer holds is reported: metric, log, SNS).
+ * Notification and release failures are logged, never thrown: a rollout's outcome does not depend
+ * on them, and a lock left behind is taken over once this execution has ended.
  */
 export async function finish(deps: RolloutDeps, task: FinishTask): Promise<FinishResult> {
   const state = task.state ?? {};
@@ -95,8 +95,7 @@ export async function finish(deps: RolloutDeps, task: FinishTask): Promise<Finis
 
   if (plan !== undefined) {
     try {
-      const doneVersion = succeeded ? state.rotation?.versions?.newVersionId : undefined;
-      await releaseLock(deps.secretsManager, plan.secretArn, task.executionArn, doneVersion);
+      await releaseRolloutLock(deps, plan, rolledOut(state, task));
     } catch (releaseError) {
       deps.logger.warn('rollout lock not released', {
         ...fields,
@@ -113,6 +112,12 @@ export async function finish(deps: RolloutDeps, task: FinishTask): Promise<Finis
     outcome: task.outcome,
     ...(error === undefined ? {} : { error }),
     reason: cause,
+    ...(state.rotation?.versions === undefined
+      ? {}
+      : {
+          version_id: state.rotation.versions.newVersionId,
+          old_version_id: state.rotation.versions.oldVersionId,
+        }),
     revoked: state.revocation?.done === true,
     ...stragglerField(state),
     ...(plan === undefined ? {} : { duration_ms: Date.now() - Date.parse(plan.startedAt) }),
@@ -166,6 +171,24 @@ export async function emergencyRevoked(
       : { in_use: state.precheck.inUse, reason: state.precheck.evidence }),
   });
   return { notified };
+}
+
+/**
+ * What the lock records as rolled out when this rollout ends, which the rotation functions compare
+ * with AWSCURRENT (the interlock): the new version when it succeeded; the old one after a complete
+ * rollback (AWSCURRENT is on it again and every consumer points at it); nothing new when no consumer
+ * was touched; otherwise (consumers split between versions, an old credential still in use or not
+ * revoked) a marker no version equals, so no rotation takes away what some consumer may still hold
+ * until a rollout completes.
+ */
+function rolledOut(state: WorkflowState, task: FinishTask): string | undefined {
+  const versions = state.rotation?.versions;
+  if (task.outcome === 'succeeded') return versions?.newVersionId;
+  if (task.outcome === 'rolled-back') return versions?.oldVersionId;
+  const touched =
+    (state.results?.canary?.length ?? 0) + (state.results?.main?.length ?? 0) > 0 ||
+    state.revocation?.done === true;
+  return touched ? `${INCOMPLETE_ROLLOUT}${task.executionName}` : undefined;
 }
 
 /** The secret an execution's input names, when preflight failed before planning. */

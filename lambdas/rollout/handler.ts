@@ -5,6 +5,7 @@
  * adapters, notifications, metrics and logs.
  */
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -31,6 +32,7 @@ export const handler = createRolloutHandler({
   secretsManager,
   ssm,
   sfn: new SFNClient({}),
+  dynamodb: new DynamoDBClient({}),
   adapters: createConsumerAdapters({
     lambda: new LambdaClient({}),
     ecs: new ECSClient({}),

@@ -10,6 +10,8 @@ export interface RolloutMetrics {
   /** Readers of a secret no declared consumer accounts for (preflight), by their count. */
   undeclaredReaders(credentialType: string, count: number): void;
   rollout(credentialType: string, outcome: 'success' | 'failure'): void;
+  /** A rollout ended without holding its secret's lock (taken over, or removed by hand). */
+  lockLost(credentialType: string): void;
   /** An emergency rollout ended, whatever its outcome. */
   emergencyRollout(credentialType: string): void;
 }
@@ -43,6 +45,7 @@ export function createRolloutMetrics(): RolloutMetrics {
     undeclaredReaders: (type, count) => emit(type, ROLLOUT_METRIC.undeclaredReaders, undefined, count),
     rollout: (type, outcome) =>
       emit(type, outcome === 'success' ? ROLLOUT_METRIC.rolloutSucceeded : ROLLOUT_METRIC.rolloutFailed),
+    lockLost: (type) => emit(type, ROLLOUT_METRIC.rolloutLockLost),
     emergencyRollout: (type) => emit(type, ROLLOUT_METRIC.emergencyRollout),
   };
 }

@@ -60,6 +60,13 @@ export interface RotationProgress {
   readonly versions?: VersionPair;
   /** ISO 8601, once succeeded: when the new version was seen AWSCURRENT (or the event's time). */
   readonly completedAt?: string;
+  /**
+   * Event trigger only: a rotation was in flight when this rollout took its lock (`versionId` is its
+   * version), so no consumer is touched until it has completed, stopped, or had the rotation
+   * timeout to finish any step it began before the lock was visible. This is the pair the event
+   * named; the rollout then carries whatever is AWSCURRENT.
+   */
+  readonly inFlight?: VersionPair;
 }
 
 /** One consumer's outcome in a wave, as the Map's item processor returns it. */

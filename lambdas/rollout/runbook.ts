@@ -13,7 +13,7 @@ export interface FailureGuide {
 export const FAILURE_GUIDE: Readonly<Record<RolloutErrorCode, FailureGuide>> = {
   [ROLLOUT_ERRORS.refused]: {
     title: 'Rollout refused: another rollout of this secret is running',
-    todo: 'Wait for the running rollout (named above) to finish, or stop it in the Step Functions console: its lock is then taken over by the next start. A scheduled rotation that was refused is not rolled out: once the other rollout has finished, start one with mode "scheduled" (it rotates once more and rolls the result out).',
+    todo: 'Wait for the running rollout (named above) to finish, or stop it in the Step Functions console: its lock is then taken over by the next start (an emergency start takes a scheduled rollout over by itself). A scheduled rotation that was refused is not rolled out: once the other rollout has finished, start one with mode "scheduled" (it rolls out the version that was never rolled out, or rotates once more).',
   },
   [ROLLOUT_ERRORS.invalidInput]: {
     title: 'Invalid input or rollout configuration',

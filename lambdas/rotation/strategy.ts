@@ -1,9 +1,9 @@
 import type { Straggler } from '../shared/stragglers';
 import type { CredentialType } from './constants';
+import type { LiveRollout } from './interlock';
+import type { SecretsPort } from './secrets-port';
 
 export type { Straggler } from '../shared/stragglers';
-
-import type { SecretsPort } from './secrets-port';
 
 /** The narrow logging surface a strategy gets: one structured line per decision. */
 export interface StrategyLogger {
@@ -25,6 +25,12 @@ export interface StrategyContext {
    * Manager once per invocation, whoever makes it.
    */
   readonly secrets: SecretsPort;
+  /**
+   * setSecret only: the live rollout this rotation belongs to (the one whose lock is on the secret
+   * and which rolls this version out), e.g. an emergency rollout. Absent for a rotation no rollout
+   * started or carries.
+   */
+  readonly rollout?: LiveRollout;
 }
 
 /** Reads the AWSPREVIOUS value on demand (once; later calls return the same promise). */

@@ -22,6 +22,14 @@ export {
   createCloudWatchHandler,
 } from './cloudwatch';
 export { CONTROL_PATH_PREFIX, handleControl } from './control';
+export type { AttributeValue, DynamoDbOperation, DynamoDbOptions, Item } from './dynamodb';
+export {
+  createDynamoDbHandler,
+  DYNAMODB_ERROR,
+  DYNAMODB_OPERATIONS,
+  DYNAMODB_TARGET_PREFIX,
+  DynamoDbService,
+} from './dynamodb';
 export type { AuthFailure, AwsProtocol, QueryErrorKind } from './errors';
 export {
   AUTH_ERROR,

@@ -6,6 +6,7 @@ import { CallLog, type CallRecord, type OpenCallRecord, redactParameters } from 
 import { type CloudTrailOptions, CloudTrailService, createCloudTrailHandler } from './cloudtrail';
 import { CloudWatchService, createCloudWatchHandler } from './cloudwatch';
 import { handleControl } from './control';
+import { createDynamoDbHandler, DynamoDbService } from './dynamodb';
 import { AwsServiceError, ERROR_TYPE, internalServiceError } from './errors';
 import { createEventBridgeHandler, EventBridgeService } from './eventbridge';
 import { FaultInjector } from './faults';
@@ -101,6 +102,8 @@ export interface Emulator {
   readonly sns: SnsService;
   /** CloudTrail: the management event of every authenticated call, LookupEvents, delivery delay. */
   readonly cloudTrail: CloudTrailService;
+  /** The DynamoDB model: tables and their items. */
+  readonly dynamodb: DynamoDbService;
   /** Fault injection: make chosen calls fail. */
   readonly faults: FaultInjector;
   /**
@@ -152,6 +155,7 @@ class RunningEmulator implements Emulator {
   readonly stepFunctions: StepFunctionsService;
   readonly sns: SnsService;
   readonly cloudTrail: CloudTrailService;
+  readonly dynamodb: DynamoDbService;
   readonly #server: Server;
   readonly #calls: CallLog;
   readonly #authenticator: Authenticator;
@@ -169,6 +173,7 @@ class RunningEmulator implements Emulator {
     rds: RdsService,
     rollout: RolloutServices,
     cloudTrail: CloudTrailService,
+    dynamodb: DynamoDbService,
   ) {
     this.#server = server;
     this.port = port;
@@ -186,6 +191,7 @@ class RunningEmulator implements Emulator {
     this.stepFunctions = rollout.stepFunctions;
     this.sns = rollout.sns;
     this.cloudTrail = cloudTrail;
+    this.dynamodb = dynamodb;
   }
 
   get calls(): readonly CallRecord[] {
@@ -223,7 +229,7 @@ class RunningEmulator implements Emulator {
  * Secrets Manager (AWS JSON 1.1), IAM, STS and RDS (Query), CloudWatch (AWS JSON 1.0), which the
  * unchanged AWS SDK v3 reaches through the standard endpoint settings; for the rollout workflow
  * also Lambda (REST-JSON), SSM and EventBridge (AWS JSON 1.1), Step Functions task tokens (AWS JSON
- * 1.0) and SNS (Query).
+ * 1.0) and SNS (Query); DynamoDB (AWS JSON 1.0) for the rollout lock.
  *
  * Every request must carry a valid SigV4 signature, recomputed with the SDK's own signer: signed
  * with the bootstrap credentials (the account's administrator; see `credentials`) or with an access
@@ -272,6 +278,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const cloudWatch = new CloudWatchService();
   const rds = new RdsService(where);
+  const dynamodb = new DynamoDbService(where);
   const authenticator = new Authenticator({
     iam,
     accountId: iam.accountId,
@@ -292,6 +299,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     createStepFunctionsHandler(rollout.stepFunctions),
     createSnsHandler(rollout.sns),
     createCloudTrailHandler(cloudTrail),
+    createDynamoDbHandler(dynamodb),
   ];
 
   const handle = async (request: HttpRequest, sourceIp: string): Promise<HttpResponse> => {
@@ -340,6 +348,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const fault = faults.check(handler.service, call.operation, call.input);
       if (fault !== undefined) throw fault;
       output = await handler.execute(call, caller);
+      // A lost response: the call took effect (and is in the trail), its answer never arrives.
+      const lost = faults.check(handler.service, call.operation, call.input, 'after');
+      if (lost !== undefined) throw lost;
       return handler.encodeResult(call, output, requestId);
     } catch (error) {
       // Unexpected errors become InternalServiceError without their message: it could carry input.
@@ -386,5 +397,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     rds,
     rollout,
     cloudTrail,
+    dynamodb,
   );
 }

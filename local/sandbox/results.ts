@@ -52,11 +52,25 @@ export interface ClientSummary {
   readonly failed: number;
 }
 
+/** The overlap scene: a rotation started inside a rollout's grace window, clients on the old user. */
+export interface OverlapSummary {
+  /** `refused` when the interlock refused it (what must happen), else the rotation's status. */
+  readonly secondRotation: string;
+  /** Secrets Manager's retry of the same version, once the rollout was done. */
+  readonly retried: string;
+  /** The rollout of the first rotation, and of the retried one. */
+  readonly rollouts: readonly RolloutSummary[];
+  /** Logins of the scene's clients (caching the secret), and how many failed. */
+  readonly logins: number;
+  readonly failedLogins: number;
+}
+
 export interface SandboxResult {
   readonly strategies: readonly StrategySummary[];
   readonly rollouts: readonly RolloutSummary[];
   /** The zero-downtime paths' clients (alternating-users and its consumers). */
   readonly clients: readonly ClientSummary[];
+  readonly overlap: OverlapSummary;
   readonly durationMs: number;
 }
 

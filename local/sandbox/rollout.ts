@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -13,6 +14,7 @@ import {
 import { synthesizedDefinition } from '../workflow/definition';
 import { rotationSucceededEvent } from '../workflow/events';
 import { type LocalFunction, LocalStepFunctions } from '../workflow/local-step-functions';
+import { createLockTable } from '../workflow/lock-table';
 import { type RolloutSummary, rolloutAsExpected, STANDARD_PRICE_PER_TRANSITION_USD } from './results';
 import type { Stage } from './stage';
 import type { Timeline } from './timeline';
@@ -65,8 +67,20 @@ export interface RolledOutSecret {
   readonly onUsageCheck?: (blocked: boolean, check: number) => void;
 }
 
+/** Options of one {@link RunRollout}. */
+export interface RolloutRunOptions {
+  /** The grace window of this execution, in ms. @default - the secret's `graceMs` */
+  readonly graceMs?: number;
+  /** Called as this execution enters each state (e.g. to rotate in its grace window). */
+  readonly onStateEntered?: (state: string) => void;
+}
+
 /** Runs the rollout workflow for one rotation of a secret, and says how it went. */
-export type RunRollout = (secret: RolledOutSecret, round: number) => Promise<RolloutSummary>;
+export type RunRollout = (
+  secret: RolledOutSecret,
+  round: number,
+  options?: RolloutRunOptions,
+) => Promise<RolloutSummary>;
 
 /**
  * The rollout workflow as deployed: the state machine `cdk synth` produces for the example policy
@@ -97,6 +111,7 @@ export async function prepareRollouts(
     '                  rollout workflow: the state machine `cdk synth` makes (bundling off), run locally',
   );
   const functions = new Map<string, LocalFunction>();
+  const listeners = new Map<string, (state: string) => void>();
   const local = new LocalStepFunctions(definition, {
     functions,
     tokens: emulator.stepFunctions,
@@ -107,18 +122,22 @@ export async function prepareRollouts(
       'Wait for CloudTrail delivery': SANDBOX_DELIVERY_MS,
       'Wait for CloudTrail delivery before naming': SANDBOX_DELIVERY_MS,
     },
-    onStateEntered: (_record, state) => {
+    onStateEntered: (record, state) => {
       if (TIMELINE_STATES.has(state)) timeline.event(`rollout           ${state}`);
+      listeners.get(record.name)?.(state);
     },
   });
 
   const ssm = new SSMClient({});
   const eventBridge = new EventBridgeClient({});
+  const dynamodb = new DynamoDBClient({});
+  const lockTable = await createLockTable(dynamodb, 'handover-sandbox-rollout-locks');
   const logger = createLogger();
   const rollout = createRolloutHandler({
     secretsManager: sm,
     ssm,
     sfn: local.sfn,
+    dynamodb,
     adapters: createConsumerAdapters({
       lambda: new LambdaClient({}),
       ecs: new ECSClient({}),
@@ -137,7 +156,7 @@ export async function prepareRollouts(
     metrics: createRolloutMetrics(),
     readerSources: createReaderSources({ cloudTrail: new CloudTrailClient({}) }),
     logger,
-    settings: { leaseSeconds: 3600, rotationTimeoutSeconds: 5 },
+    settings: { leaseSeconds: 3600, rotationTimeoutSeconds: 5, lockTable },
   });
   const watchers = new Map<string, Pick<RolledOutSecret, 'onUsageCheck'> & { named: Set<string> }>();
   functions.set(rolloutFunctionArn, withReadersTimeline(timeline, rollout as LocalFunction, watchers));
@@ -177,9 +196,11 @@ export async function prepareRollouts(
   }
 
   let started = 0;
-  return async (secret, round) => {
+  return async (secret, round, options = {}) => {
     started++;
     const execution = started;
+    const name = `sandbox-rollout-${execution}`;
+    if (options.onStateEntered !== undefined) listeners.set(name, options.onStateEntered);
     const old = await sm.send(
       new GetSecretValueCommand({ SecretId: secret.arn, VersionStage: 'AWSPREVIOUS' }),
     );
@@ -192,9 +213,10 @@ export async function prepareRollouts(
       named,
       ...(secret.onUsageCheck === undefined ? {} : { onUsageCheck: secret.onUsageCheck }),
     });
-    const record = await local.start(rotationSucceededEvent(secret.arn), `sandbox-rollout-${execution}`, {
-      'Grace window': secret.graceMs,
+    const record = await local.start(rotationSucceededEvent(secret.arn), name, {
+      'Grace window': options.graceMs ?? secret.graceMs,
     }).done;
+    listeners.delete(name);
     const revokedState = record.states.includes('Revoke old credential');
     const current = await sm.send(new GetSecretValueCommand({ SecretId: secret.arn }));
     const oldStillWorks = await secret.oldStillWorks(oldValue);

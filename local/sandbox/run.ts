@@ -9,6 +9,7 @@ import {
   startOrdersService,
   VERIFIER_REFRESH_MS,
 } from './orders-service';
+import { playOverlap } from './overlap';
 import { createPostgresSecrets, postgresFunctionArn } from './postgres-secrets';
 import type { ClientSummary, SandboxResult } from './results';
 import { prepareRollouts, type RolledOutSecret } from './rollout';
@@ -18,7 +19,13 @@ import { printSummary, strategySummaries } from './summary';
 import { createTimeline } from './timeline';
 import { startWebhookReceiver } from './webhook-receiver';
 
-export type { ClientSummary, RolloutSummary, SandboxResult, StrategySummary } from './results';
+export type {
+  ClientSummary,
+  OverlapSummary,
+  RolloutSummary,
+  SandboxResult,
+  StrategySummary,
+} from './results';
 export { STANDARD_PRICE_PER_TRANSITION_USD } from './results';
 
 export interface SandboxOptions {
@@ -44,7 +51,8 @@ export interface SandboxOptions {
  * Runs the sandbox and returns what it measured. Cleans up after itself, even on failure. The
  * scenes, in order: the stage (PostgreSQL, the AWS emulator), the partner's webhook receiver, the
  * PostgreSQL secrets and the orders service's shared key with their rotation functions, the rollout
- * workflow, the clients, the story (rotations and rollouts), the summary.
+ * workflow, the clients, the story (rotations and rollouts), the overlap (a rotation inside a
+ * rollout's grace window, refused by the interlock), the summary.
  */
 export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxResult> {
   const rounds = options.rounds ?? 3;
@@ -107,6 +115,7 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
       { postgres: postgres.arns, alternating, sharedKey },
       rounds,
     );
+    const overlap = await playOverlap(stage, timeline, rollout, alternating);
     // The seed incident: a client app nobody declared.
     const incident = await billing.play(rollout);
     const rollouts = incident === undefined ? story.rollouts : [...story.rollouts, incident];
@@ -127,8 +136,9 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
       cacheMs,
       adoptAfterMs: ADOPT_AFTER_MS,
       acceptedPrevious: apiClients.stats.acceptedPrevious,
+      overlap,
     });
-    return { strategies, rollouts, clients, durationMs: Math.round(timeline.elapsedMs()) };
+    return { strategies, rollouts, clients, overlap, durationMs: Math.round(timeline.elapsedMs()) };
   } finally {
     await stage.close();
   }

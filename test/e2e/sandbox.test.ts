@@ -54,6 +54,16 @@ describe('Sandbox: npm start', () => {
     // ...which the summary labels as the expected outcome, like every other rollout here.
     expect(result.rollouts.every((rollout) => rollout.asExpected)).toBe(true);
 
+    // The overlap scene: a rotation inside a rollout's grace window is refused by the interlock,
+    // its retry passes once the rollout is done, both are rolled out, and no client fails a login.
+    expect(result.overlap).toMatchObject({
+      secondRotation: 'refused',
+      retried: 'succeeded',
+      failedLogins: 0,
+    });
+    expect(result.overlap.logins).toBeGreaterThan(20);
+    expect(result.overlap.rollouts.map((rollout) => rollout.revoked)).toEqual([true, true]);
+
     // State transitions are counted and priced at Standard rates.
     for (const rollout of result.rollouts) {
       expect(rollout.transitions).toBeGreaterThan(10);

@@ -22,6 +22,7 @@ export const AWS_SERVICES = {
   sfn: 'SFN',
   sns: 'SNS',
   cloudtrail: 'CloudTrail',
+  dynamodb: 'DynamoDB',
 } as const;
 
 /** One of {@link AWS_SERVICES}. */

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
@@ -47,6 +48,7 @@ import {
   type LocalFunction,
   LocalStepFunctions,
 } from '../../local/workflow/local-step-functions';
+import { createLockTable } from '../../local/workflow/lock-table';
 import { ALL_SERVICES, endpointVariable } from '../support/aws-targets';
 import { recordSecretMaterial } from '../support/log-scan';
 
@@ -98,6 +100,8 @@ export async function startRolloutWorld() {
   const ssm = new SSMClient({});
   const eventBridge = new EventBridgeClient({});
   const sfnClient = new SFNClient({});
+  const dynamodb = new DynamoDBClient({});
+  const lockTable = await createLockTable(dynamodb, 'handover-rollout-locks');
 
   // The real rotation function (four steps for Secrets Manager, strategy actions for the workflow).
   const rotation = createRotationLambda(
@@ -198,6 +202,10 @@ export async function startRolloutWorld() {
       metricsRecorded.push([outcome === 'success' ? 'RolloutSucceeded' : 'RolloutFailed', type]);
       real.rollout(type, outcome);
     },
+    lockLost: (type) => {
+      metricsRecorded.push(['RolloutLockLost', type]);
+      real.lockLost(type);
+    },
     emergencyRollout: (type) => {
       metricsRecorded.push(['EmergencyRollout', type]);
       real.emergencyRollout(type);
@@ -213,11 +221,12 @@ export async function startRolloutWorld() {
     onStateEntered: (record, state) => stateListener?.(record, state),
   });
   const logger = createLogger();
-  const settings = { leaseSeconds: 3600, rotationTimeoutSeconds: 5 };
+  const settings = { leaseSeconds: 3600, rotationTimeoutSeconds: 5, lockTable };
   const rollout = createRolloutHandler({
     secretsManager: sm,
     ssm,
     sfn: local.sfn,
+    dynamodb,
     adapters: createConsumerAdapters({
       lambda: new LambdaClient({}),
       ecs: new ECSClient({}),
@@ -482,6 +491,47 @@ export async function startRolloutWorld() {
       });
       await client.connect();
       return client;
+    },
+
+    /** The rollout lock item of a secret, as plain strings (DynamoDB, consistent read). */
+    async lock(arn: string): Promise<Record<string, string>> {
+      const out = await dynamodb.send(
+        new GetItemCommand({ TableName: lockTable, Key: { secretArn: { S: arn } }, ConsistentRead: true }),
+      );
+      return Object.fromEntries(
+        Object.entries(out.Item ?? {}).map(([key, value]) => [key, String(Object.values(value)[0])]),
+      );
+    },
+
+    /**
+     * Database clients that read AWSCURRENT, keep it `cacheMs`, and log in with it every `everyMs`
+     * (as an application with a cached secret does), until stopped. Failed logins are recorded
+     * with the user they tried.
+     */
+    startCachedClients(arn: string, options: { clients: number; cacheMs: number; everyMs: number }) {
+      let running = true;
+      const stats = { logins: 0, failed: [] as string[] };
+      const loops = Array.from({ length: options.clients }, async () => {
+        let cached: { value: { username: string; password: string }; at: number } | undefined;
+        while (running) {
+          if (cached === undefined || performance.now() - cached.at > options.cacheMs) {
+            cached = { value: await world.value(arn, { VersionStage: 'AWSCURRENT' }), at: performance.now() };
+          }
+          stats.logins += 1;
+          if (!(await world.logsIn(cached.value.username, cached.value.password))) {
+            stats.failed.push(cached.value.username);
+          }
+          await new Promise((resolve) => setTimeout(resolve, options.everyMs));
+        }
+      });
+      return {
+        stats,
+        async stop() {
+          running = false;
+          await Promise.all(loops);
+          return stats;
+        },
+      };
     },
 
     /** The milestone events of a rollout, by detail-type. */

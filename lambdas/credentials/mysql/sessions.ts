@@ -7,16 +7,16 @@ import type { Session } from './connection';
  * `information_schema.PROCESSLIST` shows only the account's own sessions and every other user
  * would look idle. Only a direct grant is seen (not one through a role).
  */
-async function assertCanSeeAllSessions(session: Session): Promise<void> {
+async function assertCanSeeAllSessions(session: Session, step: string): Promise<void> {
   const grantee = `${session.literal(session.account.user)}@${session.literal(session.account.host)}`;
   const rows = await session.query(
     `SELECT COUNT(*) AS n FROM information_schema.USER_PRIVILEGES
      WHERE PRIVILEGE_TYPE = 'PROCESS' AND GRANTEE = ${session.literal(grantee)}`,
-    'inUse: checking the PROCESS privilege',
+    `${step}: checking the PROCESS privilege`,
   );
   if (Number(rows[0]?.n ?? 0) === 0) {
     throw new TargetError(
-      `inUse: "${session.account.user}" cannot see other users' sessions: grant it the PROCESS privilege ` +
+      `${step}: "${session.account.user}" cannot see other users' sessions: grant it the PROCESS privilege ` +
         '(directly, not through a role), or PROCESSLIST would report every user as idle',
     );
   }
@@ -24,14 +24,19 @@ async function assertCanSeeAllSessions(session: Session): Promise<void> {
 
 /**
  * Counts the sessions of `username` (any host; other than `session` itself) in
- * `information_schema.PROCESSLIST`. Evidence names the client addresses, never a secret.
+ * `information_schema.PROCESSLIST`. Evidence names the client addresses, never a secret. `step`
+ * names the caller in errors (`inUse`, or setSecret's in-use check).
  */
-export async function countSessions(session: Session, username: string): Promise<UsageReport> {
-  await assertCanSeeAllSessions(session);
+export async function countSessions(
+  session: Session,
+  username: string,
+  step = 'inUse',
+): Promise<UsageReport> {
+  await assertCanSeeAllSessions(session, step);
   const rows = await session.query(
     `SELECT HOST AS host, DB AS db, COMMAND AS command, TIME AS idle FROM information_schema.PROCESSLIST
      WHERE USER = ${session.literal(username)} AND ID <> CONNECTION_ID()`,
-    'inUse: reading information_schema.PROCESSLIST',
+    `${step}: reading information_schema.PROCESSLIST`,
   );
   if (rows.length === 0) return { inUse: false, evidence: `no sessions of ${username}` };
   // HOST is `address:port` for TCP sessions (IPv6 addresses contain colons too).

@@ -25,14 +25,16 @@ const earlier = (a: Date | undefined, b: Date | undefined) =>
 /**
  * Counts the sessions of `username` (other than `session` itself) in `pg_stat_activity`, and names
  * each client as a straggler: its address (`client_addr`), its `application_name`, when its first
- * session started (`backend_start`) and when it was last active (`state_change`).
+ * session started (`backend_start`) and when it was last active (`state_change`); `step` names the
+ * caller in errors (`inUse`, or setSecret's in-use check).
  */
 export async function countSessions(
   session: Session,
   username: string,
   startedBefore: Date | undefined,
+  step = 'inUse',
 ): Promise<UsageReport> {
-  const rows = await session.query(SESSIONS_SQL, 'inUse: reading pg_stat_activity', [
+  const rows = await session.query(SESSIONS_SQL, `${step}: reading pg_stat_activity`, [
     username,
     startedBefore?.toISOString() ?? null,
   ]);

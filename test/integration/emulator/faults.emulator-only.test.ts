@@ -74,6 +74,27 @@ describe('Emulator: fault injection and call log', () => {
     expect(fault.remaining).toBe(0);
   });
 
+  it('lets a call with a lost-response fault (phase after) take effect, and answers the error instead', async () => {
+    const name = await createSecret();
+    const fault = emulator.faults.add({ operation: 'PutSecretValue', phase: 'after' });
+
+    const error = await errorOf(
+      client.send(
+        new PutSecretValueCommand({
+          SecretId: name,
+          SecretString: 'value-2',
+          ClientRequestToken: 'a'.repeat(32),
+        }),
+      ),
+    );
+    const stored = await client.send(new GetSecretValueCommand({ SecretId: name }));
+
+    expect(error.name).toBe('InternalServiceError');
+    expect(stored.SecretString).toBe('value-2');
+    expect(stored.VersionId).toBe('a'.repeat(32));
+    expect(fault.hits).toBe(1);
+  });
+
   it('returns ThrottlingException with HTTP 400 for a throttle fault', async () => {
     const name = await createSecret();
     emulator.faults.add({ operation: 'GetSecretValue', error: 'throttle' });

@@ -242,6 +242,29 @@ describe('Construct: RolloutWorkflow', () => {
     });
   });
 
+  it('owns the lock table (on-demand, point-in-time recovery, key secretArn) and grants the function only GetItem and UpdateItem on it', () => {
+    // WHEN
+    const { template } = build();
+
+    // THEN
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'secretArn', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'secretArn', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ HANDOVER_ROLLOUT_LOCK_TABLE: { Ref: tableId } }) },
+    });
+    const statements = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    const dynamodbActions = [...statements.matchAll(/"dynamodb:[A-Za-z]+"/g)].map((match) => match[0]);
+    expect([...new Set(dynamodbActions)].sort()).toEqual(['"dynamodb:GetItem"', '"dynamodb:UpdateItem"']);
+    expect(statements).toContain(`{"Fn::GetAtt":["${tableId}","Arn"]}`);
+    expect(statements).toContain('states:StopExecution');
+  });
+
   it('grants the tasks exactly what they call: handover:* tags only, each consumer, the lock holder status', () => {
     // WHEN
     const { template } = build();

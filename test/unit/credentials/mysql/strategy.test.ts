@@ -557,7 +557,8 @@ describe('Alternating-users strategy', () => {
     });
     await set();
     const hash = nativePasswordHash(P.pending);
-    expect(db.statements.slice(3)).toEqual([
+    // After the state reads and the in-use check of the pending user (PROCESS privilege, PROCESSLIST).
+    expect(db.statements.slice(5)).toEqual([
       "REVOKE DELETE ON `shop`.* FROM 'app_clone'@'%'",
       "GRANT `reader` TO 'app_clone'@'%'",
       "SET DEFAULT ROLE `reader` FOR 'app_clone'@'%'",
