@@ -453,11 +453,12 @@ export class RolloutDefinition extends Construct {
     const rotateNow = new sfn.Choice(this, 'Rotate now?')
       // Rotated already: the event's rotation, AWSCURRENT a manual start carries, a followed secret's.
       .when(sfn.Condition.stringEquals('$.rotation.status', 'succeeded'), emergency)
+      // A followed secret's rotation in flight is waited out: Handover never rotates it.
+      // (A positive IsPresent: aws-local-stepfunctions 3.0.0 evaluates `IsPresent: false` on an
+      // absent field as false, unlike Step Functions.)
+      .when(sfn.Condition.isPresent('$.rollout.followed'), waitForRotation)
       .when(
-        sfn.Condition.and(
-          sfn.Condition.stringEquals('$.rollout.trigger', 'manual'),
-          sfn.Condition.isNotPresent('$.rollout.followed'),
-        ),
+        sfn.Condition.stringEquals('$.rollout.trigger', 'manual'),
         startRotation.next(waitForRotation).next(checkRotation).next(rotationFinished),
       )
       // A rotation in flight when the lock was taken: waited out before any consumer.

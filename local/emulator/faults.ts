@@ -207,7 +207,8 @@ export class FaultInjector {
     phase: 'before' | 'after' = 'before',
   ): AwsServiceError | undefined {
     const now = performance.now();
-    for (const limit of this.#limits) {
+    // A rate limit refuses a call before it reaches the service, never once it has run.
+    for (const limit of phase === 'before' ? this.#limits : []) {
       const { options } = limit;
       if (!options.operations.includes(operation)) continue;
       if (options.service !== undefined && options.service !== service) continue;

@@ -54,6 +54,35 @@ async function createSecret(value = 'value-1'): Promise<string> {
 }
 
 describe('Emulator: fault injection and call log', () => {
+  it('rate-limits a call only before it runs: a call let through is counted once and answered', async () => {
+    // GIVEN a quota of one call (no refill to speak of) and the SDK's retries off
+    const name = await createSecret();
+    const limit = emulator.faults.rateLimit({
+      service: 'secretsmanager',
+      operations: ['PutSecretValue'],
+      perSecond: 0.001,
+      burst: 1,
+    });
+    const once = new SecretsManagerClient({ maxAttempts: 1 });
+    try {
+      // WHEN two writes are made
+      await once.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'value-2' }));
+      const second = await errorOf(
+        once.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'value-3' })),
+      );
+
+      // THEN the first ran and was answered (not throttled after it took effect), the second was refused
+      expect(limit.passed).toBe(1);
+      expect(limit.throttled).toBe(1);
+      expect(second.name).toBe('ThrottlingException');
+      const current = await client.send(new GetSecretValueCommand({ SecretId: name }));
+      expect(current.SecretString).toBe('value-2');
+    } finally {
+      limit.remove();
+      once.destroy();
+    }
+  });
+
   it('makes the SDK see an injected error once, then lets calls through', async () => {
     const name = await createSecret();
     const fault = emulator.faults.add({

@@ -261,7 +261,9 @@ describe('Task: finish', () => {
     const emergency = plan(arn, { mode: 'emergency', trigger: 'manual', reason: 'key in a public repo' });
 
     // WHEN
+    locked(arn);
     await run({ rollout: emergency, rotation: succeeded(V2, V1) }, 'succeeded');
+    locked(arn);
     await run(
       { rollout: emergency, failure: { error: 'Handover.ConsumerUpdateFailed', cause: 'api: 500' } },
       'failed',
