@@ -1,13 +1,14 @@
-import { releaseRolloutLock } from './claim';
+import { lockTableOf, releaseRolloutLock } from './claim';
 import { milestoneBase, usageDetail } from './consumer-tasks';
 import { INCOMPLETE_ROLLOUT, ROLLOUT_ERRORS } from './contract';
 import type { RolloutDeps } from './deps';
 import { causeMessage } from './errors';
 import { parseRolloutInput } from './input';
+import { markNotRolledOut } from './lock';
 import { consumerReport, summarize } from './notify';
 import type { WorkflowState } from './plan';
 import { readersDetail, stragglerField } from './readers/report';
-import { describeSecret } from './secret-state';
+import { currentVersion, describeSecret } from './secret-state';
 
 /** How a rollout ended, as the finish task is told. */
 export type FinishOutcome = 'succeeded' | 'failed' | 'rolled-back';
@@ -93,6 +94,9 @@ export async function finish(deps: RolloutDeps, task: FinishTask): Promise<Finis
   );
   await deps.notifier.summary(message, fields);
 
+  if (plan === undefined && error === ROLLOUT_ERRORS.preflightFailed) {
+    await recordNotRolledOut(deps, state, task, fields);
+  }
   if (plan !== undefined) {
     try {
       await releaseRolloutLock(deps, plan, rolledOut(state, task));
@@ -188,7 +192,58 @@ function rolledOut(state: WorkflowState, task: FinishTask): string | undefined {
   const touched =
     (state.results?.canary?.length ?? 0) + (state.results?.main?.length ?? 0) > 0 ||
     state.revocation?.done === true;
-  return touched ? `${INCOMPLETE_ROLLOUT}${task.executionName}` : undefined;
+  if (touched) return `${INCOMPLETE_ROLLOUT}${task.executionName}`;
+  // No consumer touched: a new version this rollout carried still reached none of them. Recorded
+  // as not rolled out even when no rollout tracked the secret before (else the next rotation
+  // alternates back onto the user every consumer holds: fault schedules, seed 1915447251, path 310).
+  return versions === undefined ? undefined : `${INCOMPLETE_ROLLOUT}${task.executionName}`;
+}
+
+/**
+ * A rotation's rollout (a `RotationSucceeded` event) whose preflight failed before it planned:
+ * its AWSCURRENT reached no consumer, so it is recorded as not rolled out (`incomplete:<execution>`
+ * in the lock and the `handover:rolled-out` tag) unless a rollout holds the lock or completed it.
+ * Until a rollout carries it, rotations of the secret are refused: without this, the first rotation
+ * of a secret whose rollout never ran left it untracked, and the next rotation alternated back onto
+ * the user every consumer still held (found by the fault schedules: seed 1915447251, path 60).
+ * Failures are logged, never thrown.
+ */
+async function recordNotRolledOut(
+  deps: RolloutDeps,
+  state: WorkflowState,
+  task: FinishTask,
+  fields: Record<string, string>,
+): Promise<void> {
+  const { caught: _caught, failure: _failure, report: _report, ...input } = state;
+  let secretArn: string | undefined;
+  try {
+    const request = parseRolloutInput(input);
+    if (request.trigger !== 'event') return;
+    const secret = await describeSecret(deps.secretsManager, request.secretId);
+    secretArn = secret.arn;
+    const current = currentVersion(secret);
+    if (current === undefined) return;
+    const marker = `${INCOMPLETE_ROLLOUT}${task.executionName}`;
+    if (await markNotRolledOut(lockTableOf(deps), deps.secretsManager, secret.arn, current, marker)) {
+      deps.logger.warn(
+        'AWSCURRENT recorded as not rolled out: rotations are refused until a rollout carries it',
+        {
+          ...fields,
+          secret_id: secret.arn,
+          outcome: 'not-rolled-out',
+          version_id: current,
+        },
+      );
+    }
+  } catch (recordError) {
+    deps.logger.warn('AWSCURRENT could not be recorded as not rolled out', {
+      ...fields,
+      ...(secretArn === undefined ? {} : { secret_id: secretArn }),
+      outcome: 'failure',
+      reason:
+        recordError instanceof Error ? `${recordError.name}: ${recordError.message}` : String(recordError),
+    });
+  }
 }
 
 /** The secret an execution's input names, when preflight failed before planning. */

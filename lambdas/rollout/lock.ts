@@ -310,6 +310,44 @@ export async function releaseLock(
 }
 
 /**
+ * Records that `current` (AWSCURRENT, made by a rotation whose rollout ended before it planned, e.g.
+ * a preflight that failed) was not rolled out: `done` becomes `marker` when nobody holds the lock
+ * and no rollout completed `current` (a conditional write), then the `handover:rolled-out` tag
+ * alone is written (never the holder tags, which another execution may be writing). Rotations are
+ * then refused (`not-rolled-out`) until a rollout carries AWSCURRENT, even for a secret no rollout
+ * had tracked before. Returns whether it recorded.
+ */
+export async function markNotRolledOut(
+  table: LockTable,
+  client: SecretsManagerSend,
+  secretArn: string,
+  current: string,
+  marker: string,
+): Promise<boolean> {
+  const update = 'SET #done = :marker';
+  const condition = 'attribute_not_exists(#holder) AND (attribute_not_exists(#done) OR #done <> :current)';
+  try {
+    await table.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: { [LOCK_ATTRIBUTE.secretArn]: s(secretArn) },
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: namesFor(update, condition),
+        ExpressionAttributeValues: { ':marker': s(marker), ':current': s(current) },
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+  await client.send(
+    new TagResourceCommand({ SecretId: secretArn, Tags: [{ Key: ROLLOUT_TAG.done, Value: marker }] }),
+  );
+  return true;
+}
+
+/**
  * Writes the lock's mirror into the secret's tags (TagResource: one call): holder, lease, mode and
  * version, or (`lock.holder` unset) removes them (UntagResource), recording `done` first.
  */

@@ -91,8 +91,10 @@ export async function startChaosWorld() {
   const caFile = join(work, 'ca.pem');
   writeFileSync(caFile, database.ca);
 
-  // Powertools writes JSON lines to stdout and stderr: keep them for the invariants, print the rest.
+  // Powertools writes JSON lines to stdout and stderr: keep them for the invariants, print the rest
+  // (and them too with HANDOVER_CHAOS_LOGS=1, to read a replayed schedule).
   const logs: Array<Record<string, unknown>> = [];
+  const showLogs = process.env.HANDOVER_CHAOS_LOGS === '1';
   const capture = (stream: NodeJS.WriteStream) => {
     const original = stream.write.bind(stream);
     stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -101,7 +103,7 @@ export async function startChaosWorld() {
         for (const line of text.split('\n')) {
           if (line.startsWith('{"level"')) logs.push(JSON.parse(line) as Record<string, unknown>);
         }
-        return true;
+        return showLogs ? (original as (...args: unknown[]) => boolean)(chunk, ...rest) : true;
       }
       return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
     }) as typeof stream.write;
