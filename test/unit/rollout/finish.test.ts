@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROLLOUT_TAG } from '../../../lambdas/rollout/contract';
 import { emergencyRevoked, finish } from '../../../lambdas/rollout/finish';
 import type { WorkflowState } from '../../../lambdas/rollout/plan';
+import { rotationSucceededEvent } from '../../../local/workflow/events';
 import {
   ALTERNATING,
   EXECUTION_ARN,
@@ -109,7 +110,8 @@ describe('Task: finish', () => {
     expect(message?.Message).toContain(
       'https://example.com/README.md#runbook-rollout-old-credential-still-in-use',
     );
-    expect(world.tags(arn)).toEqual({});
+    // The new version reached no consumer (none was touched): recorded as not rolled out.
+    expect(world.tags(arn)).toEqual({ [ROLLOUT_TAG.done]: 'incomplete:run-1' });
   });
 
   it('reports a rollback with RolledBack and Failed, and the cause of the failure it answered', async () => {
@@ -202,7 +204,7 @@ describe('Task: finish', () => {
   it.each([
     ['succeeded', 'a success', { results: { canary: [], main: [] } }, V2],
     ['rolled-back', 'a complete rollback', { results: { canary: [] } }, V1],
-    ['failed', 'a failure before any consumer was touched', {}, undefined],
+    ['failed', 'a failure before any consumer was touched', {}, 'incomplete:run-1'],
     [
       'failed',
       'a failure with consumers moved (an old credential still in use)',
@@ -236,6 +238,38 @@ describe('Task: finish', () => {
       // THEN
       expect(world.lock(arn).done).toBe(done);
       expect(world.tags(arn)[ROLLOUT_TAG.done]).toBe(done);
+    },
+  );
+
+  it.each([
+    ['a rotation\'s rollout (RotationSucceeded event)', 'event', undefined, 'incomplete:run-1'],
+    ['a manual start (nothing was rotated)', 'manual', undefined, undefined],
+    ['a rotation\'s rollout while another execution holds the lock', 'event', OTHER_EXECUTION, undefined],
+  ] as const)(
+    'after a failed preflight of %s, records AWSCURRENT as not rolled out only when it reached no consumer and nobody holds the lock',
+    async (_case, trigger, holder, done) => {
+      // GIVEN a secret no rollout ever tracked, rotated once
+      const arn = world.createSecret();
+      world.rotate(arn, V2);
+      if (holder !== undefined) locked(arn, holder);
+      const input =
+        trigger === 'event'
+          ? rotationSucceededEvent(arn)
+          : { secretId: arn, mode: 'scheduled', reason: 'manual rotation requested' };
+
+      // WHEN its preflight failed before planning
+      await run(
+        {
+          ...input,
+          failure: { error: 'Handover.PreflightFailed', cause: 'cannot describe secret: InternalServiceError' },
+        } as unknown as WorkflowState,
+        'failed',
+      );
+
+      // THEN the rotations compare this with AWSCURRENT (and refuse until a rollout carries it)
+      expect(world.lock(arn).done).toBe(done);
+      expect(world.tags(arn)[ROLLOUT_TAG.done]).toBe(done);
+      if (holder !== undefined) expect(world.lock(arn).holder).toBe(holder);
     },
   );
 
