@@ -58,9 +58,25 @@ export const policy = definePolicy({
       schedule: { expression: 'rate(30 days)', window: Duration.hours(4) },
       grace: Duration.hours(24),
       consumers: [
-        { kind: 'ecs-service', cluster: 'orders', service: 'orders-api', canary: true },
-        { kind: 'lambda', functionName: 'orders-nightly-export' },
+        // ECS resolves `secrets` when a task starts; the rollout forces a new deployment.
+        {
+          kind: 'ecs-service',
+          cluster: 'orders',
+          service: 'orders-api',
+          canary: true,
+          reads: 'ecs-environment',
+        },
+        { kind: 'lambda', functionName: 'orders-nightly-export', reads: 'lambda-extension' },
       ],
+      // Who reads the secret (CloudTrail): undeclared readers are named, and hold the revocation.
+      readers: {
+        ignore: [
+          {
+            principal: `arn:aws:iam::${account}:role/break-glass-*`,
+            reason: 'incident responders read it by hand',
+          },
+        ],
+      },
     },
     {
       // One user changing its own password, Sundays 03:00-06:00 UTC.
@@ -120,6 +136,18 @@ export const policy = definePolicy({
       type: 'shared-key',
       secret: { create: { name: 'webhooks/signing-key', description: 'HMAC key of outgoing webhooks' } },
       paused: true,
+    },
+  ],
+
+  // Secrets Handover follows but does not rotate: rollouts start on their RotationSucceeded event,
+  // move the consumers and name who still holds the old password (already gone: nothing is revoked).
+  follow: [
+    {
+      // The master user secret RDS manages for the orders database (rotated every 7 days by default).
+      id: 'orders-db-master',
+      secret: { arn: secretArn('rds!db-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-XyZaBc') },
+      rotatedBy: 'rds',
+      consumers: [{ kind: 'lambda', functionName: 'orders-db-migrations' }],
     },
   ],
 });

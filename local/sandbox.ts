@@ -20,8 +20,14 @@ try {
   const failedRotations = result.strategies.reduce((n, s) => n + s.rotationsFailed, 0);
   const failedRequests = result.clients.reduce((n, c) => n + c.failed, 0);
   const rolloutsFailed = result.rollouts.filter((r) => !r.asExpected).length;
+  const overlap = result.overlap;
+  const overlapFailed =
+    overlap.secondRotation !== 'refused' ||
+    overlap.retried !== 'succeeded' ||
+    overlap.failedLogins > 0 ||
+    overlap.rollouts.some((r) => !r.asExpected);
   process.stdout.write(`\nsandbox finished in ${(result.durationMs / 1000).toFixed(1)} s\n`);
-  process.exitCode = failedRotations > 0 || failedRequests > 0 || rolloutsFailed > 0 ? 1 : 0;
+  process.exitCode = failedRotations > 0 || failedRequests > 0 || rolloutsFailed > 0 || overlapFailed ? 1 : 0;
 } catch (error) {
   console.error(error);
   process.exitCode = 1;

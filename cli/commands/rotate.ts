@@ -42,40 +42,56 @@ export function rolloutInput(secretId: string, mode: RolloutMode, reason: string
 
 /**
  * What would make the workflow refuse or fail before it touches anything, checked first so that
- * "nothing changed" holds: another rollout holding the lock, rotation off, AWSPENDING left by an
- * unfinished rotation.
+ * "nothing changed" holds: another rollout holding the lock (an emergency takes a scheduled one
+ * over instead: docs/interlock.md), rotation off, AWSPENDING left by an unfinished rotation (an
+ * emergency adopts it instead). `takesOver` names the running scheduled rollout an emergency stops.
  */
-export async function refusal(ctx: CliContext, secret: SecretView): Promise<CliError | undefined> {
+export async function refusal(
+  ctx: CliContext,
+  secret: SecretView,
+  mode: RolloutMode,
+): Promise<{ readonly refused?: CliError; readonly takesOver?: string }> {
   const lock = rolloutLock(secret);
+  let takesOver: string | undefined;
   if (lock.holder !== undefined) {
     const expired = lock.leaseUntil !== undefined && Date.parse(lock.leaseUntil) <= ctx.now().getTime();
     const status = expired
       ? undefined
       : (await describeExecution(ctx, lock.holder).catch(() => undefined))?.status;
-    if (status === 'RUNNING') {
-      return new CliError(
-        EXIT.refused,
-        `another rollout of ${secret.name} is running: ${lock.holder}`,
-        'Wait for it (handover status shows it), or stop it in the Step Functions console and run this again',
-      );
+    if (status === 'RUNNING' && mode === 'emergency' && lock.mode !== 'emergency') {
+      takesOver = lock.holder;
+    } else if (status === 'RUNNING') {
+      return {
+        refused: new CliError(
+          EXIT.refused,
+          `another ${lock.mode === 'emergency' ? 'emergency ' : ''}rollout of ${secret.name} is running: ${lock.holder}`,
+          mode === 'emergency'
+            ? 'An emergency rollout already replaces the credential: follow it (handover status shows it)'
+            : 'Wait for it (handover status shows it), or start an emergency rollout (it takes a scheduled one over)',
+        ),
+      };
     }
   }
   if (!secret.rotationEnabled) {
-    return new CliError(
-      EXIT.refused,
-      `rotation is not enabled on ${secret.name}`,
-      'Its policy entry is paused or its schedule was removed: deploy the policy with rotation on',
-    );
+    return {
+      refused: new CliError(
+        EXIT.refused,
+        `rotation is not enabled on ${secret.name}`,
+        'Its policy entry is paused or its schedule was removed: deploy the policy with rotation on',
+      ),
+    };
   }
   const pending = versionWith(secret.versions, STAGE.pending);
-  if (pending !== undefined && pending !== currentVersion(secret)) {
-    return new CliError(
-      EXIT.refused,
-      `an earlier rotation of ${secret.name} did not complete: AWSPENDING is on version ${pending}`,
-      `Find why in the rotation function's logs; for an operator-assisted key run handover provide ${secret.name}; otherwise remove the label (aws secretsmanager update-secret-version-stage --secret-id ${secret.arn} --version-stage AWSPENDING --remove-from-version-id ${pending})`,
-    );
+  if (pending !== undefined && pending !== currentVersion(secret) && mode !== 'emergency') {
+    return {
+      refused: new CliError(
+        EXIT.refused,
+        `an earlier rotation of ${secret.name} did not complete: AWSPENDING is on version ${pending}`,
+        `Find why in the rotation function's logs; for an operator-assisted key run handover provide ${secret.name}; otherwise remove the label (aws secretsmanager update-secret-version-stage --secret-id ${secret.arn} --version-stage AWSPENDING --remove-from-version-id ${pending}), or start an emergency rollout (it resumes that rotation)`,
+      ),
+    };
   }
-  return undefined;
+  return takesOver === undefined ? {} : { takesOver };
 }
 
 /** `handover rotate <secret>` and `handover emergency <secret>`. */
@@ -94,7 +110,7 @@ export async function rotateCommand(
   rolloutInput(secretId, mode, reason);
   const secret = await describe(ctx, secretId);
   const config = await rolloutConfig(ctx, secret);
-  const refused = await refusal(ctx, secret);
+  const { refused, takesOver } = await refusal(ctx, secret, mode);
   if (refused !== undefined) throw refused;
   const input = rolloutInput(secret.arn, mode, reason);
 
@@ -115,6 +131,11 @@ export async function rotateCommand(
     out.note(
       'Anyone else still using it breaks for good; the rollout checks its usage right before revoking and this command prints what it finds.',
     );
+    if (takesOver !== undefined) {
+      out.note(
+        `A scheduled rollout of ${secret.name} is running (${takesOver}): the emergency stops it (Handover.RolloutTakenOver, notified) and takes its lock over.`,
+      );
+    }
     if (
       options.yes !== true &&
       !(await ctx.prompt.confirm(`Revoke the current credential of ${secret.name}?`))

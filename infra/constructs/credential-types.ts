@@ -272,6 +272,19 @@ export const ROTATION_TYPES = {
         resourceArns: [target.user.userArn],
       });
     },
+    grantFunction: (ctx) => {
+      // inUse names the callers of the old key: CloudTrail events signed with it.
+      iam.Grant.addToPrincipal({
+        grantee: ctx.grantee,
+        actions: ['cloudtrail:LookupEvents'],
+        resourceArns: ['*'],
+      });
+      Validations.of(ctx.acknowledgeOn).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'iam-access-key: cloudtrail:LookupEvents supports no resource-level permissions (IAM service authorization reference: no resource type), so it cannot be scoped; the function only reads the management events signed with the old access key, to name who still uses it, read-only.',
+      });
+    },
   },
   'api-key': {
     contract: apiKeyContract,
@@ -308,16 +321,16 @@ export const ROTATION_TYPES = {
     },
     grantTarget: () => {},
     grantFunction: (ctx) => {
-      // inUse reads the verifiers' previous-key metrics.
+      // inUse reads the verifiers' previous-key metrics, and lists the callers they name.
       iam.Grant.addToPrincipal({
         grantee: ctx.grantee,
-        actions: ['cloudwatch:GetMetricData'],
+        actions: ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics'],
         resourceArns: ['*'],
       });
       Validations.of(ctx.acknowledgeOn).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          "shared-key: cloudwatch:GetMetricData supports no resource-level permissions or namespace condition (IAM service authorization reference: no resource type), so it cannot be scoped; the function only reads the verifiers' previous-key metrics to tell whether the old key is still accepted, read-only.",
+          "shared-key: cloudwatch:GetMetricData supports no resource-level permissions or namespace condition, nor does cloudwatch:ListMetrics (IAM service authorization reference: no resource type), so they cannot be scoped; the function only reads the verifiers' previous-key metrics (and the callers they name) to tell whether the old key is still accepted, read-only.",
       });
     },
   },

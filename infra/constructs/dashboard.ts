@@ -157,6 +157,8 @@ export class HandoverDashboard extends Construct {
         sumOverTypes(ROLLOUT_METRIC.rolloutFailed, types, hour, 'rollouts failed'),
         sumOverTypes(ROLLOUT_METRIC.consumerUpdateFailed, types, hour, 'consumer updates failed'),
         sumOverTypes(ROLLOUT_METRIC.oldCredentialStillInUse, types, hour, 'old credentials kept (in use)'),
+        sumOverTypes(ROLLOUT_METRIC.undeclaredReaders, types, hour, 'undeclared readers'),
+        sumOverTypes(ROLLOUT_METRIC.rolloutLockLost, types, hour, 'rollout locks lost'),
       ],
       start: '-PT1H',
       setPeriodToTimeRange: true,

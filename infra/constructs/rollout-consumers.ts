@@ -2,6 +2,7 @@ import { ArnFormat, type Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { cacheConfig } from '../../lambdas/rollout/consumers/cache';
 import type {
   ConsumerPermission,
   ResourceReference,
@@ -72,10 +73,13 @@ export function deployConsumer(
   const secretArns = Object.fromEntries(
     Object.entries(secrets).map(([field, secret]) => [field, secret.secretFullArn ?? secret.secretArn]),
   );
+  const cache = cacheConfig(consumer.kind, consumer.reads);
   const config = {
     name,
     ...(consumer.canary === undefined ? {} : { canary: consumer.canary }),
     kind: consumer.kind,
+    ...(consumer.principals === undefined ? {} : { principals: [...consumer.principals] }),
+    ...(cache === undefined ? {} : { cache }),
     ...contract.toConfig(settings, secretArns),
   } as ConsumerConfig;
   const waitSeconds = contract.waitSeconds?.(config as unknown as Readonly<Record<string, unknown>>);

@@ -5,6 +5,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { CONSUMER_KINDS, consumerContract } from '../../lambdas/rollout/consumers/contracts';
 import { ROLLOUT_ERRORS, type RolloutErrorCode, type RolloutTaskName } from '../../lambdas/rollout/contract';
+import { CONSUMER_NOT_READY_RETRY } from '../../lambdas/rollout/worst-case';
 
 /** Seconds between two checks of a rotation the workflow started. */
 export const ROTATION_POLL_SECONDS = 5;
@@ -26,6 +27,22 @@ const FAILURES: ReadonlyArray<[RolloutErrorCode, string]> = [
 export const FAILURE_STATES: Readonly<Record<RolloutErrorCode, string>> = Object.fromEntries(
   FAILURES,
 ) as Record<RolloutErrorCode, string>;
+
+/** What the workflow keeps of a usage check's answer (the strategy's `UsageResult`). */
+const USAGE_SELECTOR = {
+  'inUse.$': '$.Payload.inUse',
+  'observable.$': '$.Payload.observable',
+  'evidence.$': '$.Payload.evidence',
+  'stragglers.$': '$.Payload.stragglers',
+};
+
+/** What the check-readers task is given besides its phase, once the consumers moved. */
+const READERS_CONTEXT = {
+  rollout: sfn.JsonPath.objectAt('$.rollout'),
+  rotation: sfn.JsonPath.objectAt('$.rotation'),
+  readers: sfn.JsonPath.objectAt('$.readers'),
+  results: sfn.JsonPath.objectAt('$.results'),
+};
 
 /** The Lambda service errors a task retries (as `LambdaInvoke` does). */
 const LAMBDA_SERVICE_ERRORS = [
@@ -85,7 +102,20 @@ export class RolloutDefinition extends Construct {
       },
       { resultPath: '$.report' },
     );
-    reportFailure.addCatch(whichFailure, { resultPath: '$.report' });
+    // The report is retried (it is idempotent: events, summary, lock release); when it still fails,
+    // the named Fail state keeps the failure's own cause, and says the report did not complete.
+    const notReported = new sfn.Pass(this, 'Failure not reported', {
+      parameters: {
+        Cause: sfn.JsonPath.format(
+          '{} (the failure report did not complete: {})',
+          sfn.JsonPath.stringAt('$.failure.cause'),
+          sfn.JsonPath.stringAt('$.reportError.Cause'),
+        ),
+      },
+      resultPath: '$.report',
+    });
+    notReported.next(whichFailure);
+    reportFailure.addCatch(notReported, { resultPath: '$.reportError' });
     reportFailure.next(whichFailure);
     this.reportFailure = reportFailure;
 
@@ -116,6 +146,32 @@ export class RolloutDefinition extends Construct {
       resultPath: '$.strategy',
     });
     describe.addCatch(this.record(ROLLOUT_ERRORS.preflightFailed), { resultPath: '$.caught' });
+
+    // Who reads the secret (CloudTrail), and who of them nobody declared. A failure of the source
+    // is reported in the result; anything else is recorded and the rollout goes on (the usage gate
+    // reads again and never revokes on readers it cannot see).
+    const findReaders = this.rolloutTask(
+      'Find readers',
+      'find-readers',
+      { rollout: sfn.JsonPath.objectAt('$.rollout'), rotation: sfn.JsonPath.objectAt('$.rotation') },
+      { resultPath: '$.readers' },
+    );
+    const followed = new sfn.Choice(this, 'Followed?');
+    // On failure `$.readers` holds the error: later readers checks read again from the policy's window.
+    findReaders.addCatch(followed, { resultPath: '$.readers' });
+    const followedStrategy = new sfn.Pass(this, 'Followed: no strategy of ours', {
+      comment:
+        "A secret rotated by RDS or a function not Handover's: nothing to describe, revoke or restore.",
+      parameters: {
+        credentialType: 'followed',
+        variant: sfn.JsonPath.format('rotated by {}', sfn.JsonPath.stringAt('$.rollout.followed.rotatedBy')),
+        previousStaysValid: false,
+        canCheckUsage: false,
+        canRevoke: false,
+        canRestore: false,
+      },
+      resultPath: '$.strategy',
+    });
 
     // Manual starts rotate first, and wait for the rotation (bounded).
     const startRotation = this.rolloutTask(
@@ -148,13 +204,21 @@ export class RolloutDefinition extends Construct {
     const emergencyCanRevoke = new sfn.Choice(this, 'Can revoke the compromised credential?');
     const precheck = this.strategyAction('Check usage before revoking', 'inUse', {
       since: '$.rollout.startedAt',
-      resultSelector: {
-        'inUse.$': '$.Payload.inUse',
-        'observable.$': '$.Payload.observable',
-        'evidence.$': '$.Payload.evidence',
-      },
+      resultSelector: USAGE_SELECTOR,
       resultPath: '$.precheck',
     });
+    const precheckReaders = this.rolloutTask(
+      'Check readers before revoking',
+      'check-readers',
+      {
+        phase: 'emergency',
+        rollout: sfn.JsonPath.objectAt('$.rollout'),
+        rotation: sfn.JsonPath.objectAt('$.rotation'),
+        readers: sfn.JsonPath.objectAt('$.readers'),
+      },
+      { resultPath: '$.precheckReaders' },
+    );
+    const revokeChoice = new sfn.Choice(this, 'Revoke compromised credential?');
     const revokeCompromised = this.strategyAction('Revoke compromised credential', 'revoke', {
       resultSelector: {
         'action.$': '$.Payload.action',
@@ -225,6 +289,29 @@ export class RolloutDefinition extends Construct {
       },
       resultPath: '$.revocation',
     });
+    const followedNothing = new sfn.Choice(this, 'Followed secret?');
+    const nothingFollowed = new sfn.Pass(this, 'Followed: nothing to revoke', {
+      parameters: {
+        action: 'revoke',
+        done: false,
+        reason: sfn.JsonPath.format(
+          'followed secret: rotated by {}, which replaced the old password itself, so the old value is already gone and Handover revokes nothing',
+          sfn.JsonPath.stringAt('$.rollout.followed.rotatedBy'),
+        ),
+      },
+      resultPath: '$.revocation',
+    });
+    // Nothing revoked: name who still holds the old value (it no longer works for them).
+    const reportReaders = new sfn.Choice(this, 'Name who holds the old value?');
+    const reportDeliveryWait = new sfn.Wait(this, 'Wait for CloudTrail delivery before naming', {
+      time: sfn.WaitTime.secondsPath('$.rollout.readers.deliveryDelaySeconds'),
+    });
+    const nameStragglers = this.rolloutTask(
+      'Name who holds the old value',
+      'check-readers',
+      { phase: 'report', ...READERS_CONTEXT },
+      { resultPath: '$.stragglers' },
+    );
     const grace = new sfn.Wait(this, 'Grace window', {
       time: sfn.WaitTime.secondsPath('$.rollout.graceSeconds'),
     });
@@ -233,21 +320,31 @@ export class RolloutDefinition extends Construct {
         sfn.JsonPath.listAt('$.usage.windows'),
         sfn.JsonPath.numberAt('$.usage.count'),
       ),
-      resultSelector: {
-        'inUse.$': '$.Payload.inUse',
-        'observable.$': '$.Payload.observable',
-        'evidence.$': '$.Payload.evidence',
-      },
+      resultSelector: USAGE_SELECTOR,
       resultPath: '$.usage.last',
     });
     checkUsage.addCatch(this.record(ROLLOUT_ERRORS.usageCheckFailed), { resultPath: '$.caught' });
+    // Whoever read the old version and not the new one (CloudTrail) holds the revocation too.
+    const checkReaders = this.rolloutTask(
+      'Check readers',
+      'check-readers',
+      { phase: 'gate', ...READERS_CONTEXT },
+      { resultPath: '$.usage.readers' },
+    );
+    checkReaders.addCatch(this.record(ROLLOUT_ERRORS.usageCheckFailed), { resultPath: '$.caught' });
     const countCheck = new sfn.Pass(this, 'Count usage check', {
       parameters: {
         count: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.usage.count'), 1),
         'windows.$': '$.usage.windows',
         'last.$': '$.usage.last',
+        'readers.$': '$.usage.readers',
       },
       resultPath: '$.usage',
+    });
+    // CloudTrail delivers events minutes late: an absence is trusted only after its delivery delay.
+    const readersConfigured = new sfn.Choice(this, 'Readers checked?');
+    const deliveryWait = new sfn.Wait(this, 'Wait for CloudTrail delivery', {
+      time: sfn.WaitTime.secondsPath('$.rollout.readers.deliveryDelaySeconds'),
     });
     const stillUsed = new sfn.Choice(this, 'Old credential still used?');
     const recheckWait = new sfn.Wait(this, 'Wait before re-checking', {
@@ -266,9 +363,10 @@ export class RolloutDefinition extends Construct {
       parameters: {
         error: ROLLOUT_ERRORS.stillInUse,
         cause: sfn.JsonPath.format(
-          'the old credential is still in use after {} checks; it was NOT revoked: {}',
+          'the old credential is still in use after {} checks; it was NOT revoked: {}; readers: {}',
           sfn.JsonPath.stringAt('$.usage.count'),
           sfn.JsonPath.stringAt('$.usage.last.evidence'),
+          sfn.JsonPath.stringAt('$.usage.readers.evidence'),
         ),
       },
       resultPath: '$.failure',
@@ -350,17 +448,24 @@ export class RolloutDefinition extends Construct {
     this.start = preflight.next(
       new sfn.Choice(this, 'Already rolled out?')
         .when(sfn.Condition.stringEquals('$.action', 'skip'), nothingToDo)
-        .otherwise(
-          describe.next(
-            new sfn.Choice(this, 'Rotate now?')
-              .when(
-                sfn.Condition.stringEquals('$.rollout.trigger', 'manual'),
-                startRotation.next(waitForRotation).next(checkRotation).next(rotationFinished),
-              )
-              .otherwise(emergency),
-          ),
-        ),
+        .otherwise(findReaders.next(followed)),
     );
+    const rotateNow = new sfn.Choice(this, 'Rotate now?')
+      // Rotated already: the event's rotation, AWSCURRENT a manual start carries, a followed secret's.
+      .when(sfn.Condition.stringEquals('$.rotation.status', 'succeeded'), emergency)
+      // A followed secret's rotation in flight is waited out: Handover never rotates it.
+      // (A positive IsPresent: aws-local-stepfunctions 3.0.0 evaluates `IsPresent: false` on an
+      // absent field as false, unlike Step Functions.)
+      .when(sfn.Condition.isPresent('$.rollout.followed'), waitForRotation)
+      .when(
+        sfn.Condition.stringEquals('$.rollout.trigger', 'manual'),
+        startRotation.next(waitForRotation).next(checkRotation).next(rotationFinished),
+      )
+      // A rotation in flight when the lock was taken: waited out before any consumer.
+      .otherwise(waitForRotation);
+    followed
+      .when(sfn.Condition.isPresent('$.rollout.followed'), followedStrategy.next(rotateNow))
+      .otherwise(describe.next(rotateNow));
     rotationFinished
       .when(sfn.Condition.stringEquals('$.rotation.status', 'succeeded'), emergency)
       .otherwise(waitForRotation);
@@ -369,9 +474,14 @@ export class RolloutDefinition extends Construct {
       .otherwise(canary);
     emergencyCanRevoke
       .when(sfn.Condition.booleanEquals('$.strategy.canRevoke', true), precheck)
+      .otherwise(precheckReaders);
+    precheck.addCatch(precheckReaders, { resultPath: '$.precheckError' });
+    precheck.next(precheckReaders);
+    precheckReaders.addCatch(revokeChoice, { resultPath: '$.precheckReadersError' });
+    precheckReaders.next(revokeChoice);
+    revokeChoice
+      .when(sfn.Condition.booleanEquals('$.strategy.canRevoke', true), revokeCompromised)
       .otherwise(alreadyInvalid);
-    precheck.addCatch(revokeCompromised, { resultPath: '$.precheckError' });
-    precheck.next(revokeCompromised);
     revokeCompromised.next(reportEmergency);
     alreadyInvalid.next(reportEmergency);
     reportEmergency.addCatch(canary, { resultPath: '$.notifyError' });
@@ -379,12 +489,31 @@ export class RolloutDefinition extends Construct {
     canary.next(checkCanary).next(main).next(checkMain).next(consumersUpdated).next(revokeNow);
     revokeNow
       .when(sfn.Condition.stringEquals('$.rollout.mode', 'emergency'), reportSuccess)
-      .when(sfn.Condition.booleanEquals('$.strategy.canRevoke', false), nothingToRevoke)
+      .when(sfn.Condition.booleanEquals('$.strategy.canRevoke', false), followedNothing)
       .otherwise(grace);
-    nothingToRevoke.next(reportSuccess);
-    grace.next(checkUsage).next(countCheck).next(stillUsed);
+    followedNothing
+      .when(sfn.Condition.isPresent('$.rollout.followed'), nothingFollowed)
+      .otherwise(nothingToRevoke);
+    nothingToRevoke.next(reportReaders);
+    nothingFollowed.next(reportReaders);
+    reportReaders
+      .when(sfn.Condition.isPresent('$.rollout.readers'), reportDeliveryWait.next(nameStragglers))
+      .otherwise(reportSuccess);
+    nameStragglers.addCatch(reportSuccess, { resultPath: '$.stragglersError' });
+    nameStragglers.next(reportSuccess);
+    grace.next(readersConfigured);
+    readersConfigured
+      .when(sfn.Condition.isPresent('$.rollout.readers'), deliveryWait.next(checkUsage))
+      .otherwise(checkUsage);
+    checkUsage.next(checkReaders).next(countCheck).next(stillUsed);
     stillUsed
-      .when(sfn.Condition.booleanEquals('$.usage.last.inUse', false), revokeOld)
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.booleanEquals('$.usage.last.inUse', false),
+          sfn.Condition.booleanEquals('$.usage.readers.blocking', false),
+        ),
+        revokeOld,
+      )
       .when(
         sfn.Condition.numberGreaterThanEqualsJsonPath('$.usage.count', '$.rollout.usageMaxChecks'),
         stillInUse,
@@ -449,6 +578,15 @@ export class RolloutDefinition extends Construct {
       ...(options.resultPath === undefined ? {} : { resultPath: options.resultPath }),
       ...(options.outputPath === undefined ? {} : { outputPath: options.outputPath }),
     });
+    // The closing report is idempotent and throws only when its function failed (a timeout, a
+    // crash): run it again before giving up on it.
+    if (task === 'finish')
+      invoke.addRetry({
+        errors: ['States.ALL'],
+        interval: Duration.seconds(2),
+        maxAttempts: 3,
+        backoffRate: 2,
+      });
     return invoke;
   }
 
@@ -582,9 +720,9 @@ export class RolloutDefinition extends Construct {
     // Not ready yet (a Lambda update in progress, an ECS deployment rolling out): nothing failed.
     update.addRetry({
       errors: ['ConsumerNotReadyError'],
-      interval: Duration.seconds(30),
-      maxAttempts: 10,
-      backoffRate: 1.5,
+      interval: Duration.seconds(CONSUMER_NOT_READY_RETRY.intervalSeconds),
+      maxAttempts: CONSUMER_NOT_READY_RETRY.maxAttempts,
+      backoffRate: CONSUMER_NOT_READY_RETRY.backoffRate,
     });
     update.addCatch(failed, { resultPath: '$.caught' });
     map.itemProcessor(

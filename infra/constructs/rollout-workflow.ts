@@ -1,5 +1,6 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,12 +13,21 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { ConsumerSettings } from '../../lambdas/rollout/consumers/contracts';
 import {
+  FOLLOWED_CREDENTIAL_TYPE,
+  type FollowedBy,
+  LOCK_ATTRIBUTE,
+  type ReadersConfig,
   ROLLOUT_ENV,
   ROLLOUT_METRIC,
   type RolloutConfig,
   rolloutConfigParameterName,
 } from '../../lambdas/rollout/contract';
+import {
+  type ReaderSourceSettings,
+  readerSourceContract,
+} from '../../lambdas/rollout/readers/sources/contracts';
 import type { CredentialType } from '../../lambdas/rotation/constants';
+import { CLOUDTRAIL_DELIVERY } from '../../lambdas/shared/cloudtrail-delivery';
 import { ROLLOUT_HANDLER_ENTRY } from '../paths';
 import { secretArnForPolicies } from './credential-types';
 import { HandoverFunction } from './handover-function';
@@ -27,6 +37,55 @@ import { nagArn } from './nag';
 import { consumerStatements, deployConsumer } from './rollout-consumers';
 import { RolloutDefinition } from './rollout-definition';
 import { DEFAULT_RUNBOOK_URL } from './runbook';
+
+/** Who reads a secret: the readers check's source, delivery delay and ignore list. */
+export interface RolloutReaders {
+  /**
+   * Where reads come from (a reader source's settings, `lambdas/rollout/readers/sources/`).
+   * @default { kind: 'cloudtrail' }
+   */
+  readonly source?: ReaderSourceSettings;
+  /**
+   * How long after the rotation an absence in CloudTrail is trusted; the usage gate waits this long
+   * after the grace window.
+   * @default Duration.minutes(15)
+   */
+  readonly deliveryDelay?: Duration;
+  /**
+   * Principals (ARNs, or patterns ending in `*`) the readers check leaves alone, with why.
+   * @default - none
+   */
+  readonly ignore?: readonly { readonly principal: string; readonly reason: string }[];
+}
+
+/** One secret the workflow follows but does not rotate. */
+export interface FollowedRolloutSecret {
+  /** A stable id (the policy entry id): construct ids derive from it. */
+  readonly id: string;
+  readonly secret: secretsmanager.ISecret;
+  /**
+   * The secret's name, when the secret construct cannot tell it before deployment.
+   * @default - `secret.secretName`
+   */
+  readonly secretName?: string;
+  /** Who rotates it: `rds` (a managed master user secret) or `other`. */
+  readonly rotatedBy: FollowedBy;
+  /**
+   * Consumers updated at once in the main wave.
+   * @default 4
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Who holds the credential.
+   * @default - none
+   */
+  readonly consumers?: readonly ConsumerSettings[];
+  /**
+   * The readers check, or `'off'`.
+   * @default - CloudTrail event history, 15 minutes' delivery delay
+   */
+  readonly readers?: RolloutReaders | 'off';
+}
 
 /** One secret the workflow rolls out. */
 export interface RolloutSecret {
@@ -67,12 +126,25 @@ export interface RolloutSecret {
    * @default - none
    */
   readonly consumers?: readonly ConsumerSettings[];
+  /**
+   * The readers check (who reads the secret, CloudTrail), or `'off'`: preflight names readers no
+   * consumer accounts for, and the usage gate does not revoke while one still holds the old version.
+   * @default - CloudTrail event history, 15 minutes' delivery delay
+   */
+  readonly readers?: RolloutReaders | 'off';
 }
 
 /** Properties of {@link RolloutWorkflow}. */
 export interface RolloutWorkflowProps {
   /** The secrets rolled out; each gets its configuration parameter and a place in the trigger rule. */
   readonly secrets: readonly RolloutSecret[];
+  /**
+   * Secrets the workflow follows but does not rotate (RDS-managed master user secrets, secrets
+   * another function rotates): rollouts start on their `RotationSucceeded` event, move their
+   * consumers and name who still holds the old value; nothing is rotated or revoked.
+   * @default - none
+   */
+  readonly followed?: readonly FollowedRolloutSecret[];
   /**
    * Alarms (executions failed / timed out / aborted, old credential still in use) and the topic the
    * human summaries go to.
@@ -122,6 +194,9 @@ export interface RolloutWorkflowProps {
   readonly consumerScope?: Construct;
 }
 
+/** The default delivery delay of the readers check. */
+const DEFAULT_DELIVERY_DELAY = Duration.seconds(CLOUDTRAIL_DELIVERY.defaultDelaySeconds);
+
 /** The longest a Standard execution may run. */
 export const MAX_EXECUTION = Duration.days(365);
 
@@ -162,6 +237,11 @@ export class RolloutWorkflow extends Construct {
   public readonly configs: Readonly<Record<string, ssm.StringParameter>>;
   /** The alarms, when monitoring is given. */
   public readonly alarms: readonly cloudwatch.Alarm[];
+  /**
+   * The per-secret rollout locks: one item per secret (partition key `secretArn`), written only by
+   * conditional writes. The secrets' `handover:rollout*` tags mirror it.
+   */
+  public readonly lockTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: RolloutWorkflowProps) {
     super(scope, id);
@@ -173,8 +253,9 @@ export class RolloutWorkflow extends Construct {
 
     // Every consumer by its kind's contract: configuration, secrets, permissions.
     const consumerScope = props.consumerScope ?? this;
-    const consumersOf = new Map(
-      props.secrets.map((entry) => [
+    const followed = props.followed ?? [];
+    const consumersOf = new Map<RolloutSecret | FollowedRolloutSecret, ReturnType<typeof deployConsumer>[]>(
+      [...props.secrets, ...followed].map((entry) => [
         entry,
         (entry.consumers ?? []).map((consumer) => deployConsumer(consumerScope, entry.id, consumer)),
       ]),
@@ -188,6 +269,9 @@ export class RolloutWorkflow extends Construct {
       ...props.secrets.map(
         (secret) =>
           wholeSeconds(secret.grace ?? Duration.hours(24)) +
+          (secret.readers === 'off'
+            ? 0
+            : wholeSeconds(secret.readers?.deliveryDelay ?? DEFAULT_DELIVERY_DELAY)) +
           wholeSeconds(secret.usageRecheck ?? Duration.hours(1)) * (secret.usageMaxChecks ?? 24) +
           Math.max(0, ...(consumersOf.get(secret) ?? []).map((consumer) => (consumer.waitSeconds ?? 0) * 2)),
       ),
@@ -196,6 +280,16 @@ export class RolloutWorkflow extends Construct {
     const timeout = Duration.seconds(
       Math.min(longestSeconds + Duration.days(1).toSeconds(), MAX_EXECUTION.toSeconds()),
     );
+
+    // The locks: a compare-and-set per secret. Items are small and few (one per secret); point-in-time
+    // recovery keeps the record of who held what if the table is ever damaged.
+    this.lockTable = new dynamodb.Table(this, 'Locks', {
+      partitionKey: { name: LOCK_ATTRIBUTE.secretArn, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
 
     this.function = new HandoverFunction(this, 'Function', {
       entry: ROLLOUT_HANDLER_ENTRY,
@@ -210,6 +304,7 @@ export class RolloutWorkflow extends Construct {
         [ROLLOUT_ENV.rotationTimeoutSeconds]: String(
           (props.rotationTimeout ?? Duration.minutes(15)).toSeconds(),
         ),
+        [ROLLOUT_ENV.lockTable]: this.lockTable.tableName,
         [ROLLOUT_ENV.eventBusName]: props.eventBusName ?? 'default',
         [ROLLOUT_ENV.runbookUrl]: runbookUrl,
         ...(topic === undefined ? {} : { [ROLLOUT_ENV.topicArn]: topic.topicArn }),
@@ -246,7 +341,15 @@ export class RolloutWorkflow extends Construct {
       stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: name });
     const buses = new Set<string>([props.eventBusName ?? 'default']);
 
-    // The lock: the holder's status, from DescribeExecution on this state machine's executions.
+    // The lock: its item (read, and conditional writes only: no scan, no delete), the holder's status
+    // and, for a takeover, StopExecution on this state machine's executions.
+    allow(
+      new iam.PolicyStatement({
+        sid: 'Lock',
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [this.lockTable.tableArn],
+      }),
+    );
     const executions = {
       service: 'states',
       resource: 'execution',
@@ -256,25 +359,41 @@ export class RolloutWorkflow extends Construct {
     allow(
       new iam.PolicyStatement({
         sid: 'LockHolderStatus',
-        actions: ['states:DescribeExecution'],
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
         resources: [stack.formatArn(executions)],
       }),
     );
     Validations.of(permissions).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagArn(stack, executions)}]`,
       reason:
-        "The rollout lock: preflight reads the status of the execution holding a secret's lock (DescribeExecution) to take over the lock of an execution that was stopped or timed out. Execution names are generated per start, so only the state machine's own executions can be named, with a wildcard.",
+        "The rollout lock: preflight reads the status of the execution holding a secret's lock (DescribeExecution) to take over the lock of an execution that was stopped or timed out, and stops the execution an emergency rollout takes over (StopExecution). Execution names are generated per start, so only the state machine's own executions can be named, with a wildcard.",
     });
 
     // Per secret: configuration, grants, trigger.
     const configs: Record<string, ssm.StringParameter> = {};
     const triggerIds: Array<string | Record<string, string>> = [];
+    // Each reader source once (by its settings), for its permissions.
+    const readerSources = new Map<string, ReaderSourceSettings>();
+    const useSource = (readers: RolloutReaders | 'off' | undefined) => {
+      if (readers === 'off') return;
+      const settings = readers?.source ?? { kind: 'cloudtrail' as const };
+      readerSources.set(JSON.stringify(settings), settings);
+    };
+    const hasEcs = [...consumersOf.values()].some((consumers) =>
+      consumers.some((consumer) => consumer.config.kind === 'ecs-service'),
+    );
     const rotationFunctions = new Map<string, lambda.IFunction>();
     for (const entry of props.secrets) {
       const secretArn = secretArnForPolicies(entry.secret);
       const name = entry.secretName ?? entry.secret.secretName;
       const consumers = consumersOf.get(entry) ?? [];
+      const handover = [entry.rotationFunction.role?.roleArn].filter(
+        (arn): arn is string => arn !== undefined,
+      );
+      const readers = this.readersConfig(entry.readers, handover, []);
+      useSource(entry.readers);
       const config: RolloutConfig = {
+        ...(readers === undefined ? {} : { readers }),
         secretArn: entry.secret.secretFullArn ?? entry.secret.secretArn,
         credentialType: entry.credentialType,
         rotationFunctionArn: entry.rotationFunction.functionArn,
@@ -319,6 +438,8 @@ export class RolloutWorkflow extends Construct {
             'secretsmanager:DescribeSecret',
             'secretsmanager:RotateSecret',
             'secretsmanager:UpdateSecretVersionStage',
+            // The readers check: when the previous rotation happened (the replaced version's creation).
+            'secretsmanager:ListSecretVersionIds',
           ],
           resources: [secretArn],
         }),
@@ -341,6 +462,88 @@ export class RolloutWorkflow extends Construct {
       for (const consumer of consumers) {
         for (const statement of consumerStatements(stack, consumer, entry.secret, buses)) allow(statement);
       }
+    }
+    // Followed secrets: configuration, the lock, the readers check; nothing to rotate or invoke.
+    for (const entry of followed) {
+      const secretArn = secretArnForPolicies(entry.secret);
+      const name = entry.secretName ?? entry.secret.secretName;
+      const consumers = consumersOf.get(entry) ?? [];
+      const rdsIgnore =
+        entry.rotatedBy === 'rds'
+          ? [
+              {
+                principal: 'service:rds.amazonaws.com',
+                reason: 'Amazon RDS rotates this managed master user secret',
+              },
+            ]
+          : [];
+      const readers = this.readersConfig(entry.readers, [], rdsIgnore);
+      const config: RolloutConfig = {
+        secretArn: entry.secret.secretFullArn ?? entry.secret.secretArn,
+        credentialType: FOLLOWED_CREDENTIAL_TYPE,
+        followed: { rotatedBy: entry.rotatedBy },
+        graceSeconds: 0,
+        usageRecheckSeconds: 3600,
+        usageMaxChecks: 1,
+        maxConcurrency: entry.maxConcurrency ?? 4,
+        consumers: consumers.map((consumer) => consumer.config),
+        ...(readers === undefined ? {} : { readers }),
+      };
+      configs[entry.id] = new ssm.StringParameter(this, `Config-${entry.id}`, {
+        parameterName: rolloutConfigParameterName(name),
+        description: `Handover rollout configuration of ${entry.id} (followed, rotated by ${entry.rotatedBy}): consumers, readers`,
+        stringValue: stack.toJsonString(config),
+        tier: ssm.ParameterTier.INTELLIGENT_TIERING,
+      });
+      allow(
+        new iam.PolicyStatement({
+          actions: ['ssm:GetParameter'],
+          resources: [
+            stack.formatArn({
+              service: 'ssm',
+              resource: 'parameter',
+              resourceName: rolloutConfigParameterName(name).replace(/^\//, ''),
+            }),
+          ],
+        }),
+      );
+      triggerIds.push(
+        entry.secret.secretFullArn === undefined ? { prefix: `${entry.secret.secretArn}-` } : secretArn,
+      );
+      allow(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'],
+          resources: [secretArn],
+        }),
+      );
+      allow(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+          resources: [secretArn],
+          conditions: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['handover:*'] } },
+        }),
+      );
+      for (const consumer of consumers) {
+        for (const statement of consumerStatements(stack, consumer, entry.secret, buses)) allow(statement);
+      }
+      useSource(entry.readers);
+    }
+    // The readers check: each source's permissions, once.
+    let wildcard = hasEcs;
+    for (const settings of readerSources.values()) {
+      for (const permission of readerSourceContract(settings.kind).permissions(settings as never)) {
+        if (!('actions' in permission)) continue;
+        const resource = 'arn' in permission.resource ? permission.resource.arn : '*';
+        wildcard ||= resource === '*';
+        allow(new iam.PolicyStatement({ actions: [...permission.actions], resources: [resource] }));
+      }
+    }
+    if (wildcard) {
+      Validations.of(permissions).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'The readers check: cloudtrail:LookupEvents supports no resource-level permissions (IAM service authorization reference: no resource type), so it cannot be scoped; it reads the GetSecretValue events of the rolled-out secrets, read-only. And ecs:DescribeTaskDefinition (resource type none for a task definition named by its family) to learn the roles an ECS consumer reads the secret with, read-only.',
+      });
     }
     allow(
       new iam.PolicyStatement({
@@ -446,5 +649,27 @@ export class RolloutWorkflow extends Construct {
     options?: cloudwatch.MetricOptions,
   ): cloudwatch.Metric {
     return credentialTypeMetric(ROLLOUT_METRIC.emergencyRollout, type, options);
+  }
+
+  /**
+   * A secret's readers configuration: its source's configuration, the delivery delay, the principals
+   * that read for Handover (the secret's rotation function's role and this workflow's function's),
+   * and the ignore list; `undefined` when the check is off.
+   */
+  private readersConfig(
+    readers: RolloutReaders | 'off' | undefined,
+    handover: readonly string[],
+    ignore: readonly { principal: string; reason: string }[],
+  ): ReadersConfig | undefined {
+    if (readers === 'off') return undefined;
+    const settings = readers?.source ?? { kind: 'cloudtrail' as const };
+    const contract = readerSourceContract(settings.kind);
+    const own = this.function.role?.roleArn;
+    return {
+      source: { kind: settings.kind, ...contract.toConfig(settings as never) } as ReadersConfig['source'],
+      deliveryDelaySeconds: wholeSeconds(readers?.deliveryDelay ?? DEFAULT_DELIVERY_DELAY),
+      handover: [...handover, ...(own === undefined ? [] : [own])],
+      ignore: [...ignore, ...(readers?.ignore ?? [])],
+    };
   }
 }

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import awsCronParser from 'aws-cron-parser';
 
 /** One thing wrong with a schedule: the field, the value received and what is allowed. */
 export interface ScheduleProblem {
@@ -23,6 +24,8 @@ const CRON = /^cron\((.+)\)$/;
 const MIN_INTERVAL_HOURS = 4;
 const MAX_RATE_DAYS = 1000;
 const DEFAULT_WINDOW_HOURS = 4;
+const YEAR_MS = 366 * 24 * 3600_000;
+const MAX_OCCURRENCES = 20_000;
 
 const hoursText = (hours: number) => `${hours} hour${hours === 1 ? '' : 's'}`;
 
@@ -96,6 +99,40 @@ export class RotationSchedule {
     return start === undefined
       ? DEFAULT_WINDOW_HOURS
       : Math.max(1, Math.min(DEFAULT_WINDOW_HOURS, 24 - start));
+  }
+
+  /**
+   * The shortest time there can be between two rotations: for `rate()`, the interval minus the
+   * window (a rotation happens anywhere inside its window); for `cron()`, the shortest gap between
+   * two consecutive occurrences over the year from `from` (parsed with `aws-cron-parser`, which
+   * reads AWS's six fields with `?`, `L`, `W`, `#` and years), minus the window. `undefined` when
+   * the expression does not parse, or it fires at most once in that year.
+   */
+  public shortestGap(from: Date = new Date()): Duration | undefined {
+    const windowMs = this.windowHours * 3600_000;
+    const interval = this.interval;
+    if (interval !== undefined) return Duration.millis(Math.max(0, interval.toMilliseconds() - windowMs));
+    const fields = CRON.exec(this.expressionString)?.[1]?.trim();
+    if (fields === undefined) return undefined;
+    let parsed: ReturnType<typeof awsCronParser.parse>;
+    try {
+      parsed = awsCronParser.parse(fields);
+    } catch {
+      return undefined;
+    }
+    const end = from.getTime() + YEAR_MS;
+    let shortest: number | undefined;
+    let previous = awsCronParser.next(parsed, from);
+    // A cron that fires more often than every few minutes has its shortest gap within its first
+    // occurrences: stop there rather than walk every minute of a year.
+    for (let seen = 0; previous !== null && previous.getTime() < end && seen < MAX_OCCURRENCES; seen += 1) {
+      const next = awsCronParser.next(parsed, previous);
+      if (next === null || next.getTime() >= end) break;
+      const gap = next.getTime() - previous.getTime();
+      if (shortest === undefined || gap < shortest) shortest = gap;
+      previous = next;
+    }
+    return shortest === undefined ? undefined : Duration.millis(Math.max(0, shortest - windowMs));
   }
 
   /** The `RotationRules` of `AWS::SecretsManager::RotationSchedule`. */

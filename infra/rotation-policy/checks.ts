@@ -1,16 +1,23 @@
 /**
  * The rules of a policy that no single field's schema can state: across fields, across secrets,
  * against the stack. Each is a named check; the validator runs them in this order after the
- * schemas, and lists their problems with the schemas' in ONE error. A new rule (a rollout that
- * must fit between two cron rotations, a grace longer than every consumer's cache) is one more
- * entry in {@link POLICY_CHECKS} or {@link SECRET_CHECKS}.
+ * schemas, and lists their problems with the schemas' in ONE error. A new rule (a grace longer
+ * than every consumer's cache, say) is one more entry in {@link POLICY_CHECKS} or
+ * {@link SECRET_CHECKS}.
  */
 import { Duration } from 'aws-cdk-lib';
+import {
+  CACHE_MODES,
+  describeStaleness,
+  type ReadsSetting,
+  staleness,
+} from '../../lambdas/rollout/consumers/cache';
 import {
   CONSUMER_CONTRACTS,
   type ConsumerKind,
   consumerContract,
 } from '../../lambdas/rollout/consumers/contracts';
+import { rolloutWorstCase } from '../../lambdas/rollout/worst-case';
 import type { CredentialType } from '../../lambdas/rotation/constants';
 import type { CredentialTypeSpec, TargetField } from '../constructs/credential-types';
 import { ROTATION_CHECKS } from '../constructs/rotation-checks';
@@ -167,6 +174,107 @@ function consumersOf(entry: Readonly<Record<string, unknown>>): Array<[number, R
   );
 }
 
+/** The usage gate an entry gives (its valid fields), with the defaults for the rest. */
+function usageGateOf(entry: Readonly<Record<string, unknown>>): { recheck: Duration; checks: number } {
+  const gate = isRecord(entry.usageGate) ? entry.usageGate : {};
+  const recheck =
+    gate.recheck instanceof Duration &&
+    Number.isInteger(gate.recheck.toSeconds({ integral: false })) &&
+    gate.recheck.toSeconds({ integral: false }) >= ROLLOUT_DEFAULTS.minUsageRecheck.toSeconds() &&
+    gate.recheck.toSeconds({ integral: false }) <= ROLLOUT_DEFAULTS.maxUsageRecheck.toSeconds()
+      ? gate.recheck
+      : ROLLOUT_DEFAULTS.usageRecheck;
+  const checks =
+    typeof gate.maxChecks === 'number' &&
+    Number.isInteger(gate.maxChecks) &&
+    gate.maxChecks >= 1 &&
+    gate.maxChecks <= ROLLOUT_DEFAULTS.maxUsageChecks
+      ? gate.maxChecks
+      : ROLLOUT_DEFAULTS.usageMaxChecks;
+  return { recheck, checks };
+}
+
+/** The longest one consumer can keep a wave waiting, from its kind's contract (its default when invalid). */
+function waitSecondsOf(consumer: Readonly<Record<string, unknown>>): number | undefined {
+  const contract = consumerContract(consumer.kind as ConsumerKind);
+  if (contract.waitSeconds === undefined) return undefined;
+  try {
+    return contract.waitSeconds(contract.toConfig(consumer as never, {}) as never);
+  } catch {
+    return contract.waitSeconds({} as never);
+  }
+}
+
+/** A duration in words, every unit shown (`2 days 23 hours 15 minutes`): no rounding hides a part. */
+function inWords(seconds: number): string {
+  const units: Array<[string, number]> = [
+    ['day', 86_400],
+    ['hour', 3600],
+    ['minute', 60],
+    ['second', 1],
+  ];
+  let rest = Math.round(seconds);
+  const parts: string[] = [];
+  for (const [unit, size] of units) {
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    if (count > 0) parts.push(`${count} ${unit}${count === 1 ? '' : 's'}`);
+  }
+  return parts.length === 0 ? '0 minutes' : parts.join(' ');
+}
+
+/**
+ * A secret's worst-case rollout must end before its next rotation can start: otherwise the next
+ * rotation finds the rollout still keeping the previous credential valid, and the interlock refuses
+ * it (or, without one, it would take that credential away from consumers still holding it). The
+ * worst case is the ONE computation of `lambdas/rollout/worst-case.ts` (the lock's lease uses it
+ * too); the shortest gap is the schedule's, `cron()` included, over a year.
+ */
+const ROLLOUT_FITS_BETWEEN_ROTATIONS: SecretCheck = {
+  name: 'a rollout fits between two rotations',
+  problems: ({ label, entry, schedule }, { policy }) => {
+    const rollout = isRecord(policy.rollout) ? policy.rollout : {};
+    if (rollout.enabled === false || entry.paused === true) return [];
+    const grace = entry.grace instanceof Duration ? entry.grace : POLICY_DEFAULTS.grace;
+    const interval = schedule.interval;
+    // A grace as long as the interval already has its own problem (the check above).
+    if (
+      interval !== undefined &&
+      grace.toHours({ integral: false }) >= interval.toHours({ integral: false })
+    ) {
+      return [];
+    }
+    const gap = schedule.shortestGap();
+    if (gap === undefined) return [];
+    const { recheck, checks } = usageGateOf(entry);
+    const concurrency =
+      typeof entry.consumerConcurrency === 'number' && Number.isInteger(entry.consumerConcurrency)
+        ? entry.consumerConcurrency
+        : ROLLOUT_DEFAULTS.consumerConcurrency;
+    const worst = rolloutWorstCase({
+      graceSeconds: grace.toSeconds({ integral: false }),
+      usageRecheckSeconds: recheck.toSeconds({ integral: false }),
+      usageMaxChecks: checks,
+      maxConcurrency: concurrency,
+      consumers: consumersOf(entry).map(([, consumer]) => {
+        const waitSeconds = waitSecondsOf(consumer);
+        return { canary: consumer.canary === true, ...(waitSeconds === undefined ? {} : { waitSeconds }) };
+      }),
+      rotationTimeoutSeconds: ROLLOUT_DEFAULTS.rotationTimeout.toSeconds(),
+    });
+    const gapSeconds = gap.toSeconds({ integral: false });
+    if (gapSeconds > worst.totalSeconds) return [];
+    return [
+      {
+        secret: label,
+        field: 'schedule',
+        received: `${schedule.toString()}: two rotations can be as little as ${inWords(gapSeconds)} apart`,
+        allowed: `rotations always further apart than this secret's worst-case rollout, ${inWords(worst.totalSeconds)} (grace ${inWords(worst.graceSeconds)} + ${checks} usage checks x ${recheck.toHumanString()} + consumer waves ${inWords(worst.consumerSeconds)} + rotation ${inWords(worst.rotationSeconds)}): rotate less often (a longer rate() or a sparser cron()), or shorten grace or usageGate`,
+      },
+    ];
+  },
+};
+
 /** Where an entry names its targets. */
 const TARGETS: readonly TargetField[] = ['masterSecret', 'managementSecret', 'user', 'database'];
 
@@ -242,68 +350,19 @@ export const SECRET_CHECKS: readonly SecretCheck[] = [
         : [];
     },
   },
+  ROLLOUT_FITS_BETWEEN_ROTATIONS,
   {
     name: 'each consumer once, each with a name of its own',
-    problems: ({ label, entry }) => {
-      const problems: PolicyProblem[] = [];
-      const seen = new Set<string>();
-      const names = new Map<string, number>();
-      for (const [index, consumer] of consumersOf(entry)) {
-        const at = `consumers[${index}]`;
-        const contract = consumerContract(consumer.kind as ConsumerKind);
-        const identity = `${contract.kind}:${contract.identity.map((field) => String(consumer[field])).join('/')}`;
-        const duplicate = seen.has(identity);
-        if (duplicate) problems.push(problem(label, at, consumer, 'each consumer once'));
-        seen.add(identity);
-        const derived = consumer.name === undefined && contract.defaultName !== undefined;
-        const name = derived ? contract.defaultName?.(consumer) : consumer.name;
-        if (typeof name !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(name)) {
-          if (derived) {
-            problems.push(
-              problem(
-                label,
-                `${at}.name`,
-                name,
-                'a name: the one derived from the target does not fit 1 to 128 of A-Z a-z 0-9 ._-, so set name',
-              ),
-            );
-          }
-          continue;
-        }
-        const other = names.get(name);
-        if (other !== undefined && !duplicate) {
-          problems.push(
-            problem(
-              label,
-              `${at}.name`,
-              name,
-              `a name no other consumer of this secret has (consumers[${other}] is "${name}"): set name`,
-            ),
-          );
-        }
-        names.set(name, index);
-      }
-      return problems;
-    },
+    problems: ({ label, entry }) => consumerNameProblems(label, entry),
+  },
+  {
+    name: 'grace outlasts every consumer cache',
+    problems: ({ label, entry }) => graceCacheProblems(label, entry),
   },
   {
     name: 'a rollout fits one Step Functions execution',
     problems: ({ label, entry }) => {
-      const gate = isRecord(entry.usageGate) ? entry.usageGate : {};
-      const recheck =
-        gate.recheck instanceof Duration &&
-        Number.isInteger(gate.recheck.toSeconds({ integral: false })) &&
-        gate.recheck.toSeconds({ integral: false }) >= ROLLOUT_DEFAULTS.minUsageRecheck.toSeconds() &&
-        gate.recheck.toSeconds({ integral: false }) <= ROLLOUT_DEFAULTS.maxUsageRecheck.toSeconds()
-          ? gate.recheck
-          : ROLLOUT_DEFAULTS.usageRecheck;
-      const checks =
-        typeof gate.maxChecks === 'number' &&
-        Number.isInteger(gate.maxChecks) &&
-        gate.maxChecks >= 1 &&
-        gate.maxChecks <= ROLLOUT_DEFAULTS.maxUsageChecks
-          ? gate.maxChecks
-          : ROLLOUT_DEFAULTS.usageMaxChecks;
+      const { recheck, checks } = usageGateOf(entry);
       const grace = entry.grace instanceof Duration ? entry.grace.toSeconds({ integral: false }) : 0;
       const longest = grace + recheck.toSeconds() * checks;
       return longest > ROLLOUT_DEFAULTS.maxRollout.toSeconds()
@@ -392,3 +451,102 @@ export const SECRET_CHECKS: readonly SecretCheck[] = [
     },
   },
 ];
+
+/** Each consumer once, each with a name of its own: the problems of one entry's consumers (rotated or followed). */
+export function consumerNameProblems(
+  label: string,
+  entry: Readonly<Record<string, unknown>>,
+): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  const seen = new Set<string>();
+  const names = new Map<string, number>();
+  for (const [index, consumer] of consumersOf(entry)) {
+    const at = `consumers[${index}]`;
+    const contract = consumerContract(consumer.kind as ConsumerKind);
+    const identity = `${contract.kind}:${contract.identity.map((field) => String(consumer[field])).join('/')}`;
+    const duplicate = seen.has(identity);
+    if (duplicate) problems.push(problem(label, at, consumer, 'each consumer once'));
+    seen.add(identity);
+    const derived = consumer.name === undefined && contract.defaultName !== undefined;
+    const name = derived ? contract.defaultName?.(consumer) : consumer.name;
+    if (typeof name !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(name)) {
+      if (derived) {
+        problems.push(
+          problem(
+            label,
+            `${at}.name`,
+            name,
+            'a name: the one derived from the target does not fit 1 to 128 of A-Z a-z 0-9 ._-, so set name',
+          ),
+        );
+      }
+      continue;
+    }
+    const other = names.get(name);
+    if (other !== undefined && !duplicate) {
+      problems.push(
+        problem(
+          label,
+          `${at}.name`,
+          name,
+          `a name no other consumer of this secret has (consumers[${other}] is "${name}"): set name`,
+        ),
+      );
+    }
+    names.set(name, index);
+  }
+  return problems;
+}
+
+/** A `reads` setting as written, when it has a valid shape (the schema reports the others). */
+function readsOf(value: unknown): ReadsSetting | undefined {
+  if (typeof value === 'string')
+    return Object.hasOwn(CACHE_MODES, value) ? (value as ReadsSetting) : undefined;
+  if (!isRecord(value) || typeof value.via !== 'string' || !Object.hasOwn(CACHE_MODES, value.via))
+    return undefined;
+  return value.ttl instanceof Duration ? (value as unknown as ReadsSetting) : undefined;
+}
+
+/**
+ * A grace window shorter than the longest cache among a secret's consumers revokes a credential some
+ * consumer may still hold: refused, unless the entry gives `graceOverride: { reason }`. Stated ttls
+ * beyond what a mode allows, and modes that need a ttl, are problems of their own.
+ */
+function graceCacheProblems(label: string, entry: Readonly<Record<string, unknown>>): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  const grace = entry.grace instanceof Duration ? entry.grace : POLICY_DEFAULTS.grace;
+  const graceSeconds = grace.toSeconds({ integral: false });
+  let longest: { index: number; name: string; via: string; seconds: number | null } | undefined;
+  for (const [index, consumer] of consumersOf(entry)) {
+    const reads = readsOf(consumer.reads);
+    if (reads === undefined) continue;
+    const judged = staleness(String(consumer.kind), reads);
+    if (judged.problem !== undefined) {
+      problems.push(problem(label, `consumers[${index}].reads`, consumer.reads, judged.problem));
+      continue;
+    }
+    const name = String(
+      consumer.name ??
+        consumerContract(consumer.kind as ConsumerKind).defaultName?.(consumer) ??
+        `consumers[${index}]`,
+    );
+    const via = typeof reads === 'string' ? reads : reads.via;
+    // `null` (until it restarts) is the longest there is.
+    const longer =
+      longest === undefined ||
+      (longest.seconds !== null && (judged.seconds === null || judged.seconds > longest.seconds));
+    if (longer) longest = { index, name, via, seconds: judged.seconds };
+  }
+  const overridden = isRecord(entry.graceOverride);
+  if (longest !== undefined && !overridden && (longest.seconds === null || longest.seconds > graceSeconds)) {
+    problems.push(
+      problem(
+        label,
+        'grace',
+        grace,
+        `at least the longest cache among the consumers: "${longest.name}" reads through ${longest.via} (${CACHE_MODES[longest.via as keyof typeof CACHE_MODES].describe}), which keeps an old value ${describeStaleness(longest.seconds)}; revoking sooner breaks it. Lengthen grace, shorten that cache, or give graceOverride: { reason } (docs/consumers.md#how-consumers-cache)`,
+      ),
+    );
+  }
+  return problems;
+}

@@ -8,6 +8,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as z from 'zod/mini';
 import {
   CONSUMER_NAME_ALLOWED,
+  commonConsumerSettings,
   type SecretReference,
 } from '../../lambdas/rollout/consumers/consumer-contract';
 import {
@@ -15,8 +16,16 @@ import {
   CONSUMER_KINDS,
   type ConsumerKind,
 } from '../../lambdas/rollout/consumers/contracts';
+import { FOLLOWED_BY } from '../../lambdas/rollout/contract';
+import {
+  READER_SOURCE_CONTRACTS,
+  READER_SOURCE_KINDS,
+  type ReaderSourceKind,
+  type ReaderSourceSettings,
+} from '../../lambdas/rollout/readers/sources/contracts';
 import { CREDENTIAL_TYPES, type CredentialType } from '../../lambdas/rotation/constants';
 import { ARN_PART, EVENT_BUS_NAME, KMS_KEY_ARN } from '../../lambdas/shared/aws-patterns';
+import { CLOUDTRAIL_DELIVERY } from '../../lambdas/shared/cloudtrail-delivery';
 import { DEFAULT_RUNBOOK_URL } from '../../lambdas/shared/runbook-location';
 import { flag, integer, matching, oneOf } from '../../lambdas/shared/settings';
 import { specOf, type TargetField } from '../constructs/credential-types';
@@ -30,9 +39,10 @@ export const PATTERN = {
   account: new RegExp(`^${ACCOUNT}$`),
   region: new RegExp(`^${REGION}$`),
   secretArn: new RegExp(
-    `^arn:${PARTITION}:secretsmanager:(${REGION}):${ACCOUNT}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$`,
+    // `!`: the names of secrets other services manage (RDS: `rds!db-<id>`).
+    `^arn:${PARTITION}:secretsmanager:(${REGION}):${ACCOUNT}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}$`,
   ),
-  secretName: /^[A-Za-z0-9/_+=.@-]{1,512}$/,
+  secretName: /^[A-Za-z0-9/_+=.@!-]{1,512}$/,
   kmsKeyArn: KMS_KEY_ARN,
   roleArn: new RegExp(`^arn:${PARTITION}:iam::${ACCOUNT}:role/[\\w+=,.@/-]{1,512}$`),
   policyArn: new RegExp(`^arn:${PARTITION}:iam::(?:${ACCOUNT}|aws):policy/[\\w+=,.@/-]{1,512}$`),
@@ -84,6 +94,8 @@ export const ROLLOUT_DEFAULTS = {
   eventBusName: 'default',
   /** Grace plus every usage re-check, so a rollout fits a Standard execution (one year). */
   maxRollout: Duration.days(300),
+  /** How long a rotation a manual start begins may take (the `RolloutWorkflow` default). */
+  rotationTimeout: Duration.minutes(15),
 } as const;
 
 /** Template fields that look like credentials: the template is in the repository and the template. */
@@ -137,7 +149,7 @@ function forward(schema: z.ZodMiniType, value: unknown, context: z.core.$Refinem
 // Secrets, networks
 // ---------------------------------------------------------------------------------------------
 
-const SECRET_NAME = 'a secret name: 1 to 512 of A-Z a-z 0-9 /_+=.@-';
+const SECRET_NAME = 'a secret name: 1 to 512 of A-Z a-z 0-9 /_+=.@!-';
 
 /** An existing secret: `{ arn }` or `{ name }`, with `kmsKeyArn` when it has its own key. */
 export const secretReferenceSchema = z.custom<SecretReference>().check(
@@ -315,6 +327,7 @@ function consumerSchemaOf(kind: ConsumerKind) {
       kind: z.literal(kind),
       canary: z.optional(flag()),
       name: z.optional(matching(/^[A-Za-z0-9._-]{1,128}$/, CONSUMER_NAME_ALLOWED)),
+      ...commonConsumerSettings(),
       ...settings,
     },
     `an object with kind: ${CONSUMER_KINDS.join(', ')}`,
@@ -333,6 +346,102 @@ export const consumerSchema = custom((value, context) => {
     forward(CONSUMER_SCHEMAS[value.kind as ConsumerKind] as z.ZodMiniType, value, context);
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// Readers (who reads a secret: CloudTrail)
+// ---------------------------------------------------------------------------------------------
+
+const SOURCE_ALLOWED = `"off", or { kind: ${READER_SOURCE_KINDS.map((kind) => `"${kind}"`).join(' | ')}, ... }`;
+
+/** One reader source of a kind: its contract's settings, with `kind`. */
+const SOURCE_SCHEMAS = Object.fromEntries(
+  READER_SOURCE_KINDS.map((kind) => [
+    kind,
+    strict(
+      { kind: z.literal(kind), ...READER_SOURCE_CONTRACTS[kind].settings() },
+      `an object with kind: ${READER_SOURCE_KINDS.join(', ')}`,
+    ),
+  ]),
+) as unknown as Record<ReaderSourceKind, z.ZodMiniType>;
+
+/** A reader source, or `off`. */
+const readerSourceSchema = custom<'off' | ReaderSourceSettings>((value, context) => {
+  if (value === 'off') return;
+  if (!isRecord(value) || !(READER_SOURCE_KINDS as readonly unknown[]).includes(value.kind)) {
+    context.addIssue({ code: 'custom', message: SOURCE_ALLOWED });
+    return;
+  }
+  forward(SOURCE_SCHEMAS[value.kind as ReaderSourceKind], value, context);
+});
+
+/** A principal ARN, or an ARN pattern ending in `*`. */
+const PRINCIPAL_PATTERN =
+  /^(arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/*-]+|service:[a-z0-9.-]+\.amazonaws\.com)$/;
+
+/** The readers check of a secret: who reads it, from where, and who of them nobody declared. */
+export const readersSchema = strict(
+  {
+    /**
+     * Where reads of the secret come from: `{ kind: 'cloudtrail' }` (CloudTrail event history, this
+     * account and region, 90 days), `{ kind: 'cloudtrail-lake', eventDataStoreArn }` (an
+     * organisation trail's event data store), or `'off'` (no readers check: the usage gate then
+     * relies on the strategy alone).
+     * @default { kind: 'cloudtrail' }
+     */
+    source: z.optional(readerSourceSchema),
+    /**
+     * How long after the rotation an absence in CloudTrail is trusted (AWS documents an average of
+     * about 5 minutes, not guaranteed): the usage gate waits this long after the grace window.
+     * 5 minutes to 1 hour.
+     * @default Duration.minutes(15)
+     */
+    deliveryDelay: z.optional(
+      duration.check(
+        z.refine(
+          (delay) => {
+            const seconds = delay.toSeconds({ integral: false });
+            return seconds >= CLOUDTRAIL_DELIVERY.documentedAverageSeconds && seconds <= 3600;
+          },
+          { error: "5 minutes (CloudTrail's documented average delivery time) to 1 hour" },
+        ),
+      ),
+    ),
+    /**
+     * Principals the readers check leaves alone, each with why (a break-glass role, an auditor):
+     * `{ principal: '<role or user ARN, or a pattern ending in *>', reason: '<why>' }`.
+     * @default - none
+     */
+    ignore: z.optional(
+      z.array(
+        strict(
+          {
+            principal: matching(
+              PRINCIPAL_PATTERN,
+              'a role or user ARN, a pattern ending in *, or service:<name>.amazonaws.com',
+            ),
+            reason: z.custom<string>((value) => typeof value === 'string' && value.trim().length >= 10, {
+              error: 'a reason of at least 10 characters',
+            }),
+          },
+          '{ principal, reason }',
+        ),
+        { error: 'a list of { principal, reason }' },
+      ),
+    ),
+  },
+  '{ source?, deliveryDelay?, ignore? }',
+);
+
+/** An explicit, reasoned override of the rule that the grace window outlasts every consumer's cache. */
+export const graceOverrideSchema = strict(
+  {
+    /** Why a grace window shorter than a consumer's cache is acceptable here (20 characters at least). */
+    reason: z.custom<string>((value) => typeof value === 'string' && value.trim().length >= 20, {
+      error: 'a reason of at least 20 characters: why consumers may keep the old value past the grace window',
+    }),
+  },
+  '{ reason: "<why>" }',
+);
 
 // ---------------------------------------------------------------------------------------------
 // Secret entries
@@ -430,6 +539,18 @@ export const entryBaseShape = {
       ),
     ),
   ),
+  /**
+   * Accept a grace window shorter than a consumer's cache (`reads`): `{ reason }`. Without it, such a
+   * policy is refused: consumers would keep the old value after it is revoked.
+   * @default - refused
+   */
+  graceOverride: z.optional(graceOverrideSchema),
+  /**
+   * Who reads the secret (CloudTrail): preflight names readers no consumer accounts for, and the
+   * usage gate does not revoke while one of them still holds the old version.
+   * @default - { source: { kind: 'cloudtrail' }, deliveryDelay: Duration.minutes(15) }
+   */
+  readers: z.optional(readersSchema),
   /**
    * Who uses the credential (the rollout workflow).
    * @default - none
@@ -644,6 +765,39 @@ export const rolloutSchema = strict(
   'an object',
 );
 
+/** A secret Handover follows: it rolls out rotations that RDS, or a function not Handover's, performs. */
+export const followSchema = strict(
+  {
+    /** A stable id (letters, digits, hyphens; starts with a letter), unique among secrets and followed secrets. */
+    id: matching(PATTERN.id, 'an id: a letter, then letters, digits and hyphens (63 at most)'),
+    /** The secret: `{ arn }` (an RDS-managed secret's ARN, from the instance's MasterUserSecret) or `{ name }`. */
+    secret: secretReferenceSchema,
+    /**
+     * Who rotates it: `rds` (an RDS-managed master user secret, rotated every 7 days by default) or
+     * `other` (a rotation function that is not Handover's).
+     * @default 'rds'
+     */
+    rotatedBy: z.optional(oneOf(FOLLOWED_BY)),
+    /**
+     * Who uses the credential: the rollout moves and verifies each after every rotation.
+     * @default - none
+     */
+    consumers: entryBaseShape.consumers,
+    /**
+     * Consumers updated at once in the main wave (1 to 40).
+     * @default 4
+     */
+    consumerConcurrency: entryBaseShape.consumerConcurrency,
+    /**
+     * Who reads the secret (CloudTrail): undeclared readers at preflight, and who still holds the old
+     * value once the consumers moved.
+     * @default - { source: { kind: 'cloudtrail' } }
+     */
+    readers: z.optional(readersSchema),
+  },
+  'a followed secret: { id, secret, rotatedBy?, consumers?, consumerConcurrency?, readers? }',
+);
+
 /** The CloudWatch dashboard of the stack. */
 export const dashboardSchema = strict(
   {
@@ -747,6 +901,18 @@ export const policySchema = strict(
      * @default - on, milestone events on the default bus
      */
     rollout: z.optional(rolloutSchema),
+    /**
+     * Secrets Handover follows but does not rotate: an RDS-managed master user secret, or a secret
+     * another rotation function rotates. Their rollouts start on their `RotationSucceeded` event,
+     * move and verify their consumers and name who still holds the old value; they never rotate or
+     * revoke anything (the old password is already gone).
+     * @default - none
+     */
+    follow: z.optional(
+      z.custom<readonly unknown[]>((follow) => Array.isArray(follow), {
+        error: 'a list of followed secrets',
+      }),
+    ),
     /**
      * The CloudWatch dashboard.
      * @default - on, named after the stack

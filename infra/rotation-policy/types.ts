@@ -15,10 +15,12 @@ import type {
   dashboardSchema,
   databaseTargetSchema,
   entryBaseShape,
+  followSchema,
   functionsSchema,
   NewSecretPolicy,
   networkSchema,
   policySchema,
+  readersSchema,
   rolloutSchema,
   SecretSource,
   scheduleSchema,
@@ -57,6 +59,11 @@ export type BreakGlassPolicy = PolicyInput<typeof breakGlassSchema>;
  * after `maxChecks` checks it alarms and stops WITHOUT revoking.
  */
 export type UsageGatePolicy = PolicyInput<typeof usageGateSchema>;
+/**
+ * Who reads a secret (CloudTrail): the source, the delivery delay an absence waits for, and the
+ * principals to leave alone.
+ */
+export type ReadersPolicy = PolicyInput<typeof readersSchema>;
 /** When a secret rotates. */
 export type SchedulePolicy = PolicyInput<typeof scheduleSchema>;
 /** A database secret's target. */
@@ -144,14 +151,30 @@ export type ApiKeySecretPolicy = SecretPolicyOf<'api-key'>;
 /** An internal shared key (API key or HMAC secret our services verify). */
 export type SharedKeySecretPolicy = SecretPolicyOf<'shared-key'>;
 
+/** A secret Handover follows but does not rotate (an RDS-managed master user secret, another function's). */
+export type FollowPolicy = Omit<PolicyInput<typeof followSchema>, 'secret' | 'consumers'> & {
+  /** The secret: `{ arn }` or `{ name }`. */
+  readonly secret: SecretReference;
+  /**
+   * Who uses the credential.
+   * @default - none
+   */
+  readonly consumers?: readonly ConsumerPolicy[];
+};
+
 /**
  * What Handover rotates in one deployment: the secrets, how and when each rotates, where the
  * functions run, and where alarms go. Teams edit exactly one file, `infra/policy.ts`; a bad policy
  * fails `cdk synth` with one error listing every problem.
  */
-export type RotationPolicy = Omit<PolicyInput<typeof policySchema>, 'secrets'> & {
+export type RotationPolicy = Omit<PolicyInput<typeof policySchema>, 'secrets' | 'follow'> & {
   /** The secrets to rotate. */
   readonly secrets: readonly SecretPolicy[];
+  /**
+   * Secrets Handover follows but does not rotate: their rollouts start on `RotationSucceeded`.
+   * @default - none
+   */
+  readonly follow?: readonly FollowPolicy[];
 };
 
 /**

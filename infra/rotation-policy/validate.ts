@@ -2,11 +2,15 @@ import { Duration } from 'aws-cdk-lib';
 import type * as z from 'zod/mini';
 import { defaultStrategyOf } from '../../lambdas/credentials/contract';
 import { consumerContract } from '../../lambdas/rollout/consumers/contracts';
+import type { FollowedBy } from '../../lambdas/rollout/contract';
+import type { ReaderSourceSettings } from '../../lambdas/rollout/readers/sources/contracts';
 import type { CredentialType } from '../../lambdas/rotation/constants';
+import { CLOUDTRAIL_DELIVERY } from '../../lambdas/shared/cloudtrail-delivery';
 import { specOf } from '../constructs/credential-types';
 import { valueAt } from '../constructs/rotation-checks';
 import { RotationSchedule } from '../constructs/rotation-schedule';
 import {
+  consumerNameProblems,
   type EntryContext,
   POLICY_CHECKS,
   type PolicyContext,
@@ -18,6 +22,7 @@ import {
 import {
   ENTRY_SCHEMAS,
   entryHeadSchema,
+  followSchema,
   isRecord,
   networkSchema,
   PATTERN,
@@ -28,7 +33,9 @@ import {
 } from './schema';
 import type {
   ConsumerPolicy,
+  FollowPolicy,
   NetworkPolicy,
+  ReadersPolicy,
   RotationPolicy,
   SecretReference,
   SecretSource,
@@ -68,12 +75,29 @@ export interface ResolvedNetwork {
 /** A consumer after validation: its name is always set. */
 export type ResolvedConsumer = ConsumerPolicy & { readonly name: string };
 
+/** A secret's readers check after validation, with every default applied. */
+export interface ResolvedReaders {
+  readonly source: ReaderSourceSettings;
+  readonly deliveryDelay: Duration;
+  readonly ignore: readonly { readonly principal: string; readonly reason: string }[];
+}
+
 /** A secret's rollout settings after validation, with every default applied. */
 export interface ResolvedRollout {
   readonly consumers: readonly ResolvedConsumer[];
   readonly usageRecheck: Duration;
   readonly usageMaxChecks: number;
   readonly maxConcurrency: number;
+  /** `undefined` with `readers: { source: 'off' }`. */
+  readonly readers: ResolvedReaders | undefined;
+}
+
+/** A followed secret after validation, with every default applied. */
+export interface ResolvedFollowed {
+  readonly id: string;
+  readonly source: SecretReference;
+  readonly rotatedBy: FollowedBy;
+  readonly rollout: Pick<ResolvedRollout, 'consumers' | 'maxConcurrency' | 'readers'>;
 }
 
 /** One secret after validation, with every default applied. */
@@ -125,6 +149,8 @@ export interface ResolvedPolicy {
     | { readonly principalArns: readonly string[]; readonly roleName: string | undefined }
     | undefined;
   readonly secrets: readonly ResolvedSecret[];
+  /** Secrets Handover follows but does not rotate. */
+  readonly follow: readonly ResolvedFollowed[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,6 +287,7 @@ export function validatePolicy(policy: RotationPolicy): ResolvedPolicy {
     entries.push(current);
   });
 
+  problems.push(...followProblems(raw, entries));
   if (problems.length > 0) throw new PolicyValidationError(problems);
   return resolve(policy, context, entries);
 }
@@ -306,6 +333,98 @@ function resolve(
         ? undefined
         : { principalArns: policy.breakGlass.principalArns, roleName: policy.breakGlass.roleName },
     secrets: entries.map((entry) => resolveSecret(entry, context)),
+    follow: (policy.follow ?? []).map(resolveFollowed),
+  };
+}
+
+/**
+ * The problems of the followed secrets: each entry against its schema, its consumers' names, ids
+ * unique among secrets and followed secrets, and a secret neither rotated nor followed twice.
+ */
+function followProblems(
+  raw: Readonly<Record<string, unknown>>,
+  rotated: readonly EntryContext[],
+): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  const ids = new Map<unknown, string>(
+    rotated.map((entry) => [entry.entry.id, `secret entry "${entry.label}"`]),
+  );
+  const secrets = new Map<string, string>(
+    rotated.flatMap((entry) =>
+      entry.identity === undefined ? [] : [[entry.identity, `secret entry "${entry.label}"`]],
+    ),
+  );
+  (Array.isArray(raw.follow) ? (raw.follow as unknown[]) : []).forEach((entry, index) => {
+    if (!isRecord(entry)) {
+      problems.push({
+        secret: undefined,
+        field: `follow[${index}]`,
+        received: show(entry),
+        allowed: 'a followed secret object',
+      });
+      return;
+    }
+    const label = typeof entry.id === 'string' && PATTERN.id.test(entry.id) ? entry.id : `follow[${index}]`;
+    problems.push(...problemsOf(followSchema.safeParse(entry), entry, label));
+    problems.push(...consumerNameProblems(label, entry));
+    const sameId = ids.get(entry.id);
+    if (sameId !== undefined && label === entry.id) {
+      problems.push({
+        secret: label,
+        field: 'id',
+        received: show(entry.id),
+        allowed: `an id no other entry has (${sameId} has it)`,
+      });
+    }
+    ids.set(entry.id, `followed secret "${label}"`);
+    const identity = secretReferenceSchema.safeParse(entry.secret).success
+      ? referenceIdentity(entry.secret)
+      : undefined;
+    const other = identity === undefined ? undefined : secrets.get(identity);
+    if (identity !== undefined && other !== undefined) {
+      problems.push({
+        secret: label,
+        field: 'secret',
+        received: show(entry.secret),
+        allowed: `a secret no other entry rotates or follows (${other} already does)`,
+      });
+    }
+    if (identity !== undefined) secrets.set(identity, `followed secret "${label}"`);
+  });
+  return problems;
+}
+
+/** The readers check of an entry, with its defaults; `undefined` when it is off. */
+function resolveReaders(readers: ReadersPolicy | undefined): ResolvedReaders | undefined {
+  if (readers?.source === 'off') return undefined;
+  return {
+    source: (readers?.source as ReaderSourceSettings | undefined) ?? { kind: 'cloudtrail' },
+    deliveryDelay: readers?.deliveryDelay ?? Duration.seconds(CLOUDTRAIL_DELIVERY.defaultDelaySeconds),
+    ignore: (readers?.ignore ?? []).map((entry) => ({ principal: entry.principal, reason: entry.reason })),
+  };
+}
+
+/** The consumers of an entry with their names (given or derived from the target). */
+function namedConsumers(consumers: readonly ConsumerPolicy[]): ResolvedConsumer[] {
+  return consumers.map((consumer) => {
+    const derived = consumerContract(consumer.kind).defaultName?.(
+      consumer as unknown as Readonly<Record<string, unknown>>,
+    );
+    return { ...consumer, name: consumer.name ?? derived ?? '' };
+  });
+}
+
+/** A valid followed secret with every default applied. */
+function resolveFollowed(entry: FollowPolicy): ResolvedFollowed {
+  return {
+    id: entry.id,
+    source: entry.secret,
+    rotatedBy: entry.rotatedBy ?? 'rds',
+    rollout: {
+      consumers: namedConsumers(entry.consumers ?? []),
+      maxConcurrency: entry.consumerConcurrency ?? ROLLOUT_DEFAULTS.consumerConcurrency,
+      readers: resolveReaders(entry.readers),
+    },
   };
 }
 
@@ -335,12 +454,8 @@ function resolveSecret(
     grace,
     consumers,
     rollout: {
-      consumers: consumers.map((consumer) => {
-        const derived = consumerContract(consumer.kind).defaultName?.(
-          consumer as unknown as Readonly<Record<string, unknown>>,
-        );
-        return { ...consumer, name: consumer.name ?? derived ?? '' };
-      }),
+      consumers: namedConsumers(consumers),
+      readers: resolveReaders(entry.readers as ReadersPolicy | undefined),
       usageRecheck: gate.recheck ?? ROLLOUT_DEFAULTS.usageRecheck,
       usageMaxChecks: gate.maxChecks ?? ROLLOUT_DEFAULTS.usageMaxChecks,
       maxConcurrency:

@@ -10,7 +10,11 @@ import { BreakGlassRole } from '../constructs/break-glass';
 import type { RotationSettingsOf, RotationTarget } from '../constructs/credential-types';
 import { HandoverDashboard } from '../constructs/dashboard';
 import { RotationMonitoring } from '../constructs/monitoring';
-import { type RolloutSecret, RolloutWorkflow } from '../constructs/rollout-workflow';
+import {
+  type FollowedRolloutSecret,
+  type RolloutSecret,
+  RolloutWorkflow,
+} from '../constructs/rollout-workflow';
 import type { RotationNetwork } from '../constructs/rotation-function';
 import { Rotation } from '../constructs/rotation-strategy';
 import { importSecret } from '../constructs/secret-references';
@@ -116,7 +120,8 @@ export class HandoverStack extends Stack {
     }
     this.entries = entries;
 
-    const rolledOut = Object.values(entries).some((built) => built.rotation !== undefined);
+    const rolledOut =
+      Object.values(entries).some((built) => built.rotation !== undefined) || resolved.follow.length > 0;
     this.rollout =
       resolved.rollout.enabled && rolledOut
         ? this.buildRollout(resolved, entries, {
@@ -198,10 +203,21 @@ export class HandoverStack extends Stack {
         usageMaxChecks: entry.rollout.usageMaxChecks,
         maxConcurrency: entry.rollout.maxConcurrency,
         consumers: entry.rollout.consumers,
+        readers: entry.rollout.readers ?? 'off',
       });
     }
+    const followed: FollowedRolloutSecret[] = resolved.follow.map((entry) => ({
+      id: entry.id,
+      secret: importSecret(new Construct(scope, `Followed-${entry.id}`), 'Secret', entry.source),
+      ...(entry.source.name === undefined ? {} : { secretName: entry.source.name }),
+      rotatedBy: entry.rotatedBy,
+      maxConcurrency: entry.rollout.maxConcurrency,
+      consumers: entry.rollout.consumers,
+      readers: entry.rollout.readers ?? 'off',
+    }));
     const rollout = new RolloutWorkflow(this, 'Rollout', {
       secrets,
+      followed,
       monitoring: this.monitoring,
       eventBusName: resolved.rollout.eventBusName,
       stateMachineName: `${resolved.stackName}-rollout`,

@@ -1,10 +1,18 @@
 import * as z from 'zod/mini';
 import { CREDENTIAL_TYPES } from '../rotation/constants';
 import { CONSUMER_RUNTIMES } from './consumers';
-import { CONSUMER_NAME, expectInteger } from './consumers/consumer-contract';
+import { CONSUMER_NAME, commonConsumerConfig, expectInteger } from './consumers/consumer-contract';
 import { DEFAULT_ACK_TIMEOUT_SECONDS, MAX_ACK_TIMEOUT_SECONDS } from './consumers/event.contract';
-import { type ConsumerConfig, type ConsumerKind, ROLLOUT_ERRORS, type RolloutConfig } from './contract';
+import {
+  type ConsumerConfig,
+  type ConsumerKind,
+  FOLLOWED_BY,
+  FOLLOWED_CREDENTIAL_TYPE,
+  ROLLOUT_ERRORS,
+  type RolloutConfig,
+} from './contract';
 import { RolloutError } from './errors';
+import { readersConfigSchema } from './readers/model';
 
 /** Bounds the workflow enforces on a configuration (the CDK policy validation uses the same). */
 export const ROLLOUT_LIMITS = {
@@ -31,19 +39,27 @@ const KINDS = Object.keys(CONSUMER_RUNTIMES) as ConsumerKind[];
 const consumerSchema = z.discriminatedUnion(
   'kind',
   KINDS.map((kind) =>
-    z.object({ kind: z.literal(kind), name, canary, ...CONSUMER_RUNTIMES[kind].config }),
+    z.object({
+      kind: z.literal(kind),
+      name,
+      canary,
+      ...commonConsumerConfig,
+      ...CONSUMER_RUNTIMES[kind].config,
+    }),
   ) as unknown as [z.ZodMiniObject, ...z.ZodMiniObject[]],
   { error: `expected kind to be one of ${KINDS.join(', ')}` },
 ) as unknown as z.ZodMiniType<ConsumerConfig>;
 
-const configSchema = z.object({
+const functionArn = z
+  .string({ error: 'expected a Lambda function ARN' })
+  .check(z.regex(/^arn:[a-z-]+:lambda:/, { error: 'expected a Lambda function ARN' }));
+
+const configShape = {
   secretArn: z
     .string({ error: 'expected a secret ARN' })
     .check(z.startsWith('arn:', { error: 'expected a secret ARN' })),
   credentialType: z.enum(CREDENTIAL_TYPES, { error: `expected one of ${CREDENTIAL_TYPES.join(', ')}` }),
-  rotationFunctionArn: z
-    .string({ error: 'expected a Lambda function ARN' })
-    .check(z.regex(/^arn:[a-z-]+:lambda:/, { error: 'expected a Lambda function ARN' })),
+  rotationFunctionArn: functionArn,
   graceSeconds: integer(0, ROLLOUT_LIMITS.maxGraceSeconds),
   usageRecheckSeconds: integer(1, ROLLOUT_LIMITS.maxRecheckSeconds),
   usageMaxChecks: integer(1, ROLLOUT_LIMITS.maxChecks),
@@ -53,6 +69,24 @@ const configSchema = z.object({
     .check(
       z.maxLength(ROLLOUT_LIMITS.maxConsumers, { error: `expected at most ${ROLLOUT_LIMITS.maxConsumers}` }),
     ),
+  readers: z.optional(readersConfigSchema),
+};
+
+/** A secret Handover rotates. */
+const rotatedSchema = z.object(configShape);
+
+/** A secret Handover follows: `credentialType` is `followed`, and no rotation function of ours. */
+const followedSchema = z.object({
+  ...configShape,
+  credentialType: z.literal(FOLLOWED_CREDENTIAL_TYPE, {
+    error: `expected "${FOLLOWED_CREDENTIAL_TYPE}" for a followed secret`,
+  }),
+  rotationFunctionArn: z.optional(
+    z.never({ error: 'expected none for a followed secret (Handover does not rotate it)' }),
+  ),
+  followed: z.object({
+    rotatedBy: z.enum(FOLLOWED_BY, { error: `expected one of ${FOLLOWED_BY.join(', ')}` }),
+  }),
 });
 
 /**
@@ -72,7 +106,8 @@ export function parseRolloutConfig(json: string, source: string): RolloutConfig 
   } catch {
     throw new RolloutError(ROLLOUT_ERRORS.invalidInput, `rollout configuration ${source} is not valid JSON`);
   }
-  const parsed = configSchema.safeParse(raw);
+  const followed = typeof raw === 'object' && raw !== null && 'followed' in raw;
+  const parsed = (followed ? followedSchema : rotatedSchema).safeParse(raw);
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((issue) => `${pathOf(issue.path)}: ${issue.message}`);

@@ -193,5 +193,12 @@ export function milestoneBase(plan: RolloutPlan, rotation: RotationProgress | un
 export function usageDetail(usage: UsageResult | undefined) {
   return usage === undefined
     ? {}
-    : { oldCredentialInUse: usage.inUse, usageObservable: usage.observable, usageEvidence: usage.evidence };
+    : {
+        oldCredentialInUse: usage.inUse,
+        usageObservable: usage.observable,
+        usageEvidence: usage.evidence,
+        ...(usage.stragglers === undefined || usage.stragglers.length === 0
+          ? {}
+          : { stragglers: usage.stragglers }),
+      };
 }

@@ -6,6 +6,19 @@
  */
 import type { CredentialType } from '../rotation/constants';
 import type { ConsumerConfig, ConsumerConfigOf, ConsumerKind } from './consumers/contracts';
+import type { ReadersConfig } from './readers/model';
+
+export type { ReadersConfig } from './readers/model';
+
+/** Who rotates a secret the workflow follows: Amazon RDS (a managed master user secret), or a function not Handover's. */
+export const FOLLOWED_BY = ['rds', 'other'] as const;
+/** One of {@link FOLLOWED_BY}. */
+export type FollowedBy = (typeof FOLLOWED_BY)[number];
+
+/** The `credential_type` of a followed secret in logs, metrics and events: Handover has no strategy for it. */
+export const FOLLOWED_CREDENTIAL_TYPE = 'followed';
+/** A rolled-out secret's credential type: one Handover rotates, or `followed`. */
+export type RolloutCredentialType = CredentialType | typeof FOLLOWED_CREDENTIAL_TYPE;
 
 export const ROLLOUT_MODES = ['scheduled', 'emergency'] as const;
 /** `scheduled`: grace window, usage gate, then revoke. `emergency`: revoke as soon as the new credential is verified. */
@@ -50,9 +63,24 @@ export type WebhookConsumer = ConsumerConfigOf<'webhook'>;
  */
 export interface RolloutConfig {
   readonly secretArn: string;
-  readonly credentialType: CredentialType;
-  /** The secret's rotation function: it also runs the strategy actions (describe, inUse, revoke, restore). */
-  readonly rotationFunctionArn: string;
+  readonly credentialType: RolloutCredentialType;
+  /**
+   * The secret's rotation function: it also runs the strategy actions (describe, inUse, revoke,
+   * restore). Absent for a followed secret (no function of Handover's rotates it).
+   */
+  readonly rotationFunctionArn?: string;
+  /**
+   * Set for a secret the workflow follows but does not rotate (an RDS-managed master user secret, a
+   * secret another function rotates): rollouts start on its `RotationSucceeded` event, update and
+   * verify its consumers and report who still holds the old value; they never rotate or revoke.
+   * @default - Handover rotates the secret
+   */
+  readonly followed?: { readonly rotatedBy: FollowedBy };
+  /**
+   * Who reads the secret (CloudTrail): the readers check at preflight and in the usage gate.
+   * @default - no readers check
+   */
+  readonly readers?: ReadersConfig;
   /** Old and new both valid after every consumer moved, in scheduled mode. */
   readonly graceSeconds: number;
   /** Time between usage checks while the old credential is still in use. */
@@ -124,6 +152,13 @@ export const ROLLOUT_ERRORS = {
 /** One named failure of the workflow. */
 export type RolloutErrorCode = (typeof ROLLOUT_ERRORS)[keyof typeof ROLLOUT_ERRORS];
 
+/**
+ * The error of an execution another one stopped because it took the secret's lock over (an
+ * emergency replacing a scheduled rollout, or a start finding it past its lease): StopExecution's
+ * `error`, with the taking execution and the reason as its `cause`.
+ */
+export const ROLLOUT_TAKEN_OVER = 'Handover.RolloutTakenOver';
+
 // ---------------------------------------------------------------------------------------------
 // The workflow's wiring: task names, milestones, metrics, the lock, environment variables. The
 // state machine construct and the task handlers both build on these, so they cannot drift apart.
@@ -141,6 +176,8 @@ export const ROLLOUT_TASKS = [
   'emergency-revoked',
   'rollback',
   'finish',
+  'find-readers',
+  'check-readers',
 ] as const;
 export type RolloutTaskName = (typeof ROLLOUT_TASKS)[number];
 
@@ -151,6 +188,7 @@ export type RolloutTaskName = (typeof ROLLOUT_TASKS)[number];
  */
 export const ROLLOUT_MILESTONES = [
   'Started',
+  'UndeclaredReaders',
   'ConsumersUpdated',
   'Revoked',
   'Succeeded',
@@ -175,8 +213,12 @@ export const ROLLOUT_METRIC = {
   /** A consumer failed its update or its check; also published per `consumer` (its name), without `credential_type`. */
   consumerUpdateFailed: 'ConsumerUpdateFailed',
   oldCredentialStillInUse: 'OldCredentialStillInUse',
+  /** Readers of a secret that match no declared consumer (preflight). */
+  undeclaredReaders: 'UndeclaredReaders',
   rolloutSucceeded: 'RolloutSucceeded',
   rolloutFailed: 'RolloutFailed',
+  /** A rollout found, when releasing it, that it no longer held its secret's lock. */
+  rolloutLockLost: 'RolloutLockLost',
   /** An emergency rollout ended (succeeded or failed): one per emergency rotation. */
   emergencyRollout: 'EmergencyRollout',
 } as const;
@@ -185,19 +227,37 @@ export const ROLLOUT_METRIC = {
 export const CONSUMER_DIMENSION = 'consumer';
 
 /**
- * Tags on the secret: the per-secret rollout lock (holder, lease expiry, the version it carries)
- * and the last version a rollout completed. Visible in the console; removing the three lock tags
- * by hand releases a lock.
+ * Tags on the secret: the mirror of the per-secret rollout lock (holder, lease expiry, mode, the
+ * version it carries) and the last version a rollout completed. The lock itself is an item in the
+ * rollout's DynamoDB table; the rotation functions read the mirror (the interlock). Defined beside
+ * the interlock, in `lambdas/rotation/interlock.ts`, and re-exported here.
  */
-export const ROLLOUT_TAG = {
-  /** The execution ARN holding the lock. */
-  holder: 'handover:rollout',
-  /** ISO 8601: after this instant the lock is stale and the next rollout takes it over. */
-  lease: 'handover:rollout-lease',
-  /** The version id the holder rolls out (once known). */
-  version: 'handover:rollout-version',
-  /** The last version id a rollout completed. */
-  done: 'handover:rolled-out',
+export { INCOMPLETE_ROLLOUT, ROLLOUT_TAG } from '../rotation/interlock';
+
+/**
+ * The rollout lock table: its partition key, and the attributes of a secret's lock item (see
+ * `lock.ts`). The construct creates the table with this key.
+ */
+export const LOCK_ATTRIBUTE = {
+  /** Partition key (S): the secret's ARN. */
+  secretArn: 'secretArn',
+  /** The execution ARN holding the lock; absent when free. */
+  holder: 'holder',
+  /** `scheduled` or `emergency`. */
+  mode: 'mode',
+  /** ISO 8601 expiry of the lease. */
+  leaseUntil: 'leaseUntil',
+  /** ISO 8601: when the holder took it. */
+  takenAt: 'takenAt',
+  /** The version the holder rolls out. */
+  version: 'version',
+  /** The last version a rollout completed. */
+  done: 'done',
+  /** The execution that released it last (a re-run of a release recognises itself). */
+  releasedBy: 'releasedBy',
+  /** The holder this one took the lock from, and why (stale, emergency). */
+  takenOverFrom: 'takenOverFrom',
+  takeoverReason: 'takeoverReason',
 } as const;
 
 /** Environment variables of the rollout function (set by the `RolloutWorkflow` construct only). */
@@ -206,21 +266,29 @@ export const ROLLOUT_ENV = {
   topicArn: 'HANDOVER_ROLLOUT_TOPIC_ARN',
   /** EventBridge bus of the milestone events. @default 'default' */
   eventBusName: 'HANDOVER_ROLLOUT_EVENT_BUS',
-  /** Seconds a lock stays valid: the state machine's timeout. @default 2764800 (32 days) */
+  /**
+   * The most a lock's lease may last: the state machine's timeout. Each rollout's lease is its own
+   * worst case (see `rolloutWorstCaseSeconds`), at most this. @default 2764800 (32 days)
+   */
   leaseSeconds: 'HANDOVER_ROLLOUT_LEASE_SECONDS',
+  /** The DynamoDB table of the per-secret locks (required; the `RolloutWorkflow` construct creates it). */
+  lockTable: 'HANDOVER_ROLLOUT_LOCK_TABLE',
   /** Seconds a manual rotation may take before it counts as failed. @default 900 */
   rotationTimeoutSeconds: 'HANDOVER_ROLLOUT_ROTATION_TIMEOUT_SECONDS',
   /** Where notifications link the runbook (`<url>#runbook-rollout-...`). @default 'docs/runbook.md' */
   runbookUrl: 'HANDOVER_RUNBOOK_URL',
 } as const;
 
-/** Characters a secret name may hold that an SSM parameter name may not, and their replacement. */
-const SSM_NAME_ESCAPES: Readonly<Record<string, string>> = { '+': '_2B', '=': '_3D', '@': '_40' };
+/**
+ * Characters a secret name may hold that an SSM parameter name may not, and their replacement
+ * (`!` is in the names of secrets other services manage: RDS's `rds!db-<id>`).
+ */
+const SSM_NAME_ESCAPES: Readonly<Record<string, string>> = { '+': '_2B', '=': '_3D', '@': '_40', '!': '_21' };
 
 /**
  * The SSM parameter holding a secret's {@link RolloutConfig}: `/handover/rollout/<secret name>`,
- * with the three characters a secret name allows and a parameter name does not (`+ = @`) written
- * as `_2B _3D _40`.
+ * with the characters a secret name allows and a parameter name does not (`+ = @ !`) written
+ * as `_2B _3D _40 _21`.
  *
  * @example
  * ```ts
@@ -228,6 +296,6 @@ const SSM_NAME_ESCAPES: Readonly<Record<string, string>> = { '+': '_2B', '=': '_
  * ```
  */
 export function rolloutConfigParameterName(secretName: string): string {
-  const escaped = secretName.replace(/[+=@]/g, (char) => SSM_NAME_ESCAPES[char] ?? char);
+  const escaped = secretName.replace(/[+=@!]/g, (char) => SSM_NAME_ESCAPES[char] ?? char);
   return `${ROLLOUT_CONFIG_PREFIX}${escaped.replace(/^\/+/, '')}`;
 }

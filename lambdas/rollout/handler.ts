@@ -4,6 +4,8 @@
  * local emulator or any other implementation through the standard endpoint variables), the consumer
  * adapters, notifications, metrics and logs.
  */
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -16,6 +18,7 @@ import { createConsumerAdapters } from './consumers';
 import { rolloutEnvironment } from './env';
 import { createRolloutMetrics } from './metrics';
 import { createNotifier } from './notify';
+import { createReaderSources } from './readers/sources';
 import { createRolloutHandler } from './rollout-handler';
 import { SECRETS_MANAGER_RETRY } from './secret-state';
 
@@ -29,6 +32,7 @@ export const handler = createRolloutHandler({
   secretsManager,
   ssm,
   sfn: new SFNClient({}),
+  dynamodb: new DynamoDBClient({}),
   adapters: createConsumerAdapters({
     lambda: new LambdaClient({}),
     ecs: new ECSClient({}),
@@ -46,6 +50,7 @@ export const handler = createRolloutHandler({
     logger,
   }),
   metrics: createRolloutMetrics(),
+  readerSources: createReaderSources({ cloudTrail: new CloudTrailClient({}) }),
   logger,
   settings,
 });

@@ -1,3 +1,4 @@
+export { type ClaimResult, claimLock, lockTableOf, rotationInFlight } from './claim';
 export { parseRolloutConfig, ROLLOUT_LIMITS, withWorkflowDefaults } from './config';
 export {
   adapterFor,
@@ -17,14 +18,25 @@ export { causeMessage, RolloutError } from './errors';
 export { emergencyRevoked, type FinishOutcome, type FinishResult, type FinishTask, finish } from './finish';
 export { MANUAL_INPUT_EXAMPLE, parseRolloutInput, type RolloutRequest, type RolloutTrigger } from './input';
 export {
+  type AcquireResult,
+  acquireLock,
+  type DynamoDbSend,
   type HolderStatus,
   holderStatus,
+  LOCK_ATTRIBUTE,
+  type LockClaim,
   type LockState,
+  type LockTable,
   lockOf,
+  mirrorLock,
+  type ReleaseResult,
+  readLock,
   releaseLock,
   type StepFunctionsSend,
+  setLockVersion,
   staleReason,
-  takeLock,
+  stopHolder,
+  takeOverLock,
 } from './lock';
 export { createRolloutMetrics, type RolloutMetrics } from './metrics';
 export {
@@ -52,3 +64,12 @@ export { createRolloutHandler } from './rollout-handler';
 export { checkRotation, type RotationTask, rotationToken, startRotation } from './rotate-secret';
 export { FAILURE_GUIDE, failureAnchor, isRolloutErrorCode } from './runbook';
 export { planWaves, usageWindows } from './waves';
+export {
+  CONSUMER_NOT_READY_RETRY,
+  CONSUMER_UPDATE_WORST_SECONDS,
+  type ConsumerDuration,
+  leaseSecondsFor,
+  type RolloutDurationInput,
+  type RolloutWorstCase,
+  rolloutWorstCase,
+} from './worst-case';

@@ -7,7 +7,11 @@ export interface RolloutMetrics {
   /** A consumer failed: `ConsumerUpdateFailed` per credential type, and per consumer name. */
   consumerUpdateFailed(credentialType: string, consumer: string): void;
   oldCredentialStillInUse(credentialType: string): void;
+  /** Readers of a secret no declared consumer accounts for (preflight), by their count. */
+  undeclaredReaders(credentialType: string, count: number): void;
   rollout(credentialType: string, outcome: 'success' | 'failure'): void;
+  /** A rollout ended without holding its secret's lock (taken over, or removed by hand). */
+  lockLost(credentialType: string): void;
   /** An emergency rollout ended, whatever its outcome. */
   emergencyRollout(credentialType: string): void;
 }
@@ -28,18 +32,20 @@ export function createRolloutMetrics(): RolloutMetrics {
     namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
     serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
   });
-  const emit = (credentialType: string, name: string, consumer?: string): void => {
+  const emit = (credentialType: string, name: string, consumer?: string, value = 1): void => {
     const single = metrics.singleMetric();
     single.addDimension(CREDENTIAL_TYPE_DIMENSION, credentialType);
     // A second dimension set, `{service, consumer}` (sets that share a key make Powertools warn).
     if (consumer !== undefined) single.addDimensions({ [CONSUMER_DIMENSION]: consumer });
-    single.addMetric(name, MetricUnit.Count, 1);
+    single.addMetric(name, MetricUnit.Count, value);
   };
   return {
     consumerUpdateFailed: (type, consumer) => emit(type, ROLLOUT_METRIC.consumerUpdateFailed, consumer),
     oldCredentialStillInUse: (type) => emit(type, ROLLOUT_METRIC.oldCredentialStillInUse),
+    undeclaredReaders: (type, count) => emit(type, ROLLOUT_METRIC.undeclaredReaders, undefined, count),
     rollout: (type, outcome) =>
       emit(type, outcome === 'success' ? ROLLOUT_METRIC.rolloutSucceeded : ROLLOUT_METRIC.rolloutFailed),
+    lockLost: (type) => emit(type, ROLLOUT_METRIC.rolloutLockLost),
     emergencyRollout: (type) => emit(type, ROLLOUT_METRIC.emergencyRollout),
   };
 }

@@ -10,6 +10,7 @@ import {
 } from './contract';
 import { causeMessage } from './errors';
 import type { ConsumerOutcome, RolloutPlan, WorkflowState } from './plan';
+import { emergencyLines, readersLines } from './readers/report';
 import { FAILURE_GUIDE, failureAnchor, isRolloutErrorCode } from './runbook';
 import { shortVersion } from './secret-state';
 
@@ -170,7 +171,7 @@ export function strategyActionCommand(
   versionId: string,
 ): string {
   const payload = JSON.stringify({ Action: action, SecretId: plan.secretArn, VersionId: versionId });
-  return `aws lambda invoke --function-name ${plan.rotationFunctionArn} --cli-binary-format raw-in-base64-out --payload '${payload}' /dev/stdout`;
+  return `aws lambda invoke --function-name ${plan.rotationFunctionArn ?? '<rotation function ARN>'} --cli-binary-format raw-in-base64-out --payload '${payload}' /dev/stdout`;
 }
 
 const list = (names: readonly string[]) => (names.length === 0 ? 'none' : names.join(', '));
@@ -243,6 +244,7 @@ export function summarize(
       `Old credential: ${usage.inUse ? 'IN USE' : usage.observable ? 'not in use' : 'usage unknown'}: ${usage.evidence}`,
     );
   }
+  lines.push(...readersLines(state));
   if (state.revocation !== undefined) {
     lines.push(
       state.revocation.done
@@ -261,6 +263,7 @@ export function summarize(
     );
     for (const consumer of all) lines.push(`  - ${consumer.name} (${consumer.kind})`);
     if (all.length === 0) lines.push('  - no consumer is configured: every client must re-read AWSCURRENT');
+    lines.push(...emergencyLines(state, all));
     lines.push('', 'A second message follows when every consumer has been updated (or has failed).');
   } else if (outcome.kind === 'failed') {
     const code = isRolloutErrorCode(outcome.error) ? outcome.error : undefined;

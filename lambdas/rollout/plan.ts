@@ -4,9 +4,18 @@
  * `$.rotation.versions.newVersionId`, ...): a field renamed here must be renamed there.
  */
 import type { DoneResult, StrategyCapabilities, UsageResult } from '../rotation/actions';
-import type { CredentialType } from '../rotation/constants';
-import type { ConsumerConfig, ConsumerKind, ConsumerResult, RolloutMode, VersionPair } from './contract';
+import type {
+  ConsumerConfig,
+  ConsumerKind,
+  ConsumerResult,
+  FollowedBy,
+  ReadersConfig,
+  RolloutCredentialType,
+  RolloutMode,
+  VersionPair,
+} from './contract';
 import type { RolloutTrigger } from './input';
+import type { ReadersGate, ReadersReport } from './readers/model';
 
 /** What preflight decided for one execution: everything later states need, no secret. */
 export interface RolloutPlan {
@@ -15,8 +24,13 @@ export interface RolloutPlan {
   readonly executionArn: string;
   readonly secretArn: string;
   readonly secretName: string;
-  readonly credentialType: CredentialType;
-  readonly rotationFunctionArn: string;
+  readonly credentialType: RolloutCredentialType;
+  /** Absent for a followed secret. */
+  readonly rotationFunctionArn?: string;
+  /** Set for a secret the workflow follows (rotated by RDS or a function not Handover's). */
+  readonly followed?: { readonly rotatedBy: FollowedBy };
+  /** The readers check, when the policy has one. */
+  readonly readers?: ReadersConfig;
   readonly mode: RolloutMode;
   readonly trigger: RolloutTrigger;
   readonly reason: string;
@@ -46,6 +60,13 @@ export interface RotationProgress {
   readonly versions?: VersionPair;
   /** ISO 8601, once succeeded: when the new version was seen AWSCURRENT (or the event's time). */
   readonly completedAt?: string;
+  /**
+   * Event trigger only: a rotation was in flight when this rollout took its lock (`versionId` is its
+   * version), so no consumer is touched until it has completed, stopped, or had the rotation
+   * timeout to finish any step it began before the lock was visible. This is the pair the event
+   * named; the rollout then carries whatever is AWSCURRENT.
+   */
+  readonly inFlight?: VersionPair;
 }
 
 /** One consumer's outcome in a wave, as the Map's item processor returns it. */
@@ -96,6 +117,8 @@ export interface UsageGate {
   /** `Since` of check k is `windows[k]` (ISO 8601). */
   readonly windows: readonly string[];
   readonly last?: UsageResult;
+  /** The readers check of the last usage check. */
+  readonly readers?: ReadersGate;
 }
 
 /** The whole state document. Every field is optional: a failure can come at any point. */
@@ -104,6 +127,12 @@ export interface WorkflowState {
   readonly skipReason?: string;
   readonly rollout?: RolloutPlan;
   readonly rotation?: RotationProgress;
+  /** Who read the secret since the previous rotation (preflight's readers check). */
+  readonly readers?: ReadersReport;
+  /** Emergency mode: the readers that read the old version (who will break), before revoking. */
+  readonly precheckReaders?: ReadersGate;
+  /** After a rollout that revokes nothing (followed secrets, single-user types): who still holds the old value. */
+  readonly stragglers?: ReadersGate;
   readonly strategy?: StrategyCapabilities;
   readonly results?: {
     readonly canary?: readonly ConsumerOutcome[];

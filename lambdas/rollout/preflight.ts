@@ -1,13 +1,15 @@
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { STAGE } from '../rotation/constants';
 import { versionWith } from '../rotation/versions';
+import { claimLock, rotationInFlight } from './claim';
 import { parseRolloutConfig, withWorkflowDefaults } from './config';
 import { ROLLOUT_ERRORS, type RolloutConfig, rolloutConfigParameterName } from './contract';
 import type { RolloutDeps } from './deps';
 import { RolloutError } from './errors';
+import { followedEmergencyRefusal } from './followed';
 import { parseRolloutInput, type RolloutRequest } from './input';
-import { holderStatus, lockOf, staleReason, takeLock } from './lock';
 import type { RolloutPlan, RotationProgress } from './plan';
+import { versionCreated } from './readers/versions';
 import { currentVersion, describeSecret, type SecretState, shortVersion } from './secret-state';
 import { planWaves } from './waves';
 
@@ -77,10 +79,12 @@ async function readConfig(deps: RolloutDeps, secret: SecretState): Promise<Rollo
 
 /**
  * Preflight: normalises the input, describes the secret, reads and validates its rollout
- * configuration, takes the per-secret lock (refusing a second concurrent rollout with the reason
- * and the holder; taking over a stale lock) and plans the waves. Idempotent: a re-run by the same
- * execution finds its own lock and plans again. Nothing is changed when it fails, except a lock it
- * took (released by the workflow's failure path).
+ * configuration, claims the per-secret lock (`claim.ts`: a conditional write; refusing a second
+ * concurrent rollout with the reason and the holder; taking over a stale lock, or a scheduled
+ * rollout for an emergency; mirrored into the secret's tags) and plans the waves. A rotation found
+ * in flight is waited out before consumers are touched. Idempotent: a re-run by the same execution
+ * finds its own lock and plans again. Nothing is changed when it fails, except a lock it took
+ * (released by the workflow's failure path).
  */
 export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise<PreflightResult> {
   const now = (deps.now ?? (() => new Date()))();
@@ -90,6 +94,15 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
   const current = currentVersion(secret);
   const previous = versionWith(secret.versions, STAGE.previous);
 
+  if (config.followed !== undefined && request.mode === 'emergency') {
+    throw new RolloutError(
+      ROLLOUT_ERRORS.invalidInput,
+      followedEmergencyRefusal(secret.name, config.followed.rotatedBy),
+    );
+  }
+  // A followed secret is never rotated here: a start by hand rolls out the rotation already done
+  // (the lock claim carries AWSCURRENT for it, as for a rotation's event).
+  const rolledOut = request.trigger === 'event' || config.followed !== undefined;
   const waves = planWaves(config.consumers.map(withWorkflowDefaults), request.mode);
   const plan: RolloutPlan = {
     rolloutId: task.executionName,
@@ -97,7 +110,9 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
     secretArn: secret.arn,
     secretName: secret.name,
     credentialType: config.credentialType,
-    rotationFunctionArn: config.rotationFunctionArn,
+    ...(config.rotationFunctionArn === undefined ? {} : { rotationFunctionArn: config.rotationFunctionArn }),
+    ...(config.followed === undefined ? {} : { followed: config.followed }),
+    ...(config.readers === undefined ? {} : { readers: config.readers }),
     mode: request.mode,
     trigger: request.trigger,
     reason: request.reason,
@@ -109,76 +124,48 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
     waves,
   };
 
-  // The lock.
-  const lock = lockOf(secret);
-  if (lock.holder !== undefined && lock.holder !== task.executionArn) {
-    const status = await holderStatus(deps.sfn, lock.holder);
-    const stale = staleReason(lock, status, now);
-    if (stale === undefined) {
-      if (request.trigger === 'event' && lock.version !== undefined && lock.version === current) {
-        return {
-          action: 'skip',
-          skipReason: `rollout ${lock.holder} already carries version ${current} of ${secret.name} (it started this rotation)`,
-          rollout: plan,
-        };
-      }
-      throw new RolloutError(
-        ROLLOUT_ERRORS.refused,
-        `another rollout of ${secret.name} is running: ${lock.holder}${lock.leaseUntil === undefined ? '' : ` (lock held until ${lock.leaseUntil})`}${status === 'unknown' ? '; its status could not be read, so its lock is respected' : ''}. Only one rollout per secret runs at a time: wait for it to finish, or stop it in the Step Functions console and start again.`,
-      );
-    }
-    deps.logger.warn('taking over a stale rollout lock', {
-      step: 'preflight',
-      secret_id: secret.arn,
-      rotation_id: task.executionName,
-      credential_type: config.credentialType,
-      previous_holder: lock.holder,
-      reason: stale,
-    });
-  } else if (
-    request.trigger === 'event' &&
-    lock.holder === undefined &&
-    lock.done !== undefined &&
-    lock.done === current
-  ) {
-    return {
-      action: 'skip',
-      skipReason: `version ${current} of ${secret.name} was already rolled out`,
-      rollout: plan,
-    };
-  }
-
-  if (request.trigger === 'event' && (current === undefined || previous === undefined)) {
+  if (rolledOut && (current === undefined || previous === undefined)) {
     throw new RolloutError(
       ROLLOUT_ERRORS.invalidInput,
       `secret ${secret.name} has no ${current === undefined ? 'AWSCURRENT' : 'AWSPREVIOUS'} version: there is no rotation to roll out`,
     );
   }
-  await takeLock(deps.secretsManager, secret.arn, {
-    holder: task.executionArn,
-    leaseUntil: new Date(now.getTime() + deps.settings.leaseSeconds * 1000),
-    ...(request.trigger === 'event' && current !== undefined ? { version: current } : {}),
-  });
-  // TagResource is not a compare-and-set: read back, and give way if a concurrent start won.
-  const after = lockOf(await describeSecret(deps.secretsManager, secret.arn));
-  if (after.holder !== task.executionArn) {
-    throw new RolloutError(
-      ROLLOUT_ERRORS.refused,
-      `another rollout of ${secret.name} started at the same moment and holds the lock: ${after.holder ?? 'unknown'}. Wait for it to finish.`,
-    );
-  }
+
+  // The lock (compare-and-set), mirrored into the tags before anything touches a consumer.
+  const claimed = await claimLock(deps, { request, secret, config, plan, now });
+  if (claimed.outcome === 'skip') return { action: 'skip', skipReason: claimed.reason, rollout: plan };
+  const carries = claimed.carries;
+  // A rotation that was in flight when the lock was taken may have read the secret before the
+  // mirror (or finished since the first read): a rollout that carries a rotation waits it out
+  // (Check rotation) before any consumer is touched, then carries whatever is AWSCURRENT.
+  const inFlight = carries
+    ? (rotationInFlight(claimed.secret, current) ??
+      (currentVersion(claimed.secret) === current ? undefined : currentVersion(claimed.secret)))
+    : undefined;
 
   const rotation: RotationProgress =
-    request.trigger === 'event' && current !== undefined && previous !== undefined
+    inFlight !== undefined && current !== undefined && previous !== undefined
       ? {
-          status: 'succeeded',
+          status: 'running',
           checks: 0,
-          versionId: current,
-          previousVersionId: previous,
-          versions: { newVersionId: current, oldVersionId: previous },
-          completedAt: request.rotatedAt ?? now.toISOString(),
+          versionId: inFlight,
+          previousVersionId: current,
+          requestedAt: now.toISOString(),
+          inFlight: { newVersionId: current, oldVersionId: previous },
         }
-      : { status: 'running', checks: 0 };
+      : carries && current !== undefined && previous !== undefined
+        ? {
+            status: 'succeeded',
+            checks: 0,
+            versionId: current,
+            previousVersionId: previous,
+            versions: { newVersionId: current, oldVersionId: previous },
+            completedAt:
+              request.rotatedAt ??
+              (await versionCreated(deps.secretsManager, secret.arn, current))?.toISOString() ??
+              now.toISOString(),
+          }
+        : { status: 'running', checks: 0 };
   deps.logger.info('preflight passed', {
     step: 'preflight',
     outcome: 'success',
@@ -190,6 +177,9 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
     canary: waves.canary.length,
     consumers: waves.canary.length + waves.main.length,
     ...(current === undefined ? {} : { current_version: shortVersion(current) }),
+    ...(claimed.lock.takenOverFrom === undefined ? {} : { took_over_from: claimed.lock.takenOverFrom }),
+    ...(inFlight === undefined ? {} : { rotation_in_flight: shortVersion(inFlight) }),
+    ...(carries && request.trigger === 'manual' ? { carries_current: true } : {}),
   });
   await deps.notifier.milestone('Started', {
     secretArn: secret.arn,
@@ -200,6 +190,7 @@ export async function preflight(deps: RolloutDeps, task: PreflightTask): Promise
     mode: request.mode,
     trigger: request.trigger,
     reason: request.reason,
+    ...(claimed.lock.takenOverFrom === undefined ? {} : { tookOverFrom: claimed.lock.takenOverFrom }),
     ...(rotation.versions === undefined
       ? {}
       : { newVersionId: rotation.versions.newVersionId, oldVersionId: rotation.versions.oldVersionId }),

@@ -4,6 +4,7 @@ import { STAGE } from '../rotation/constants';
 import { ROLLOUT_ERRORS } from './contract';
 import type { RolloutDeps } from './deps';
 import { RolloutError } from './errors';
+import { followedNothingToRevoke } from './followed';
 import type { RollbackResult, RolloutPlan, RotationProgress, WorkflowState } from './plan';
 import { currentVersion, describeSecret } from './secret-state';
 
@@ -43,6 +44,11 @@ export async function rollback(deps: RolloutDeps, task: RollbackTask): Promise<R
   if (versions === undefined) return refuse('no rotation completed, so there is nothing to roll back');
   if (plan.mode === 'emergency') {
     return refuse('emergency mode never hands the compromised credential back: fix the consumers instead');
+  }
+  if (plan.followed !== undefined) {
+    return refuse(
+      `${followedNothingToRevoke(plan.followed.rotatedBy)}: rolling back would hand consumers a password that no longer works. AWSCURRENT stays on the new version ${versions.newVersionId}: fix the failing consumers and point them at it.`,
+    );
   }
   const strategy = task.strategy;
   if (strategy === undefined || !strategy.previousStaysValid) {

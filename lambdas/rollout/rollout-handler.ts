@@ -13,6 +13,7 @@ import type { RolloutDeps } from './deps';
 import { RolloutError } from './errors';
 import { emergencyRevoked, type FinishTask, finish } from './finish';
 import { type PreflightTask, preflight } from './preflight';
+import { type CheckReadersTask, checkReaders, type FindReadersTask, findReaders } from './readers/tasks';
 import { type RollbackTask, rollback } from './rollback';
 import { checkRotation, type RotationTask, startRotation } from './rotate-secret';
 
@@ -22,6 +23,8 @@ type Handlers = {
 
 const HANDLERS: Handlers = {
   preflight: (deps, event: PreflightTask) => preflight(deps, event),
+  'find-readers': (deps, event: FindReadersTask) => findReaders(deps, event),
+  'check-readers': (deps, event: CheckReadersTask) => checkReaders(deps, event),
   'start-rotation': (deps, event: RotationTask) => startRotation(deps, event),
   'check-rotation': (deps, event: RotationTask) => checkRotation(deps, event),
   'update-consumer': (deps, event: ConsumerTask) => updateConsumer(deps, event),

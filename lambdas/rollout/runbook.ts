@@ -13,7 +13,7 @@ export interface FailureGuide {
 export const FAILURE_GUIDE: Readonly<Record<RolloutErrorCode, FailureGuide>> = {
   [ROLLOUT_ERRORS.refused]: {
     title: 'Rollout refused: another rollout of this secret is running',
-    todo: 'Wait for the running rollout (named above) to finish, or stop it in the Step Functions console: its lock is then taken over by the next start. A scheduled rotation that was refused is not rolled out: once the other rollout has finished, start one with mode "scheduled" (it rotates once more and rolls the result out).',
+    todo: 'Wait for the running rollout (named above) to finish, or stop it in the Step Functions console: its lock is then taken over by the next start (an emergency start takes a scheduled rollout over by itself). A scheduled rotation that was refused is not rolled out: once the other rollout has finished, start one with mode "scheduled" (it rolls out the version that was never rolled out, or rotates once more).',
   },
   [ROLLOUT_ERRORS.invalidInput]: {
     title: 'Invalid input or rollout configuration',
@@ -33,7 +33,7 @@ export const FAILURE_GUIDE: Readonly<Record<RolloutErrorCode, FailureGuide>> = {
   },
   [ROLLOUT_ERRORS.stillInUse]: {
     title: 'The old credential is still in use after the grace window',
-    todo: 'It was NOT revoked. The evidence says who still uses it: move that client to the new version (and add it to the consumers in the policy), then revoke with the command below.',
+    todo: 'It was NOT revoked. Start from the named stragglers above (database sessions, IAM key callers, verifier callers, CloudTrail readers): restart each, or point it at the new version; declare the undeclared ones in the policy (or ignore them with a reason). Then check and revoke with the commands below (CloudTrail needs its delivery delay to see a re-read).',
   },
   [ROLLOUT_ERRORS.usageCheckFailed]: {
     title: 'The usage check failed',

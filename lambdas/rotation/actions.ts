@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { RotationEventError, RotationStateError } from '../shared/errors';
 import type { StructuredLogger } from '../shared/observability';
 import { fingerprint, redactError } from '../shared/redaction';
+import { type StragglerRecord, stragglerIdentities, stragglerRecords } from '../shared/stragglers';
 import { cachedForInvocation, type SecretsPort } from './secrets-port';
 import type { CredentialStrategy, StrategyContext } from './strategy';
 
@@ -46,6 +47,13 @@ export interface UsageResult {
   readonly observable: boolean;
   readonly evidence: string;
   readonly lastUsed?: string;
+  /**
+   * Who still uses it (at most 20, most recent first); never a secret. The action always sets it
+   * (empty when no one is named); a state built by hand may leave it out.
+   */
+  readonly stragglers?: readonly StragglerRecord[];
+  /** Stragglers left out of `stragglers`. */
+  readonly stragglersOmitted?: number;
 }
 
 export interface DoneResult {
@@ -137,16 +145,21 @@ export async function runStrategyAction<S>(
           inUse: false,
           observable: false,
           evidence: `${strategy.type} ${strategy.variant} cannot report whether a credential is used`,
+          stragglers: [],
+          stragglersOmitted: 0,
         };
       } else {
         const since = new Date(event.Since ?? 0);
         const report = await strategy.inUse(old, since, ctx);
+        const named = stragglerRecords(report.stragglers ?? []);
         result = {
           action: 'inUse',
           inUse: report.inUse,
           observable: report.observable ?? true,
           evidence: report.evidence,
           ...(report.lastUsed === undefined ? {} : { lastUsed: report.lastUsed.toISOString() }),
+          stragglers: named.stragglers,
+          stragglersOmitted: named.omitted,
         };
       }
     } else {
@@ -170,7 +183,13 @@ export async function runStrategyAction<S>(
       outcome: 'success',
       key_fingerprint,
       duration_ms: Math.round(performance.now() - started),
-      ...(result.action === 'inUse' ? { in_use: result.inUse, observable: result.observable } : {}),
+      ...(result.action === 'inUse'
+        ? {
+            in_use: result.inUse,
+            observable: result.observable,
+            stragglers: stragglerIdentities(result.stragglers ?? []),
+          }
+        : {}),
     });
     return result;
   } catch (error) {

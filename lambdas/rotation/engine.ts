@@ -1,8 +1,9 @@
-import { RotationStateError, SecretFormatError } from '../shared/errors';
+import { RotationRefusedError, RotationStateError, SecretFormatError } from '../shared/errors';
 import type { RotationMetrics, StructuredLogger } from '../shared/observability';
 import { fingerprint, redact, redactError } from '../shared/redaction';
 import { STAGE } from './constants';
 import { parseRotationEvent, type RotationEvent } from './event';
+import { checkInterlock } from './interlock';
 import { cachedForInvocation, type SecretMetadata, type SecretsPort } from './secrets-port';
 import type { CredentialStrategy, PreviousReader, StrategyContext } from './strategy';
 import { createVersionValues, type VersionValues } from './version-values';
@@ -16,6 +17,8 @@ export interface RotationHandlerDeps<S> {
   readonly metrics: RotationMetrics;
   /** Monotonic milliseconds, for durations. @default - `performance.now` */
   readonly now?: () => number;
+  /** The wall clock, for the rollout lock's lease (the interlock). @default - the system clock */
+  readonly clock?: () => Date;
   /**
    * Values of the versions the current rotation of each secret already read or stored, kept
    * between its steps in a warm environment (values of versions never change; labels are re-read).
@@ -138,9 +141,11 @@ export function createRotationHandler<S>(deps: RotationHandlerDeps<S>): (event: 
     } catch (error) {
       const safe = redactError(error, tracker.values);
       const duration_ms = Math.round(now() - started);
-      logger.error(`${event.step} failed`, {
+      const refused = error instanceof RotationRefusedError;
+      logger.error(`${event.step} ${refused ? 'refused' : 'failed'}`, {
         ...fields,
-        outcome: 'failure',
+        outcome: refused ? 'refused' : 'failure',
+        ...(refused ? { refusal: error.reason } : {}),
         reason: redact(`${safe.name}: ${safe.message}`, tracker.values),
         duration_ms,
       });
@@ -181,13 +186,23 @@ async function runStep<S>(
     return { outcome: 'already-current' };
   }
 
+  // The interlock (README, "Rotation during a rollout"): the steps that change something at the
+  // target first make sure no live rollout is keeping the credential they would take away. setSecret
+  // checks again: a rollout that took its lock after this rotation's createSecret is seen here,
+  // before the target changes.
+  const clock = deps.clock ?? (() => new Date());
   switch (event.step) {
     case 'createSecret':
+      checkInterlock(meta, event.token, event.step, clock());
       return createSecret(event, meta, ctx, tracker, deps);
     case 'setSecret': {
+      const rollout = checkInterlock(meta, event.token, event.step, clock());
       const pending = await readPending(secretId, event.token, tracker, deps);
       const current = await readCurrent(meta, event.token, tracker, deps);
-      await strategy.set(pending, current, previousReader(meta, tracker, deps), ctx);
+      await strategy.set(pending, current, previousReader(meta, tracker, deps), {
+        ...ctx,
+        ...(rollout === undefined ? {} : { rollout }),
+      });
       return { outcome: 'success', identity: strategy.identify(pending) };
     }
     case 'testSecret': {

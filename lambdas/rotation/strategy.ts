@@ -1,5 +1,9 @@
+import type { Straggler } from '../shared/stragglers';
 import type { CredentialType } from './constants';
+import type { LiveRollout } from './interlock';
 import type { SecretsPort } from './secrets-port';
+
+export type { Straggler } from '../shared/stragglers';
 
 /** The narrow logging surface a strategy gets: one structured line per decision. */
 export interface StrategyLogger {
@@ -21,6 +25,12 @@ export interface StrategyContext {
    * Manager once per invocation, whoever makes it.
    */
   readonly secrets: SecretsPort;
+  /**
+   * setSecret only: the live rollout this rotation belongs to (the one whose lock is on the secret
+   * and which rolls this version out), e.g. an emergency rollout. Absent for a rotation no rollout
+   * started or carries.
+   */
+  readonly rollout?: LiveRollout;
 }
 
 /** Reads the AWSPREVIOUS value on demand (once; later calls return the same promise). */
@@ -42,6 +52,12 @@ export interface UsageReport {
   /** Human-readable evidence, e.g. `2 sessions of app_clone from 10.0.1.7`. No secrets. */
   readonly evidence: string;
   readonly lastUsed?: Date;
+  /**
+   * Who still uses the old credential, as far as the target shows it: identity, where from, last
+   * seen, evidence (database sessions, callers of an IAM key, verifier callers). Never a secret.
+   * @default - none named (the target cannot tell who)
+   */
+  readonly stragglers?: readonly Straggler[];
 }
 
 /** A strategy action that could not be done by Handover, and what a person must do instead. */

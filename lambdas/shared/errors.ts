@@ -82,3 +82,24 @@ export class ConsumerError extends HandoverError {
     this.consumer = consumer;
   }
 }
+
+/** Why a rotation step was refused (see {@link RotationRefusedError}). */
+export type RotationRefusal = 'rollout-in-progress' | 'not-rolled-out' | 'user-in-use';
+
+/**
+ * A rotation step refused to run because it would take away a credential consumers still hold:
+ * `rollout-in-progress` (a live rollout of the secret keeps the previous credential valid for its
+ * consumers), `not-rolled-out` (the previous rotation was never rolled out: consumers may still hold
+ * its predecessor) or `user-in-use` (alternating users: the user this rotation would reset still has
+ * sessions). Nothing was changed; Secrets Manager retries the rotation later.
+ */
+export class RotationRefusedError extends HandoverError {
+  readonly secretId: string;
+  readonly reason: RotationRefusal;
+  constructor(secretId: string, reason: RotationRefusal, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RotationRefusedError';
+    this.secretId = secretId;
+    this.reason = reason;
+  }
+}

@@ -71,6 +71,8 @@ export const VERIFIER_DIMENSION = {
   secretName: 'secret_name',
   keyId: 'key_id',
   reason: 'reason',
+  /** Who presented the AWSPREVIOUS key (`PreviousKeyAccepted` only, when the verifier names callers). */
+  caller: 'caller',
 } as const;
 
 /** Defaults and limits of the verifier's options. */
@@ -86,9 +88,13 @@ export const VERIFIER_DEFAULTS = {
    * intervals when that is longer.
    */
   maxStalenessMs: 900_000,
+  /** Callers named per previous key and flush window; the rest count as `other`. */
+  callersPerKey: 20,
 } as const;
 
 export const VERIFIER_LIMITS = {
   minIntervalMs: 1_000,
   maxIntervalMs: 86_400_000,
+  /** The most callers a verifier names per key and flush window (metric dimension values are custom metrics). */
+  maxCallersPerKey: 100,
 } as const;

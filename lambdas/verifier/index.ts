@@ -50,4 +50,4 @@ export { RejectionLogLimiter } from './rejection-log';
 export type { SharedKeyVersion } from './secret-value';
 export { readSharedKeyVersion } from './secret-value';
 export type { RejectionContext, Verifier, VerifierOptions, VerifierStatus } from './verifier';
-export { createVerifier } from './verifier';
+export { callerValue, createVerifier } from './verifier';

@@ -15,6 +15,8 @@ export interface KeyAccepts {
   readonly keyId: string;
   readonly stage: KeyStage;
   readonly count: number;
+  /** Previous-key accepts per caller, when the verifier names callers (bounded). */
+  readonly callers?: readonly { readonly caller: string; readonly count: number }[];
 }
 
 /** What a verifier counted since its last flush. Holds key ids and counts, never a secret. */
@@ -59,13 +61,21 @@ export function toMetricRecords(snapshot: VerifierMetricsSnapshot): VerifierMetr
   const records: VerifierMetricRecord[] = [
     { name: VERIFIER_METRIC.heartbeat, value: 1, dimensionSets: [base] },
   ];
-  for (const { keyId, stage, count } of snapshot.accepts) {
+  for (const { keyId, stage, count, callers } of snapshot.accepts) {
     if (count <= 0) continue;
     records.push({
       name: stage === 'current' ? VERIFIER_METRIC.currentKeyAccepted : VERIFIER_METRIC.previousKeyAccepted,
       value: count,
       dimensionSets: [base, { ...base, [VERIFIER_DIMENSION.keyId]: keyId }],
     });
+    for (const { caller, count: byCaller } of callers ?? []) {
+      if (byCaller <= 0) continue;
+      records.push({
+        name: VERIFIER_METRIC.previousKeyAccepted,
+        value: byCaller,
+        dimensionSets: [{ ...base, [VERIFIER_DIMENSION.keyId]: keyId, [VERIFIER_DIMENSION.caller]: caller }],
+      });
+    }
   }
   for (const reason of REJECTION_OUTCOMES) {
     const count = snapshot.rejections[reason];
@@ -104,8 +114,15 @@ export function mergeSnapshots(
   const accepts = new Map<string, KeyAccepts>();
   for (const item of [...earlier.accepts, ...later.accepts]) {
     const id = `${item.stage}:${item.keyId}`;
-    const count = (accepts.get(id)?.count ?? 0) + item.count;
-    accepts.set(id, { ...item, count });
+    const before = accepts.get(id);
+    const callers = new Map((before?.callers ?? []).map((entry) => [entry.caller, entry.count]));
+    for (const entry of item.callers ?? [])
+      callers.set(entry.caller, (callers.get(entry.caller) ?? 0) + entry.count);
+    accepts.set(id, {
+      ...item,
+      count: (before?.count ?? 0) + item.count,
+      ...(callers.size === 0 ? {} : { callers: [...callers].map(([caller, count]) => ({ caller, count })) }),
+    });
   }
   const rejections = { ...later.rejections };
   for (const reason of REJECTION_OUTCOMES) rejections[reason] += earlier.rejections[reason];

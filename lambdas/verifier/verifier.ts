@@ -115,6 +115,18 @@ export interface VerifierOptions {
    * @default 10000
    */
   readonly unknownKeyRefreshMinIntervalMs?: number | false;
+  /**
+   * Name who still presents the AWSPREVIOUS key: the field of `verify`'s context that identifies
+   * the caller (a header you put there such as `client_id`, or the source address,
+   * `remote_address`). Accepts of the previous key are then also counted per caller and published
+   * as `PreviousKeyAccepted` with a `caller` dimension, which the rotation's usage check reads to
+   * name the stragglers. Bounded: at most `max` callers per flush window per key (the rest count as
+   * `other`); values are cut to 64 characters of `A-Z a-z 0-9 . _ : @ / -` (anything else becomes
+   * `_`), and a value that looks like a shared key is never used (`redacted`). Current-key accepts
+   * are never counted per caller.
+   * @default - callers are not named
+   */
+  readonly callers?: { readonly field: string; readonly max?: number };
 }
 
 /** Caller-supplied fields added to a rejection's log line (client address, route, ...). */
@@ -186,6 +198,7 @@ interface ResolvedOptions {
   readonly unknownKeyRefreshMinIntervalMs: number | false;
   readonly graceUntil: number;
   readonly maxStalenessMs: number;
+  readonly callers: { readonly field: string; readonly max: number } | undefined;
 }
 
 function resolveOptions(options: VerifierOptions): ResolvedOptions {
@@ -232,6 +245,19 @@ function resolveOptions(options: VerifierOptions): ResolvedOptions {
     if (Number.isNaN(graceUntil)) problems.push('graceAcceptPrevious must be a boolean or a valid Date');
   } else if (grace !== true) problems.push('graceAcceptPrevious must be a boolean or a valid Date');
   const maxStalenessMs = stalenessBound(options.maxStalenessMs, refreshIntervalMs, refreshJitter, problems);
+  let callers: ResolvedOptions['callers'];
+  if (options.callers !== undefined) {
+    const max = options.callers.max ?? VERIFIER_DEFAULTS.callersPerKey;
+    if (typeof options.callers.field !== 'string' || options.callers.field === '') {
+      problems.push('callers.field must name a field of the verify context, e.g. client_id');
+    }
+    if (!Number.isInteger(max) || max < 1 || max > VERIFIER_LIMITS.maxCallersPerKey) {
+      problems.push(
+        `callers.max must be an integer from 1 to ${VERIFIER_LIMITS.maxCallersPerKey}, got ${max}`,
+      );
+    }
+    callers = { field: options.callers.field, max };
+  }
   if (problems.length > 0) throw new HandoverError(`invalid verifier options: ${problems.join('; ')}`);
   return {
     refreshIntervalMs,
@@ -242,7 +268,17 @@ function resolveOptions(options: VerifierOptions): ResolvedOptions {
     unknownKeyRefreshMinIntervalMs,
     graceUntil,
     maxStalenessMs,
+    callers,
   };
+}
+
+/** A caller identity as a metric dimension value: bounded, and never a key. */
+export function callerValue(value: unknown): string {
+  if (typeof value !== 'string' && typeof value !== 'number') return 'unknown';
+  const text = String(value);
+  if (text === '') return 'unknown';
+  if (/hk_[A-Za-z0-9]/.test(text)) return 'redacted';
+  return text.slice(0, 64).replace(/[^A-Za-z0-9._:@/-]/g, '_');
 }
 
 /** `maxStalenessMs`, or its default; a problem is added when an explicit value is too short. */
@@ -329,6 +365,8 @@ class RunningVerifier implements Verifier {
   /** Entries whose accepts have not been flushed yet (current ring, and rings swapped out since). */
   readonly #unflushed = new Set<KeyEntry>();
   #rejections = zeroRejectionCounts();
+  /** Previous-key accepts per key id and caller since the last flush (bounded per key). */
+  #previousCallers = new Map<string, Map<string, number>>();
   #refreshFailures = 0;
   #pendingSnapshot: VerifierMetricsSnapshot | undefined;
   #flushing: Promise<void> = Promise.resolve();
@@ -399,7 +437,34 @@ class RunningVerifier implements Verifier {
     const ring = this.#ring;
     const decision = ring.decide(presented, this.#previousGate);
     if (!decision.accepted) this.#rejected(ring, decision, presented, context);
+    else if (decision.outcome === 'accepted-previous' && this.#resolved.callers !== undefined) {
+      this.#countCaller(decision.keyId ?? '', context?.[this.#resolved.callers.field]);
+    }
     return decision;
+  }
+
+  /** Counts a previous-key accept for its caller; beyond the bound, as `other`. Off the current-key path. */
+  #countCaller(keyId: string, value: unknown): void {
+    const max = this.#resolved.callers?.max ?? 0;
+    let callers = this.#previousCallers.get(keyId);
+    if (callers === undefined) {
+      callers = new Map();
+      this.#previousCallers.set(keyId, callers);
+    }
+    let caller = callerValue(value);
+    if (!callers.has(caller) && callers.size >= max) caller = 'other';
+    const seen = callers.get(caller);
+    callers.set(caller, (seen ?? 0) + 1);
+    if (seen === undefined) {
+      this.#logger.info('shared key accepted with the previous key', {
+        credential_type: SHARED_KEY_CREDENTIAL_TYPE,
+        secret_name: this.#loaded.name,
+        outcome: 'accepted-previous',
+        key_id: keyId,
+        caller,
+        log_window_ms: this.#resolved.metricsFlushIntervalMs,
+      });
+    }
   }
 
   /** Counts a rejection, logs it within the rate limit, and asks for an early refresh if useful. */
@@ -611,8 +676,20 @@ class RunningVerifier implements Verifier {
   #takeSnapshot(): VerifierMetricsSnapshot {
     const accepts: KeyAccepts[] = [];
     const live = new Set(this.#ring.entries());
+    const callers = this.#previousCallers;
+    this.#previousCallers = new Map();
     for (const entry of this.#unflushed) {
-      if (entry.accepts > 0) accepts.push({ keyId: entry.keyId, stage: entry.stage, count: entry.accepts });
+      if (entry.accepts > 0) {
+        const named = entry.stage === 'previous' ? callers.get(entry.keyId) : undefined;
+        accepts.push({
+          keyId: entry.keyId,
+          stage: entry.stage,
+          count: entry.accepts,
+          ...(named === undefined
+            ? {}
+            : { callers: [...named].map(([caller, count]) => ({ caller, count })) }),
+        });
+      }
       entry.accepts = 0;
       if (!live.has(entry)) this.#unflushed.delete(entry);
     }

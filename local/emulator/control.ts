@@ -22,7 +22,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Reads a fault from a JSON body; a string is the reason it is not one. */
 function parseFault(body: unknown): FaultOptions | string {
   if (!isRecord(body)) return 'the body must be a JSON object';
-  const { operation, service, times, after, error, match } = body;
+  const { operation, service, times, after, error, match, phase } = body;
   if (typeof operation !== 'string' || operation === '') return 'operation must be a non-empty string';
   if (service !== undefined && typeof service !== 'string') return 'service must be a string';
   if (times !== undefined && (typeof times !== 'number' || !Number.isInteger(times) || times < 1)) {
@@ -41,6 +41,8 @@ function parseFault(body: unknown): FaultOptions | string {
     };
   } else if (error !== undefined) return "error must be 'throttle', 'internal' or { type, message, status }";
   if (match !== undefined && !isRecord(match)) return 'match must be an object of input members';
+  if (phase !== undefined && phase !== 'before' && phase !== 'after')
+    return "phase must be 'before' or 'after'";
   const expected = match === undefined ? undefined : Object.entries(match);
   return {
     operation,
@@ -48,6 +50,7 @@ function parseFault(body: unknown): FaultOptions | string {
     ...(times !== undefined && { times }),
     ...(after !== undefined && { after }),
     ...(fault !== undefined && { error: fault }),
+    ...(phase !== undefined && { phase }),
     ...(expected !== undefined && {
       when: (input: Readonly<Record<string, unknown>>) =>
         expected.every(([member, value]) => input[member] === value),
@@ -61,7 +64,7 @@ function parseFault(body: unknown): FaultOptions | string {
  *
  * - `GET /_emulator/calls`: `{ "calls": [CallRecord, ...] }`, oldest first.
  * - `DELETE /_emulator/calls`: empties the call log.
- * - `POST /_emulator/faults` with `{ "operation", "service"?, "times"?, "after"?, "error"?, "match"? }`
+ * - `POST /_emulator/faults` with `{ "operation", "service"?, "times"?, "after"?, "error"?, "match"?, "phase"? }`
  *   (`error`: `"throttle"`, `"internal"` or `{ "type", "message", "status" }`; `match`: input
  *   members that must be equal): adds a fault.
  * - `DELETE /_emulator/faults`: removes every fault.

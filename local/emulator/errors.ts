@@ -47,12 +47,23 @@ export class AwsServiceError extends Error {
   readonly type: string;
   /** The HTTP status code the error is sent with. */
   readonly status: number;
+  /**
+   * Further members of the error's body, for the JSON protocols (DynamoDB's
+   * `ConditionalCheckFailedException` carries the `Item`). @default - none
+   */
+  readonly members: Readonly<Record<string, unknown>>;
 
-  constructor(type: string, message: string, status = 400, options?: ErrorOptions) {
+  constructor(
+    type: string,
+    message: string,
+    status = 400,
+    options?: ErrorOptions & { readonly members?: Readonly<Record<string, unknown>> },
+  ) {
     super(message, options);
     this.name = 'AwsServiceError';
     this.type = type;
     this.status = status;
+    this.members = options?.members ?? {};
   }
 }
 
@@ -189,7 +200,7 @@ export function authError(failure: AuthFailure, protocol: AwsProtocol, message?:
   return new AwsServiceError(code, message ?? AUTH_MESSAGE[failure], status);
 }
 
-/** An AWS JSON 1.0 / 1.1 error: `{"__type", "message"}` with the error's status. */
+/** An AWS JSON 1.0 / 1.1 error: `{"__type", "message"}` (and the error's `members`) with the error's status. */
 export function jsonErrorResponse(
   error: AwsServiceError,
   requestId: string,
@@ -198,7 +209,7 @@ export function jsonErrorResponse(
   return {
     status: error.status,
     headers: { 'content-type': `application/x-amz-json-${jsonVersion}`, 'x-amzn-requestid': requestId },
-    body: JSON.stringify({ __type: error.type, message: error.message }),
+    body: JSON.stringify({ ...error.members, __type: error.type, message: error.message }),
   };
 }
 

@@ -35,6 +35,13 @@ export interface FaultOptions {
    * @default - every call of the operation matches
    */
   readonly when?: (input: Readonly<Record<string, unknown>>) => boolean;
+  /**
+   * When the call fails: `before` it reaches the service (nothing changes), or `after` the service
+   * ran it (it takes effect, and the caller gets the error instead of the answer: a lost response,
+   * as a timeout after the request arrived looks to a client).
+   * @default 'before'
+   */
+  readonly phase?: 'before' | 'after';
 }
 
 /**
@@ -191,15 +198,17 @@ export class FaultInjector {
 
   /**
    * Returns the error to send for this call, or `undefined` to let it through. Used by the server
-   * before a call reaches the service.
+   * before a call reaches the service, and (`phase: 'after'`) once the service has run it.
    */
   check(
     service: string,
     operation: string,
     input: Readonly<Record<string, unknown>>,
+    phase: 'before' | 'after' = 'before',
   ): AwsServiceError | undefined {
     const now = performance.now();
-    for (const limit of this.#limits) {
+    // A rate limit refuses a call before it reaches the service, never once it has run.
+    for (const limit of phase === 'before' ? this.#limits : []) {
       const { options } = limit;
       if (!options.operations.includes(operation)) continue;
       if (options.service !== undefined && options.service !== service) continue;
@@ -217,6 +226,7 @@ export class FaultInjector {
     }
     for (const fault of this.#faults) {
       const { options } = fault;
+      if ((options.phase ?? 'before') !== phase) continue;
       if (options.operation !== operation) continue;
       if (options.service !== undefined && options.service !== service) continue;
       if (options.when !== undefined && !options.when(input)) continue;

@@ -4,6 +4,15 @@ export type { AwsJsonServiceOptions } from './aws-json-protocol';
 export { createAwsJsonHandler, toAwsJson } from './aws-json-protocol';
 export type { CallRecord } from './call-log';
 export { CallLog, HIDDEN, redactParameters } from './call-log';
+export type { CloudTrailOperation, CloudTrailOptions, TrailRecord } from './cloudtrail';
+export {
+  CLOUDTRAIL_ERROR,
+  CLOUDTRAIL_OPERATIONS,
+  CLOUDTRAIL_TARGET_PREFIX,
+  CloudTrailService,
+  createCloudTrailHandler,
+  LOOKUP_ATTRIBUTE_KEYS,
+} from './cloudtrail';
 export type { CloudWatchOperation, CloudWatchOptions } from './cloudwatch';
 export {
   CLOUDWATCH_ERROR,
@@ -13,6 +22,14 @@ export {
   createCloudWatchHandler,
 } from './cloudwatch';
 export { CONTROL_PATH_PREFIX, handleControl } from './control';
+export type { AttributeValue, DynamoDbOperation, DynamoDbOptions, Item } from './dynamodb';
+export {
+  createDynamoDbHandler,
+  DYNAMODB_ERROR,
+  DYNAMODB_OPERATIONS,
+  DYNAMODB_TARGET_PREFIX,
+  DynamoDbService,
+} from './dynamodb';
 export type { AuthFailure, AwsProtocol, QueryErrorKind } from './errors';
 export {
   AUTH_ERROR,

@@ -21,6 +21,8 @@ const USAGE = `Usage: npx tsx local/emulator/main.ts [options]
   --access-key-id <id>           bootstrap access key id (default: $AWS_ACCESS_KEY_ID, else test)
   --secret-access-key <secret>   bootstrap secret (default: $AWS_SECRET_ACCESS_KEY, else test)
   --iam-propagation-delay-ms <n> how long new IAM access keys are rejected (default 0)
+  --cloudtrail-delivery-delay-ms <n>
+                                 how long a call's CloudTrail event stays invisible to LookupEvents (default 0)
   --log                          print one line per call: service, operation, caller, outcome
   --help                         print this text
 `;
@@ -67,6 +69,9 @@ async function main(): Promise<void> {
     ...(accessKeyId !== undefined &&
       secretAccessKey !== undefined && { credentials: { accessKeyId, secretAccessKey } }),
     iam: { propagationDelayMs: integer('iam-propagation-delay-ms', values['iam-propagation-delay-ms'], 0) },
+    cloudTrail: {
+      deliveryDelayMs: integer('cloudtrail-delivery-delay-ms', values['cloudtrail-delivery-delay-ms'], 0),
+    },
     ...(values.log === true && {
       log: ({ service, operation }) =>
         process.stdout.write(`${new Date().toISOString()} ${service} ${operation}\n`),
@@ -93,6 +98,7 @@ function parse() {
       'access-key-id': { type: 'string' },
       'secret-access-key': { type: 'string' },
       'iam-propagation-delay-ms': { type: 'string' },
+      'cloudtrail-delivery-delay-ms': { type: 'string' },
       log: { type: 'boolean' },
       help: { type: 'boolean' },
     },

@@ -24,6 +24,8 @@ export interface DecodedCall {
   readonly input: OperationInput;
   /** The resource the call is about (SecretId, Name, UserName, ...), for the call log. */
   readonly resourceId?: string;
+  /** The region of the signature's credential scope (set by the server after decoding). */
+  readonly region?: string;
 }
 
 /**

@@ -3,8 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Authenticator, type Credentials } from './auth';
 import { CallLog, type CallRecord, type OpenCallRecord, redactParameters } from './call-log';
+import { type CloudTrailOptions, CloudTrailService, createCloudTrailHandler } from './cloudtrail';
 import { CloudWatchService, createCloudWatchHandler } from './cloudwatch';
 import { handleControl } from './control';
+import { createDynamoDbHandler, DynamoDbService } from './dynamodb';
 import { AwsServiceError, ERROR_TYPE, internalServiceError } from './errors';
 import { createEventBridgeHandler, EventBridgeService } from './eventbridge';
 import { FaultInjector } from './faults';
@@ -57,6 +59,12 @@ export interface EmulatorOptions {
    * request; `test` / `test` when they are unset
    */
   readonly credentials?: Credentials;
+  /**
+   * CloudTrail: how many LookupEvents calls a second are allowed, and how long an event takes to
+   * become visible.
+   * @default - 2 lookups per second, events visible at once
+   */
+  readonly cloudTrail?: Pick<CloudTrailOptions, 'lookupsPerSecond' | 'deliveryDelayMs'>;
 }
 
 /** The services the rollout workflow talks to. */
@@ -92,6 +100,10 @@ export interface Emulator {
   readonly stepFunctions: StepFunctionsService;
   /** The SNS model: topics and the messages published to them. */
   readonly sns: SnsService;
+  /** CloudTrail: the management event of every authenticated call, LookupEvents, delivery delay. */
+  readonly cloudTrail: CloudTrailService;
+  /** The DynamoDB model: tables and their items. */
+  readonly dynamodb: DynamoDbService;
   /** Fault injection: make chosen calls fail. */
   readonly faults: FaultInjector;
   /**
@@ -142,6 +154,8 @@ class RunningEmulator implements Emulator {
   readonly eventBridge: EventBridgeService;
   readonly stepFunctions: StepFunctionsService;
   readonly sns: SnsService;
+  readonly cloudTrail: CloudTrailService;
+  readonly dynamodb: DynamoDbService;
   readonly #server: Server;
   readonly #calls: CallLog;
   readonly #authenticator: Authenticator;
@@ -158,6 +172,8 @@ class RunningEmulator implements Emulator {
     cloudWatch: CloudWatchService,
     rds: RdsService,
     rollout: RolloutServices,
+    cloudTrail: CloudTrailService,
+    dynamodb: DynamoDbService,
   ) {
     this.#server = server;
     this.port = port;
@@ -174,6 +190,8 @@ class RunningEmulator implements Emulator {
     this.eventBridge = rollout.eventBridge;
     this.stepFunctions = rollout.stepFunctions;
     this.sns = rollout.sns;
+    this.cloudTrail = cloudTrail;
+    this.dynamodb = dynamodb;
   }
 
   get calls(): readonly CallRecord[] {
@@ -211,7 +229,7 @@ class RunningEmulator implements Emulator {
  * Secrets Manager (AWS JSON 1.1), IAM, STS and RDS (Query), CloudWatch (AWS JSON 1.0), which the
  * unchanged AWS SDK v3 reaches through the standard endpoint settings; for the rollout workflow
  * also Lambda (REST-JSON), SSM and EventBridge (AWS JSON 1.1), Step Functions task tokens (AWS JSON
- * 1.0) and SNS (Query).
+ * 1.0) and SNS (Query); DynamoDB (AWS JSON 1.0) for the rollout lock.
  *
  * Every request must carry a valid SigV4 signature, recomputed with the SDK's own signer: signed
  * with the bootstrap credentials (the account's administrator; see `credentials`) or with an access
@@ -260,6 +278,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const cloudWatch = new CloudWatchService();
   const rds = new RdsService(where);
+  const dynamodb = new DynamoDbService(where);
   const authenticator = new Authenticator({
     iam,
     accountId: iam.accountId,
@@ -267,6 +286,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const faults = new FaultInjector();
   const calls = new CallLog();
+  const cloudTrail = new CloudTrailService({ accountId: iam.accountId, ...options.cloudTrail });
   const handlers: readonly ProtocolHandler[] = [
     createSecretsManagerHandler(secretsManager),
     createIamHandler(iam),
@@ -278,6 +298,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     createEventBridgeHandler(rollout.eventBridge),
     createStepFunctionsHandler(rollout.stepFunctions),
     createSnsHandler(rollout.sns),
+    createCloudTrailHandler(cloudTrail),
+    createDynamoDbHandler(dynamodb),
   ];
 
   const handle = async (request: HttpRequest, sourceIp: string): Promise<HttpResponse> => {
@@ -298,13 +320,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // Decoded first, for the call log; a malformed request is answered after authentication.
     let call: DecodedCall | undefined;
     let malformed: unknown;
+    const scope = Authenticator.scopeOf(request);
     try {
       call = handler.decode(request);
+      if (scope !== undefined) call = { ...call, region: scope.region };
     } catch (error) {
       malformed = error;
     }
     const userAgent = request.headers['user-agent'];
-    const scope = Authenticator.scopeOf(request);
     const record: OpenCallRecord = calls.open({
       service: handler.service,
       operation: call?.operation ?? 'Unknown',
@@ -317,19 +340,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       requestParameters: call === undefined ? {} : redactParameters(call.input),
     });
     options.log?.({ service: handler.service, operation: record.operation });
+    let output: object | undefined;
     try {
       const caller = await authenticator.authenticate(request, handler);
       record.caller = caller;
       if (call === undefined) throw malformed;
       const fault = faults.check(handler.service, call.operation, call.input);
       if (fault !== undefined) throw fault;
-      const output = await handler.execute(call, caller);
+      output = await handler.execute(call, caller);
+      // A lost response: the call took effect (and is in the trail), its answer never arrives.
+      const lost = faults.check(handler.service, call.operation, call.input, 'after');
+      if (lost !== undefined) throw lost;
       return handler.encodeResult(call, output, requestId);
     } catch (error) {
       // Unexpected errors become InternalServiceError without their message: it could carry input.
       const serviceError = error instanceof AwsServiceError ? error : internalServiceError();
       record.errorCode = serviceError.type;
       return handler.encodeError(serviceError, requestId);
+    } finally {
+      // The management event, with the caller identity of the signing key.
+      cloudTrail.record(record, handler.signingName, output);
     }
   };
 
@@ -366,5 +396,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     cloudWatch,
     rds,
     rollout,
+    cloudTrail,
+    dynamodb,
   );
 }

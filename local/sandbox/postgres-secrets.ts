@@ -19,6 +19,8 @@ export interface PostgresSecrets {
   readonly arns: ReadonlyMap<PostgresMode, string>;
   /** The real rotation function, per strategy (it also serves the rollout's strategy actions). */
   readonly functions: ReadonlyMap<PostgresMode, LocalFunction>;
+  /** The master secret (the server's superuser), which alternating-users secrets name. */
+  readonly masterArn: string;
 }
 
 /**
@@ -66,5 +68,5 @@ export async function createPostgresSecrets(stage: Stage, timeline: Timeline): P
     functions.set(mode, handler as LocalFunction);
     registerRotationFunction(stage, timeline, mode, postgresFunctionArn(mode), handler);
   }
-  return { arns, functions };
+  return { arns, functions, masterArn: master.ARN ?? '' };
 }

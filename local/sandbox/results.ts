@@ -16,8 +16,11 @@ export interface StrategySummary {
 
 /** One execution of the rollout workflow after an alternating-users rotation. */
 export interface RolloutSummary {
-  /** The rotated secret: the alternating-users PostgreSQL secret or the shared key. */
-  readonly secret: 'postgres' | 'shared-key';
+  /**
+   * The rotated secret: the alternating-users PostgreSQL secret, the shared key, or the billing
+   * database of the forgotten-consumer scene.
+   */
+  readonly secret: 'postgres' | 'shared-key' | 'billing';
   readonly round: number;
   readonly status: ExecutionRecord['status'];
   /** The Fail state's error, when the execution failed (e.g. `Handover.OldCredentialStillInUse`). */
@@ -32,6 +35,8 @@ export interface RolloutSummary {
   readonly revoked: boolean;
   /** The consumers found on the new version afterwards (`mirror`: the SSM parameter, `partner`: the webhook). */
   readonly consumersUpdated: readonly string[];
+  /** Who the usage gate named while it kept the old credential (strategy and CloudTrail stragglers). */
+  readonly stragglersNamed: readonly string[];
   /**
    * Whether the run ended as the sandbox's story says it must: a PostgreSQL rollout revokes the old
    * user; the shared key's ends in `Handover.OldCredentialStillInUse` (its clients used the old key
@@ -42,9 +47,22 @@ export interface RolloutSummary {
 
 /** Requests one kind of client sent during the whole run, and how many failed. */
 export interface ClientSummary {
-  readonly kind: 'database-pool' | 'orders-service-client' | 'webhook-receiver';
+  readonly kind: 'database-pool' | 'orders-service-client' | 'webhook-receiver' | 'billing-apps';
   readonly requests: number;
   readonly failed: number;
+}
+
+/** The overlap scene: a rotation started inside a rollout's grace window, clients on the old user. */
+export interface OverlapSummary {
+  /** `refused` when the interlock refused it (what must happen), else the rotation's status. */
+  readonly secondRotation: string;
+  /** Secrets Manager's retry of the same version, once the rollout was done. */
+  readonly retried: string;
+  /** The rollout of the first rotation, and of the retried one. */
+  readonly rollouts: readonly RolloutSummary[];
+  /** Logins of the scene's clients (caching the secret), and how many failed. */
+  readonly logins: number;
+  readonly failedLogins: number;
 }
 
 export interface SandboxResult {
@@ -52,6 +70,7 @@ export interface SandboxResult {
   readonly rollouts: readonly RolloutSummary[];
   /** The zero-downtime paths' clients (alternating-users and its consumers). */
   readonly clients: readonly ClientSummary[];
+  readonly overlap: OverlapSummary;
   readonly durationMs: number;
 }
 
@@ -63,7 +82,7 @@ export function rolloutAsExpected(
   secret: RolloutSummary['secret'],
   outcome: Pick<RolloutSummary, 'status' | 'error' | 'revoked'>,
 ): boolean {
-  return secret === 'postgres'
-    ? outcome.revoked
-    : outcome.status === 'SUCCEEDED' || outcome.error === SHARED_KEY_EXPECTED_ERROR;
+  if (secret === 'shared-key')
+    return outcome.status === 'SUCCEEDED' || outcome.error === SHARED_KEY_EXPECTED_ERROR;
+  return outcome.revoked;
 }

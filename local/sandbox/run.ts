@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { databaseLogin, startDatabaseClients } from './database-clients';
+import { setForgottenConsumerScene } from './forgotten-consumer';
 import { startOrdersClients } from './orders-clients';
 import {
   ADOPT_AFTER_MS,
@@ -8,6 +9,7 @@ import {
   startOrdersService,
   VERIFIER_REFRESH_MS,
 } from './orders-service';
+import { playOverlap } from './overlap';
 import { createPostgresSecrets, postgresFunctionArn } from './postgres-secrets';
 import type { ClientSummary, SandboxResult } from './results';
 import { prepareRollouts, type RolledOutSecret } from './rollout';
@@ -17,7 +19,13 @@ import { printSummary, strategySummaries } from './summary';
 import { createTimeline } from './timeline';
 import { startWebhookReceiver } from './webhook-receiver';
 
-export type { ClientSummary, RolloutSummary, SandboxResult, StrategySummary } from './results';
+export type {
+  ClientSummary,
+  OverlapSummary,
+  RolloutSummary,
+  SandboxResult,
+  StrategySummary,
+} from './results';
 export { STANDARD_PRICE_PER_TRANSITION_USD } from './results';
 
 export interface SandboxOptions {
@@ -43,7 +51,8 @@ export interface SandboxOptions {
  * Runs the sandbox and returns what it measured. Cleans up after itself, even on failure. The
  * scenes, in order: the stage (PostgreSQL, the AWS emulator), the partner's webhook receiver, the
  * PostgreSQL secrets and the orders service's shared key with their rotation functions, the rollout
- * workflow, the clients, the story (rotations and rollouts), the summary.
+ * workflow, the clients, the story (rotations and rollouts), the overlap (a rotation inside a
+ * rollout's grace window, refused by the interlock), the summary.
  */
 export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxResult> {
   const rounds = options.rounds ?? 3;
@@ -90,7 +99,12 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
         return response.status === 200;
       },
     };
-    const rollout = await prepareRollouts(stage, timeline, webhook, [alternating, sharedKey]);
+    const billing = await setForgottenConsumerScene(stage, timeline, {
+      masterArn: postgres.masterArn,
+      rotationFunction: alternating.rotationFunction,
+    });
+    stage.onClose(() => billing.stop());
+    const rollout = await prepareRollouts(stage, timeline, webhook, [alternating, sharedKey, billing.secret]);
     const pool = startDatabaseClients(stage, postgres.arns, { clientsPerStrategy, cacheMs });
     const apiClients = startOrdersClients(stage, timeline, orders, { clients: clientsPerStrategy, cacheMs });
 
@@ -101,7 +115,11 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
       { postgres: postgres.arns, alternating, sharedKey },
       rounds,
     );
-    await Promise.all([pool.stop(), apiClients.stop()]);
+    const overlap = await playOverlap(stage, timeline, rollout, alternating);
+    // The seed incident: a client app nobody declared.
+    const incident = await billing.play(rollout);
+    const rollouts = incident === undefined ? story.rollouts : [...story.rollouts, incident];
+    await Promise.all([pool.stop(), apiClients.stop(), billing.stop()]);
 
     const strategies = strategySummaries(rounds, story.failedRotations, pool.stats);
     const alternatingStat = pool.stats.get('alternating-users') ?? { logins: 0, failed: [] };
@@ -109,16 +127,18 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
       { kind: 'database-pool', requests: alternatingStat.logins, failed: alternatingStat.failed.length },
       { kind: 'orders-service-client', requests: apiClients.stats.requests, failed: apiClients.stats.failed },
       { kind: 'webhook-receiver', requests: webhook.stats.requests, failed: webhook.stats.failed },
+      { kind: 'billing-apps', ...billing.stats() },
     ];
     printSummary(timeline, {
       strategies,
       clients,
-      rollouts: story.rollouts,
+      rollouts,
       cacheMs,
       adoptAfterMs: ADOPT_AFTER_MS,
       acceptedPrevious: apiClients.stats.acceptedPrevious,
+      overlap,
     });
-    return { strategies, rollouts: story.rollouts, clients, durationMs: Math.round(timeline.elapsedMs()) };
+    return { strategies, rollouts, clients, overlap, durationMs: Math.round(timeline.elapsedMs()) };
   } finally {
     await stage.close();
   }

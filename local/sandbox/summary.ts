@@ -1,5 +1,5 @@
 import { MODES } from './postgres-secrets';
-import type { ClientSummary, RolloutSummary, StrategySummary } from './results';
+import type { ClientSummary, OverlapSummary, RolloutSummary, StrategySummary } from './results';
 import type { Timeline } from './timeline';
 
 /**
@@ -17,6 +17,7 @@ export function printSummary(
     readonly cacheMs: number;
     readonly adoptAfterMs: number;
     readonly acceptedPrevious: number;
+    readonly overlap: OverlapSummary;
   },
 ): void {
   const out = (text = '') => timeline.line(text);
@@ -49,6 +50,13 @@ export function printSummary(
       `${r.secret.padEnd(10)}  ${String(r.round).padStart(7)}  ${rolloutStatus(r).padEnd(statusWidth)}  ${String(r.transitions).padStart(11)}  ${String(r.usageChecks).padStart(12)}  ${(r.revoked ? 'yes' : 'NO').padEnd(7)}  $${r.costUsd.toFixed(6)} per rotation`,
     );
   }
+  const o = summary.overlap;
+  out();
+  out('overlap (a rotation started inside a rollout grace window, clients still on the old user):');
+  out(
+    `  second rotation: ${o.secondRotation}; retried after the rollout: ${o.retried}; rollouts: ${o.rollouts.map((r) => rolloutStatus(r)).join(', ')}`,
+  );
+  out(`  clients caching the secret: ${o.logins} logins, ${o.failedLogins} failed`);
   out();
   out(
     `The orders service's clients kept the old shared key for up to ${summary.cacheMs + summary.adoptAfterMs} ms after the rotation (cache + adoption`,

@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, type SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import './promise-with-resolvers';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { StepFunctionsService } from '../emulator/sfn';
@@ -53,13 +53,14 @@ const TOKEN_PLACEHOLDER = 'LOCAL_TASK_TOKEN';
  * Resource gets the payload and returns the result; `lambda:invoke` gets `{ FunctionName, Payload }`
  * and returns `{ StatusCode, Payload }`; `lambda:invoke.waitForTaskToken` mints a task token (the
  * emulator's), invokes the function with it and waits for SendTaskSuccess / SendTaskFailure.
- * It also answers DescribeExecution for the executions it runs (the rollout lock reads it).
+ * It also answers DescribeExecution and StopExecution for the executions it runs (the rollout lock).
  */
 export class LocalStepFunctions {
   readonly #machine: StateMachine;
   readonly #options: LocalStepFunctionsOptions;
   readonly #definition: AslDefinition;
   readonly #executions = new Map<string, ExecutionRecord>();
+  readonly #aborts = new Map<string, () => void>();
   #sequence = 0;
 
   constructor(definition: AslDefinition, options: LocalStepFunctionsOptions) {
@@ -115,12 +116,15 @@ export class LocalStepFunctions {
         }
       }
     })();
+    this.#aborts.set(arn, () => execution.abort());
     const done = execution.result.then(
       (output: unknown) => {
         record.status = 'SUCCEEDED';
         record.output = output;
       },
       (error: unknown) => {
+        // StopExecution set ABORTED, its error and cause already.
+        if (record.status === 'ABORTED') return;
         const cause = (error as { cause?: unknown }).cause;
         record.status = 'FAILED';
         record.error = cause instanceof Error ? cause.name : String(error);
@@ -130,17 +134,30 @@ export class LocalStepFunctions {
     return { arn, record, done: Promise.all([done, counted]).then(() => record) };
   }
 
-  /** DescribeExecution over the executions this runner knows (the rollout lock's only call). */
+  /**
+   * DescribeExecution and StopExecution over the executions this runner knows (the rollout lock's
+   * calls). StopExecution aborts a running execution (no further state starts; a task already
+   * running finishes, as in Step Functions) and records its `error` and `cause`.
+   */
   readonly sfn: Pick<SFNClient, 'send'> = {
     send: (async (command: unknown) => {
-      if (!(command instanceof DescribeExecutionCommand)) {
-        throw new Error('the local Step Functions answers DescribeExecution only');
+      if (!(command instanceof DescribeExecutionCommand) && !(command instanceof StopExecutionCommand)) {
+        throw new Error('the local Step Functions answers DescribeExecution and StopExecution only');
       }
       const record = this.#executions.get(command.input.executionArn ?? '');
       if (record === undefined) {
         const error = new Error(`Execution Does Not Exist: '${command.input.executionArn}'`);
         error.name = 'ExecutionDoesNotExist';
         throw error;
+      }
+      if (command instanceof StopExecutionCommand) {
+        if (record.status === 'RUNNING') {
+          record.status = 'ABORTED';
+          if (command.input.error !== undefined) record.error = command.input.error;
+          if (command.input.cause !== undefined) record.cause = command.input.cause;
+          this.#aborts.get(record.arn)?.();
+        }
+        return { stopDate: new Date() };
       }
       return { executionArn: record.arn, status: record.status };
     }) as Pick<SFNClient, 'send'>['send'],

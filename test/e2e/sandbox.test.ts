@@ -18,6 +18,7 @@ describe('Sandbox: npm start', () => {
     // Zero failed requests for every client kind of the zero-downtime paths.
     const clients = Object.fromEntries(result.clients.map((c) => [c.kind, c]));
     expect(Object.keys(clients).sort()).toEqual([
+      'billing-apps',
       'database-pool',
       'orders-service-client',
       'webhook-receiver',
@@ -42,8 +43,26 @@ describe('Sandbox: npm start', () => {
     expect(shared?.consumersUpdated).toEqual(['mirror', 'partner']);
     expect(shared?.error).toBe('Handover.OldCredentialStillInUse');
     expect(shared?.revoked).toBe(false);
+    // The seed incident: the app nobody declared is named (CloudTrail: its own IAM user), the old
+    // credential is kept while it holds it, and revoked once it has read the secret again.
+    const billing = result.rollouts.find((r) => r.secret === 'billing');
+    expect(billing?.status).toBe('SUCCEEDED');
+    expect(billing?.revoked).toBe(true);
+    expect(billing?.stragglersNamed).toEqual(['arn:aws:iam::123456789012:user/billing-reports']);
+    expect(billing?.usageChecks).toBeGreaterThanOrEqual(2);
+    expect(billing?.consumersUpdated).toEqual(['billing-prod', 'billing-staging']);
     // ...which the summary labels as the expected outcome, like every other rollout here.
     expect(result.rollouts.every((rollout) => rollout.asExpected)).toBe(true);
+
+    // The overlap scene: a rotation inside a rollout's grace window is refused by the interlock,
+    // its retry passes once the rollout is done, both are rolled out, and no client fails a login.
+    expect(result.overlap).toMatchObject({
+      secondRotation: 'refused',
+      retried: 'succeeded',
+      failedLogins: 0,
+    });
+    expect(result.overlap.logins).toBeGreaterThan(20);
+    expect(result.overlap.rollouts.map((rollout) => rollout.revoked)).toEqual([true, true]);
 
     // State transitions are counted and priced at Standard rates.
     for (const rollout of result.rollouts) {

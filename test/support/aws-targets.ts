@@ -21,6 +21,8 @@ export const AWS_SERVICES = {
   eventbridge: 'EventBridge',
   sfn: 'SFN',
   sns: 'SNS',
+  cloudtrail: 'CloudTrail',
+  dynamodb: 'DynamoDB',
 } as const;
 
 /** One of {@link AWS_SERVICES}. */

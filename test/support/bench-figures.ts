@@ -14,10 +14,19 @@ const ROOT = resolve(import.meta.dirname, '../..');
 /** Where the figures of the last run are kept (relative to the repository root). */
 export const BENCH_FIGURES_FILE = 'docs/benchmarks.json';
 
-/** What one `npm run bench` recorded. */
+/** Where the figures of the last full `npm run chaos` are kept (its README block: `bench:chaos`). */
+export const CHAOS_FIGURES_FILE = 'docs/chaos.json';
+
+/** The commands whose figures README quotes, and the file each records them in. */
+export const FIGURES_FILES = {
+  'npm run bench': BENCH_FIGURES_FILE,
+  'npm run chaos': CHAOS_FIGURES_FILE,
+} as const;
+
+/** What one `npm run bench` (or `npm run chaos`) recorded. */
 export interface BenchFigures {
   /** The command that produced them. */
-  readonly command: 'npm run bench';
+  readonly command: keyof typeof FIGURES_FILES;
   /** When it ran (ISO 8601). */
   readonly ranAt: string;
   /** The Node.js version the bench ran on. */
@@ -64,11 +73,16 @@ export function markdownTable(lines: readonly string[]): string {
  */
 export function recordBenchFigures(
   tables: Readonly<Record<string, string>>,
-  options: { readonly root?: string; readonly now?: Date } = {},
+  options: {
+    readonly root?: string;
+    readonly now?: Date;
+    readonly command?: BenchFigures['command'];
+  } = {},
 ): BenchFigures {
   const root = options.root ?? ROOT;
+  const command = options.command ?? 'npm run bench';
   const figures: BenchFigures = {
-    command: 'npm run bench',
+    command,
     ranAt: (options.now ?? new Date()).toISOString(),
     node: process.version,
     cpus: availableParallelism(),
@@ -76,12 +90,15 @@ export function recordBenchFigures(
   };
   const readmePath = join(root, 'README.md');
   const readme = withBenchTables(readFileSync(readmePath, 'utf8'), tables);
-  writeFileSync(join(root, BENCH_FIGURES_FILE), `${JSON.stringify(figures, null, 2)}\n`);
+  writeFileSync(join(root, FIGURES_FILES[command]), `${JSON.stringify(figures, null, 2)}\n`);
   writeFileSync(readmePath, readme);
   return figures;
 }
 
-/** The figures of the last run. */
-export function readBenchFigures(root: string = ROOT): BenchFigures {
-  return JSON.parse(readFileSync(join(root, BENCH_FIGURES_FILE), 'utf8')) as BenchFigures;
+/** The figures of the last run of `command`. */
+export function readBenchFigures(
+  root: string = ROOT,
+  command: BenchFigures['command'] = 'npm run bench',
+): BenchFigures {
+  return JSON.parse(readFileSync(join(root, FIGURES_FILES[command]), 'utf8')) as BenchFigures;
 }

@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -28,6 +29,7 @@ import { createLogger } from '../../lambdas/shared/observability';
 import { generateSharedKey } from '../../lambdas/verifier';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../local/emulator';
 import { synthesizedDefinition } from '../../local/workflow/definition';
+import { createLockTable } from '../../local/workflow/lock-table';
 import { ALL_SERVICES, endpointVariable } from './aws-targets';
 import { recordSecretMaterial } from './log-scan';
 
@@ -91,11 +93,14 @@ export async function startCliWorld(
   emulator.lambda.registerHandler(SHARED_KEY_FUNCTION_ARN, rotation);
 
   const { definition, rolloutFunctionArn } = synthesizedDefinition();
+  const dynamodb = new DynamoDBClient({});
+  const lockTable = await createLockTable(dynamodb, 'handover-cli-rollout-locks');
   const rollout = createRolloutHandler({
     // As the deployed rollout function builds it (lambdas/rollout/handler.ts).
     secretsManager: new SecretsManagerClient(SECRETS_MANAGER_RETRY),
     ssm,
     sfn,
+    dynamodb,
     adapters: createConsumerAdapters({
       lambda: new LambdaClient({}),
       ecs: new ECSClient({}),
@@ -108,7 +113,7 @@ export async function startCliWorld(
     notifier: createNotifier({ sns: new SNSClient({}), eventBridge, logger }),
     metrics: createRolloutMetrics(),
     logger,
-    settings: { leaseSeconds: 3600, rotationTimeoutSeconds: options.rotationTimeoutSeconds ?? 20 },
+    settings: { leaseSeconds: 3600, rotationTimeoutSeconds: options.rotationTimeoutSeconds ?? 20, lockTable },
   });
   emulator.lambda.registerHandler(rolloutFunctionArn, rollout);
   const machine = await sfn.send(

@@ -111,6 +111,8 @@ export async function emittedMetrics(): Promise<EmittedMetric[]> {
       rollout.rollout('postgres', 'success');
       rollout.rollout('postgres', 'failure');
       rollout.emergencyRollout('postgres');
+      rollout.undeclaredReaders('postgres', 1);
+      rollout.lockLost('postgres');
       return createEmfMetricsSink().publish(EVERY_VERIFIER_EVENT);
     });
     const unique = new Map(metrics.map((metric) => [metricKey(metric), metric]));

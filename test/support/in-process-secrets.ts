@@ -46,7 +46,10 @@ export function inProcessSecretsClient(service: SecretsManagerService): InProces
         throw toSdkError(error);
       }
       if (failing?.timing === 'after') throw injected(operation, 'after');
-      return JSON.parse(JSON.stringify(output));
+      // A copy, with timestamps as Dates, as the SDK deserializes them.
+      return JSON.parse(JSON.stringify(output), (key, value) =>
+        key.endsWith('Date') && typeof value === 'string' ? new Date(value) : value,
+      );
     }) as SecretsManagerSend['send'],
   };
   return client;

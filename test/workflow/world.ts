@@ -3,13 +3,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  PutSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -22,12 +26,15 @@ import { STRATEGIES } from '../../lambdas/credentials/registry';
 import { createConsumerAdapters } from '../../lambdas/rollout/consumers';
 import {
   type ConsumerConfig,
+  type FollowedBy,
+  type ReadersConfig,
   type RolloutConfig,
   rolloutConfigParameterName,
 } from '../../lambdas/rollout/contract';
 import type { RolloutMetrics } from '../../lambdas/rollout/metrics';
 import { createRolloutMetrics } from '../../lambdas/rollout/metrics';
 import { createNotifier } from '../../lambdas/rollout/notify';
+import { createReaderSources } from '../../lambdas/rollout/readers/sources';
 import { createRolloutHandler } from '../../lambdas/rollout/rollout-handler';
 import { createRotationLambda } from '../../lambdas/rotation/lambda';
 import { createLogger } from '../../lambdas/shared/observability';
@@ -36,7 +43,12 @@ import { type Emulator, startEmulator } from '../../local/emulator';
 import { startPostgres } from '../../local/postgres';
 import { synthesizedDefinition } from '../../local/workflow/definition';
 import { rotationSucceededEvent } from '../../local/workflow/events';
-import { type LocalFunction, LocalStepFunctions } from '../../local/workflow/local-step-functions';
+import {
+  type ExecutionRecord,
+  type LocalFunction,
+  LocalStepFunctions,
+} from '../../local/workflow/local-step-functions';
+import { createLockTable } from '../../local/workflow/lock-table';
 import { ALL_SERVICES, endpointVariable } from '../support/aws-targets';
 import { recordSecretMaterial } from '../support/log-scan';
 
@@ -68,6 +80,8 @@ export async function startRolloutWorld() {
   const emulator: Emulator = await startEmulator({
     rotation: { retries: 1, retryDelayMs: 0 },
     lambda: { updateDelayMs: 0 },
+    // The workflow is under test here, not LookupEvents' rate limit (test/integration/emulator has it).
+    cloudTrail: { lookupsPerSecond: 100 },
   });
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: emulator.endpoint,
@@ -86,6 +100,8 @@ export async function startRolloutWorld() {
   const ssm = new SSMClient({});
   const eventBridge = new EventBridgeClient({});
   const sfnClient = new SFNClient({});
+  const dynamodb = new DynamoDBClient({});
+  const lockTable = await createLockTable(dynamodb, 'handover-rollout-locks');
 
   // The real rotation function (four steps for Secrets Manager, strategy actions for the workflow).
   const rotation = createRotationLambda(
@@ -178,9 +194,17 @@ export async function startRolloutWorld() {
       metricsRecorded.push(['OldCredentialStillInUse', type]);
       real.oldCredentialStillInUse(type);
     },
+    undeclaredReaders: (type, count) => {
+      metricsRecorded.push(['UndeclaredReaders', type]);
+      real.undeclaredReaders(type, count);
+    },
     rollout: (type, outcome) => {
       metricsRecorded.push([outcome === 'success' ? 'RolloutSucceeded' : 'RolloutFailed', type]);
       real.rollout(type, outcome);
+    },
+    lockLost: (type) => {
+      metricsRecorded.push(['RolloutLockLost', type]);
+      real.lockLost(type);
     },
     emergencyRollout: (type) => {
       metricsRecorded.push(['EmergencyRollout', type]);
@@ -189,17 +213,20 @@ export async function startRolloutWorld() {
   };
   const { definition, rolloutFunctionArn } = synthesizedDefinition();
   const functions = new Map<string, LocalFunction>();
+  let stateListener: ((record: ExecutionRecord, state: string) => void) | undefined;
   const local = new LocalStepFunctions(definition, {
     functions,
     tokens: emulator.stepFunctions,
     waitMs: { 'Wait for rotation': 50 },
+    onStateEntered: (record, state) => stateListener?.(record, state),
   });
   const logger = createLogger();
-  const settings = { leaseSeconds: 3600, rotationTimeoutSeconds: 5 };
+  const settings = { leaseSeconds: 3600, rotationTimeoutSeconds: 5, lockTable };
   const rollout = createRolloutHandler({
     secretsManager: sm,
     ssm,
     sfn: local.sfn,
+    dynamodb,
     adapters: createConsumerAdapters({
       lambda: new LambdaClient({}),
       ecs: new ECSClient({}),
@@ -211,10 +238,14 @@ export async function startRolloutWorld() {
     }),
     notifier: createNotifier({ sns: new SNSClient({}), eventBridge, topicArn, logger }),
     metrics,
+    readerSources: createReaderSources({ cloudTrail: new CloudTrailClient({}), sleep: async () => {} }),
     logger,
     settings,
   });
   functions.set(rolloutFunctionArn, rollout as LocalFunction);
+  const iamClient = new IAMClient({});
+  /** Handover's own functions sign with the emulator's bootstrap credentials: the account's root. */
+  const handoverPrincipal = `arn:aws:iam::${emulator.iam.accountId}:root`;
   functions.set(ROTATION_FUNCTION_ARN, rotation as LocalFunction);
 
   let users = 0;
@@ -245,6 +276,50 @@ export async function startRolloutWorld() {
       };
     },
 
+    handoverPrincipal,
+
+    /** Calls `listener` on every state any execution enters (`undefined` removes it). */
+    onStateEntered(listener: ((record: ExecutionRecord, state: string) => void) | undefined) {
+      stateListener = listener;
+    },
+
+    /**
+     * An application with its own IAM user and access key (so CloudTrail names it), and a Secrets
+     * Manager client that signs with that key.
+     */
+    async newApp(name: string) {
+      const userName = `${name}-${Math.random().toString(36).slice(2, 8)}`;
+      const user = await iamClient.send(new CreateUserCommand({ UserName: userName }));
+      const key = await iamClient.send(new CreateAccessKeyCommand({ UserName: userName }));
+      const credentials = {
+        accessKeyId: key.AccessKey?.AccessKeyId ?? '',
+        secretAccessKey: key.AccessKey?.SecretAccessKey ?? '',
+      };
+      recordSecretMaterial(credentials.secretAccessKey, credentials.accessKeyId);
+      const client = new SecretsManagerClient({ credentials });
+      return {
+        arn: user.User?.Arn ?? '',
+        userName,
+        /** GetSecretValue as this application (its AWSCURRENT, or the selector given). */
+        read: async (secretId: string, selector: { VersionStage?: string; VersionId?: string } = {}) => {
+          const out = await client.send(new GetSecretValueCommand({ SecretId: secretId, ...selector }));
+          return out.VersionId;
+        },
+        close: () => client.destroy(),
+      };
+    },
+
+    /** The readers check of a test secret: CloudTrail, no delivery wait, Handover's root. */
+    readers(overrides: Partial<ReadersConfig> = {}): ReadersConfig {
+      return {
+        source: { kind: 'cloudtrail' },
+        deliveryDelaySeconds: 0,
+        handover: [handoverPrincipal],
+        ignore: [],
+        ...overrides,
+      };
+    },
+
     /**
      * A login role with an alternating-users secret (rotation configured to the real function) and
      * its rollout configuration parameter.
@@ -254,6 +329,7 @@ export async function startRolloutWorld() {
       masterArn?: string;
       usageMaxChecks?: number;
       graceSeconds?: number;
+      readers?: ReadersConfig;
     }) {
       users += 1;
       const username = `wf_${users}_${Math.random().toString(36).slice(2, 8)}`;
@@ -283,6 +359,7 @@ export async function startRolloutWorld() {
         usageMaxChecks: options.usageMaxChecks ?? 3,
         maxConcurrency: 4,
         consumers: options.consumers,
+        ...(options.readers === undefined ? {} : { readers: options.readers }),
       };
       await ssm.send(
         new PutParameterCommand({
@@ -292,6 +369,63 @@ export async function startRolloutWorld() {
         }),
       );
       return { arn, name, username, password };
+    },
+
+    /**
+     * A secret Handover follows (RDS-managed, or rotated by another function): its rollout
+     * configuration names no rotation function of ours.
+     */
+    async createFollowedSecret(options: {
+      rotatedBy: FollowedBy;
+      consumers: readonly ConsumerConfig[];
+      readers?: ReadersConfig;
+    }) {
+      users += 1;
+      const name = `rds/master/followed-${users}-${Math.random().toString(36).slice(2, 8)}`;
+      const password = `Managed-${crypto.randomUUID()}`;
+      recordSecretMaterial(password);
+      const created = await sm.send(
+        new CreateSecretCommand({
+          Name: name,
+          SecretString: JSON.stringify({ username: 'postgres', password }),
+        }),
+      );
+      const arn = created.ARN ?? '';
+      const config: RolloutConfig = {
+        secretArn: arn,
+        credentialType: 'followed',
+        followed: { rotatedBy: options.rotatedBy },
+        graceSeconds: 0,
+        usageRecheckSeconds: 3600,
+        usageMaxChecks: 1,
+        maxConcurrency: 4,
+        consumers: options.consumers,
+        ...(options.readers === undefined ? {} : { readers: options.readers }),
+      };
+      await ssm.send(
+        new PutParameterCommand({
+          Name: rolloutConfigParameterName(name),
+          Value: JSON.stringify(config),
+          Type: 'String',
+        }),
+      );
+      return { arn, name, password };
+    },
+
+    /**
+     * The rotation AWS performs itself (RDS managed rotation): a new AWSCURRENT version written by
+     * Secrets Manager's owner, the old one AWSPREVIOUS, and the RotationSucceeded event.
+     */
+    async rotateByOwner(arn: string) {
+      const password = `Managed-${crypto.randomUUID()}`;
+      recordSecretMaterial(password);
+      await sm.send(
+        new PutSecretValueCommand({
+          SecretId: arn,
+          SecretString: JSON.stringify({ username: 'postgres', password }),
+        }),
+      );
+      return rotationSucceededEvent(arn);
     },
 
     /** RotateSecret through the SDK, as the schedule would, and the event Secrets Manager then sends. */
@@ -359,6 +493,47 @@ export async function startRolloutWorld() {
       return client;
     },
 
+    /** The rollout lock item of a secret, as plain strings (DynamoDB, consistent read). */
+    async lock(arn: string): Promise<Record<string, string>> {
+      const out = await dynamodb.send(
+        new GetItemCommand({ TableName: lockTable, Key: { secretArn: { S: arn } }, ConsistentRead: true }),
+      );
+      return Object.fromEntries(
+        Object.entries(out.Item ?? {}).map(([key, value]) => [key, String(Object.values(value)[0])]),
+      );
+    },
+
+    /**
+     * Database clients that read AWSCURRENT, keep it `cacheMs`, and log in with it every `everyMs`
+     * (as an application with a cached secret does), until stopped. Failed logins are recorded
+     * with the user they tried.
+     */
+    startCachedClients(arn: string, options: { clients: number; cacheMs: number; everyMs: number }) {
+      let running = true;
+      const stats = { logins: 0, failed: [] as string[] };
+      const loops = Array.from({ length: options.clients }, async () => {
+        let cached: { value: { username: string; password: string }; at: number } | undefined;
+        while (running) {
+          if (cached === undefined || performance.now() - cached.at > options.cacheMs) {
+            cached = { value: await world.value(arn, { VersionStage: 'AWSCURRENT' }), at: performance.now() };
+          }
+          stats.logins += 1;
+          if (!(await world.logsIn(cached.value.username, cached.value.password))) {
+            stats.failed.push(cached.value.username);
+          }
+          await new Promise((resolve) => setTimeout(resolve, options.everyMs));
+        }
+      });
+      return {
+        stats,
+        async stop() {
+          running = false;
+          await Promise.all(loops);
+          return stats;
+        },
+      };
+    },
+
     /** The milestone events of a rollout, by detail-type. */
     milestones(secretArn: string): string[] {
       return emulator.eventBridge
@@ -374,6 +549,7 @@ export async function startRolloutWorld() {
 
     async close() {
       unsubscribe();
+      iamClient.destroy();
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
       receiver.closeAllConnections();
       await emulator.close();

@@ -305,6 +305,19 @@ export function createApiKeyStrategy(options: ApiKeyStrategyOptions): Credential
         observable: true,
         lastUsed: last,
         evidence: `${provider.displayName} reports key ${old.keyId} last used at ${last.toISOString()} (${inUse ? 'at or after' : 'before'} ${since.toISOString()})`,
+        // The provider knows when, not who: the straggler is the key itself.
+        ...(inUse
+          ? {
+              stragglers: [
+                {
+                  identity: `whoever holds ${provider.displayName} key ${old.keyId}${old.keyName === undefined ? '' : ` (${old.keyName})`}`,
+                  from: `${provider.displayName} (its last-used time; it does not say who)`,
+                  lastSeen: last,
+                  evidence: `${provider.displayName} reports the key last used at ${last.toISOString()}`,
+                },
+              ],
+            }
+          : {}),
       };
     },
 

@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { PASSWORD_LIMITS } from '../../rotation/password';
 import type { EnvVariable } from '../../shared/env';
-import { integer, oneOf, withDefault } from '../../shared/settings';
+import { flag, integer, oneOf, withDefault } from '../../shared/settings';
 
 /**
  * How connections to a database are protected:
@@ -47,6 +47,19 @@ export const databaseSettings = {
   ),
 };
 
+/** The settings of the database types that offer alternating users (PostgreSQL, MySQL / MariaDB). */
+export const alternatingSettings = {
+  /**
+   * alternating-users only. `false` (the default): setSecret refuses to reset the other user of
+   * the pair while it still has sessions (consumers holding it would fail their next login), and
+   * the rotation fails loudly until they have moved; an emergency rollout resets it anyway.
+   * `true`: setSecret resets it regardless. The cost: every client still logged in as that user
+   * keeps its open sessions but fails its next login, until it re-reads the secret.
+   * @default false
+   */
+  resetUserInUse: withDefault(flag(), false),
+};
+
 /** The settings of every database type besides `strategy`, as a deployment gives them. */
 export type DatabaseSettings = z.input<z.ZodMiniObject<typeof databaseSettings>>;
 
@@ -65,4 +78,9 @@ export const DATABASE_ENV = {
   passwordLength: { name: 'HANDOVER_PASSWORD_LENGTH', as: 'integer' },
   connectTimeoutMs: { name: 'HANDOVER_CONNECT_TIMEOUT_MS', as: 'integer' },
   tlsCaFile: { name: 'HANDOVER_TLS_CA_FILE' },
+} as const satisfies Record<string, EnvVariable>;
+
+/** The variables of {@link alternatingSettings}. */
+export const ALTERNATING_ENV = {
+  resetUserInUse: { name: 'HANDOVER_RESET_USER_IN_USE', as: 'boolean' },
 } as const satisfies Record<string, EnvVariable>;

@@ -52,6 +52,13 @@ export interface DatabaseStrategyOptions {
    * @default 30000
    */
   readonly replicationWaitMs?: number;
+  /**
+   * alternating-users only: reset the other user of the pair in setSecret even while it still has
+   * sessions (its clients fail their next login). By default setSecret refuses, unless an emergency
+   * rollout carries the rotation.
+   * @default false
+   */
+  readonly resetUserInUse?: boolean;
 }
 
 export const DATABASE_DEFAULTS = {
@@ -68,6 +75,7 @@ export interface ResolvedDatabaseOptions {
   readonly connectTimeoutMs: number;
   readonly statementTimeoutMs: number;
   readonly replicationWaitMs: number;
+  readonly resetUserInUse: boolean;
 }
 
 /**
@@ -101,7 +109,14 @@ export function checkDatabaseOptions(options: DatabaseStrategyOptions): {
   if (!Number.isInteger(replicationWaitMs) || replicationWaitMs < 0 || replicationWaitMs > 600_000) {
     problems.push(`replicationWaitMs must be an integer from 0 to 600000, got ${replicationWaitMs}`);
   }
-  return { problems, resolved: { passwordLength, connectTimeoutMs, statementTimeoutMs, replicationWaitMs } };
+  const resetUserInUse = options.resetUserInUse ?? false;
+  if (typeof resetUserInUse !== 'boolean') {
+    problems.push(`resetUserInUse must be true or false, got ${String(resetUserInUse)}`);
+  }
+  return {
+    problems,
+    resolved: { passwordLength, connectTimeoutMs, statementTimeoutMs, replicationWaitMs, resetUserInUse },
+  };
 }
 
 /** The common options as the database Lambdas run with them. */
@@ -109,6 +124,7 @@ export interface DatabaseEnvOptions {
   readonly tls: DatabaseTlsOptions;
   readonly passwordLength: number;
   readonly connectTimeoutMs: number;
+  readonly resetUserInUse: boolean;
 }
 
 /**
@@ -128,6 +144,7 @@ export function databaseOptionsOf(settings: {
   readonly tlsCaFile?: string | undefined;
   readonly passwordLength: number;
   readonly connectTimeoutMs: number;
+  readonly resetUserInUse: boolean;
 }): DatabaseEnvOptions {
   let ca: string | undefined;
   if (settings.tlsCaFile !== undefined) {
@@ -144,5 +161,6 @@ export function databaseOptionsOf(settings: {
     tls: { mode: settings.tlsMode, ...(ca !== undefined && { ca }) },
     passwordLength: settings.passwordLength,
     connectTimeoutMs: settings.connectTimeoutMs,
+    resetUserInUse: settings.resetUserInUse,
   };
 }

@@ -1,5 +1,6 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { CloudTrailSend } from '../../shared/cloudtrail';
 import type { Env } from '../../shared/env';
 import { HandoverError } from '../../shared/errors';
 import { checkSetting, fromEnv } from '../contract';
@@ -41,6 +42,18 @@ export interface IamAccessKeyStrategyOptions {
    * @default - `new STSClient({ credentials })`, endpoint from the environment (`AWS_ENDPOINT_URL_STS`)
    */
   readonly sts?: StsClientFactory;
+  /**
+   * The CloudTrail client `inUse` names the callers of an old key with (LookupEvents by
+   * `AccessKeyId`).
+   * @default - an SDK client configured from the environment, created on first use
+   */
+  readonly cloudTrail?: CloudTrailSend;
+  /**
+   * LookupEvents pages (of 50 events) `inUse` reads at most to name an old key's callers; beyond,
+   * the callers it found are named and the evidence says the list is partial.
+   * @default 20
+   */
+  readonly callerLookupMaxPages?: number;
   /**
    * How long testSecret keeps retrying STS GetCallerIdentity while a new key is rejected
    * (`InvalidClientTokenId`: IAM has not propagated it yet), in milliseconds. `0` tries once.

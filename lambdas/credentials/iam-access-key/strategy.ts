@@ -1,4 +1,5 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import {
@@ -8,8 +9,10 @@ import {
   type StrategyContext,
   type UsageReport,
 } from '../../rotation/strategy';
+import { type CloudTrailSend, lookupTrail, type TrailEvent } from '../../shared/cloudtrail';
 import { CredentialTestError, RotationStateError, SecretFormatError, TargetError } from '../../shared/errors';
 import { fingerprint } from '../../shared/redaction';
+import type { Straggler } from '../../shared/stragglers';
 import {
   awsErrorCode,
   createIamApi,
@@ -90,6 +93,13 @@ export function createIamAccessKeyStrategy(
   );
   const sleep = options.sleep ?? ((ms: number) => sleepFor(ms));
   const now = options.now ?? (() => performance.now());
+  let cloudTrail: CloudTrailSend | undefined = options.cloudTrail;
+  // Created on first use only: only inUse needs it.
+  const trail = () => {
+    cloudTrail ??= new CloudTrailClient({});
+    return cloudTrail;
+  };
+  const callerPages = options.callerLookupMaxPages ?? 20;
 
   return {
     type: 'iam-access-key',
@@ -156,7 +166,7 @@ export function createIamAccessKeyStrategy(
       await proveKey(api, resolved, { sleep, now }, pending, ctx);
     },
 
-    async inUse(old, since, _ctx): Promise<UsageReport> {
+    async inUse(old, since, ctx): Promise<UsageReport> {
       const masked = maskAccessKeyId(old.accessKeyId);
       const subject = `access key ${masked} of IAM user "${old.username}"`;
       let use: Awaited<ReturnType<IamApi['lastUse']>>;
@@ -166,20 +176,25 @@ export function createIamAccessKeyStrategy(
         if (isCode(error, 'NoSuchEntity')) return { inUse: false, evidence: `${subject} no longer exists` };
         throw targetError(`iam:GetAccessKeyLastUsed for ${subject}`, error);
       }
-      if (use.date === undefined) return { inUse: false, evidence: `${subject} has never been used` };
-      const where = `${use.service ?? 'unknown service'} in ${use.region ?? 'unknown region'}`;
-      const when = `${use.date.toISOString()} (${where})`;
-      if (use.date.getTime() > since.getTime()) {
-        return {
-          inUse: true,
-          evidence: `${subject} was last used ${when}, after ${since.toISOString()}`,
-          lastUsed: use.date,
-        };
-      }
+      const callers = await keyCallers(trail(), old.accessKeyId, masked, since, callerPages, ctx);
+      const usedAfter = use.date !== undefined && use.date.getTime() > since.getTime();
+      const inUse = usedAfter || callers.stragglers.length > 0;
+      const when =
+        use.date === undefined
+          ? undefined
+          : `${use.date.toISOString()} (${use.service ?? 'unknown service'} in ${use.region ?? 'unknown region'})`;
+      const verdict =
+        when === undefined
+          ? `${subject} has never been used`
+          : usedAfter
+            ? `${subject} was last used ${when}, after ${since.toISOString()}`
+            : `${subject} has not been used since ${since.toISOString()}; last used ${when}`;
+      const onlyTrail = inUse && !usedAfter ? ', but ' : '; ';
       return {
-        inUse: false,
-        evidence: `${subject} has not been used since ${since.toISOString()}; last used ${when}`,
-        lastUsed: use.date,
+        inUse,
+        evidence: `${verdict}${onlyTrail}${callers.evidence}`,
+        ...(use.date === undefined ? {} : { lastUsed: use.date }),
+        ...(callers.stragglers.length === 0 ? {} : { stragglers: callers.stragglers }),
       };
     },
 
@@ -403,4 +418,79 @@ async function proveKey(
     });
     return;
   }
+}
+
+/**
+ * Who still calls AWS with an old key: CloudTrail's management events signed with it since `since`
+ * (LookupEvents by `AccessKeyId`), one straggler per source address and user agent, with the calls
+ * they made. CloudTrail delivers events minutes late and records management events only (data
+ * events such as S3 object reads are not in event history): GetAccessKeyLastUsed stays the
+ * decision, this names the callers. A CloudTrail failure (a missing permission, throttling) leaves
+ * the callers unnamed and says so; it does not fail the check.
+ */
+async function keyCallers(
+  cloudTrail: CloudTrailSend,
+  accessKeyId: string,
+  masked: string,
+  since: Date,
+  maxPages: number,
+  ctx: StrategyContext,
+): Promise<{ stragglers: Straggler[]; evidence: string }> {
+  let found: Awaited<ReturnType<typeof lookupTrail>>;
+  try {
+    found = await lookupTrail(cloudTrail, {
+      attribute: { key: 'AccessKeyId', value: accessKeyId },
+      start: since,
+      end: new Date(),
+      maxPages,
+      // After `since`, as GetAccessKeyLastUsed is judged.
+      keep: (event) => event.time > since,
+    });
+  } catch (error) {
+    const reason = describeAwsError(error);
+    ctx.logger.warn('callers of the old key not named: CloudTrail LookupEvents failed', {
+      step: 'inUse',
+      access_key: masked,
+      reason,
+    });
+    return { stragglers: [], evidence: `callers unknown: CloudTrail LookupEvents failed (${reason})` };
+  }
+  const groups = new Map<string, { sourceIp?: string; userAgent?: string; events: TrailEvent[] }>();
+  for (const event of found.events) {
+    const key = `${event.sourceIp ?? ''}\u0000${event.userAgent ?? ''}`;
+    const group = groups.get(key) ?? {
+      ...(event.sourceIp === undefined ? {} : { sourceIp: event.sourceIp }),
+      ...(event.userAgent === undefined ? {} : { userAgent: event.userAgent }),
+      events: [],
+    };
+    group.events.push(event);
+    groups.set(key, group);
+  }
+  const stragglers = [...groups.values()].map((group): Straggler => {
+    const calls = [
+      ...new Set(
+        group.events.map(
+          (event) => `${event.eventSource.replace(/\.amazonaws\.com$/, '')}:${event.eventName}`,
+        ),
+      ),
+    ];
+    const last = group.events.reduce(
+      (latest, event) => (event.time > latest ? event.time : latest),
+      new Date(0),
+    );
+    return {
+      identity: `key ${masked} caller${group.userAgent === undefined ? '' : ` (user agent ${group.userAgent})`}`,
+      ...(group.sourceIp === undefined ? {} : { from: group.sourceIp }),
+      lastSeen: last,
+      evidence: `${group.events.length} call${group.events.length === 1 ? '' : 's'} signed with key ${masked} since ${since.toISOString()} (CloudTrail): ${calls.slice(0, 5).join(', ')}${calls.length > 5 ? ', ...' : ''}`,
+    };
+  });
+  const partial = found.complete ? '' : `, read back to ${found.oldest?.toISOString() ?? 'unknown'} only`;
+  return {
+    stragglers,
+    evidence:
+      stragglers.length === 0
+        ? `CloudTrail shows no call signed with it since ${since.toISOString()}${partial} (events arrive minutes late; management events only)`
+        : `CloudTrail names ${stragglers.length} caller${stragglers.length === 1 ? '' : 's'}${partial}`,
+  };
 }

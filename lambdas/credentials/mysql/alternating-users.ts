@@ -14,6 +14,7 @@ import {
 import { assertPartner } from '../database/alternating-usernames';
 import { assertSameDatabase, who } from '../database/location';
 import { at, awaitReplica, type Endpoint } from '../database/rds';
+import { assertResettable } from '../database/user-in-use';
 import { type Session, withSession } from './connection';
 import { type GrantSet, parseGrants, planGrantSync } from './grants';
 import { logsIn, proveLogin } from './login';
@@ -102,6 +103,16 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
                 user: pending.username,
                 host: proven.account.host,
               });
+              // The pending user is the previous credential: its clients must have moved first.
+              if (state.pending.row !== undefined) {
+                assertResettable(
+                  await countSessions(session, pending.username, 'setSecret'),
+                  pending.username,
+                  current.username,
+                  options,
+                  ctx,
+                );
+              }
               for (const host of state.otherHosts) {
                 ctx.logger.warn('user has another account that is not rotated', {
                   ...who('setSecret', pending.username),

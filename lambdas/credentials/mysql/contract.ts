@@ -1,5 +1,11 @@
 import { defineCredentialContract, type SettingsOf, strategyField } from '../contract';
-import { DATABASE_ENV, databaseSettings, databaseTuning } from '../database/contract';
+import {
+  ALTERNATING_ENV,
+  alternatingSettings,
+  DATABASE_ENV,
+  databaseSettings,
+  databaseTuning,
+} from '../database/contract';
 
 /** The three rotation schemes. */
 export const MYSQL_MODES = ['single-user', 'alternating-users', 'dual-password'] as const;
@@ -19,11 +25,13 @@ export const mysqlContract = defineCredentialContract({
      */
     strategy: strategyField('mysql', MYSQL_MODES),
     ...databaseSettings,
+    ...alternatingSettings,
   },
   tuning: databaseTuning,
   env: {
     strategy: { name: 'HANDOVER_MYSQL_MODE', required: true, always: true },
     ...DATABASE_ENV,
+    ...ALTERNATING_ENV,
   },
 });
 

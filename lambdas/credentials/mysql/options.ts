@@ -36,6 +36,8 @@ export interface MysqlStrategyOptions extends DatabaseStrategyOptions {
 export interface ResolvedOptions {
   readonly mode: MysqlMode;
   readonly passwordLength: number;
+  /** alternating-users: reset the other user even while it has sessions (see `DatabaseStrategyOptions`). */
+  readonly resetUserInUse: boolean;
   readonly connection: ConnectionSettings;
   /** Finds endpoints: the secret's own, RDS's, a master's from its tags, a replica's writer. */
   readonly locator: DatabaseLocator;
@@ -53,6 +55,7 @@ export function resolveOptions(options: MysqlStrategyOptions): ResolvedOptions {
   return {
     mode: options.mode,
     passwordLength: resolved.passwordLength,
+    resetUserInUse: resolved.resetUserInUse,
     connection: {
       connect: options.connect ?? connectWithMysql2,
       tlsMode: resolveTls(options.tls).mode,
@@ -73,7 +76,8 @@ export function resolveOptions(options: MysqlStrategyOptions): ResolvedOptions {
  * Reads {@link MysqlStrategyOptions} from the environment the constructs set (`mysqlContract`):
  * `HANDOVER_MYSQL_MODE` is required; `HANDOVER_TLS_MODE` defaults to `verify-full`;
  * `HANDOVER_TLS_CA_FILE` (PEM) replaces the bundled Amazon RDS CAs; `HANDOVER_PASSWORD_LENGTH`
- * (16-128, default 32); `HANDOVER_CONNECT_TIMEOUT_MS` (100-60000, default 5000). Fails fast with a
+ * (16-128, default 32); `HANDOVER_CONNECT_TIMEOUT_MS` (100-60000, default 5000);
+ * `HANDOVER_RESET_USER_IN_USE` (`true` / `false`, default `false`). Fails fast with a
  * `ConfigurationError` naming the variable.
  *
  * @example

@@ -15,6 +15,7 @@ import {
 import { assertPartner } from '../database/alternating-usernames';
 import { assertSameDatabase, who } from '../database/location';
 import { at, awaitReplica, type Endpoint } from '../database/rds';
+import { assertResettable } from '../database/user-in-use';
 import { type Session, withSession } from './connection';
 import { logsIn, proveLogin } from './login';
 import type { ResolvedOptions } from './options';
@@ -92,6 +93,16 @@ export function alternatingUsersStrategy(options: ResolvedOptions): CredentialSt
             async (session) => {
               const { state, inRecovery } = await readRoles(session, baseUsername(pending.username));
               if (inRecovery) return standby(session, 'setSecret');
+              // The pending user is the previous credential: its clients must have moved first.
+              if (state.roles.has(pending.username)) {
+                assertResettable(
+                  await countSessions(session, pending.username, undefined, 'setSecret'),
+                  pending.username,
+                  current.username,
+                  options,
+                  ctx,
+                );
+              }
               await session.query(
                 planSet(state, pending.username, verifier).join(';\n'),
                 'setSecret: updating roles',

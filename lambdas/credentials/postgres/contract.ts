@@ -1,5 +1,11 @@
 import { defineCredentialContract, type SettingsOf, strategyField } from '../contract';
-import { DATABASE_ENV, databaseSettings, databaseTuning } from '../database/contract';
+import {
+  ALTERNATING_ENV,
+  alternatingSettings,
+  DATABASE_ENV,
+  databaseSettings,
+  databaseTuning,
+} from '../database/contract';
 
 /** The two rotation schemes. */
 export const POSTGRES_MODES = ['single-user', 'alternating-users'] as const;
@@ -16,11 +22,13 @@ export const postgresContract = defineCredentialContract({
      */
     strategy: strategyField('postgres', POSTGRES_MODES),
     ...databaseSettings,
+    ...alternatingSettings,
   },
   tuning: databaseTuning,
   env: {
     strategy: { name: 'HANDOVER_POSTGRES_MODE', required: true, always: true },
     ...DATABASE_ENV,
+    ...ALTERNATING_ENV,
   },
 });
 

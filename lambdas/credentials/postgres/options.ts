@@ -34,6 +34,8 @@ export interface PostgresStrategyOptions extends DatabaseStrategyOptions {
 export interface ResolvedOptions {
   readonly mode: PostgresMode;
   readonly passwordLength: number;
+  /** alternating-users: reset the other user even while it has sessions (see `DatabaseStrategyOptions`). */
+  readonly resetUserInUse: boolean;
   readonly connection: ConnectionSettings;
   /** Finds endpoints: the secret's own, RDS's, a master's from its tags, a replica's writer. */
   readonly locator: DatabaseLocator;
@@ -52,6 +54,7 @@ export function resolveOptions(options: PostgresStrategyOptions): ResolvedOption
   return {
     mode,
     passwordLength: resolved.passwordLength,
+    resetUserInUse: resolved.resetUserInUse,
     connection: {
       connect: options.connect ?? connectWithPg,
       tlsMode: resolveTls(options.tls).mode,
@@ -72,7 +75,8 @@ export function resolveOptions(options: PostgresStrategyOptions): ResolvedOption
  * Reads {@link PostgresStrategyOptions} from the environment the constructs set (`postgresContract`):
  * `HANDOVER_POSTGRES_MODE` is required; `HANDOVER_TLS_MODE` defaults to `verify-full`;
  * `HANDOVER_TLS_CA_FILE` (PEM) replaces the bundled Amazon RDS CAs; `HANDOVER_PASSWORD_LENGTH`
- * (16-128, default 32); `HANDOVER_CONNECT_TIMEOUT_MS` (100-60000, default 5000). Fails fast with a
+ * (16-128, default 32); `HANDOVER_CONNECT_TIMEOUT_MS` (100-60000, default 5000);
+ * `HANDOVER_RESET_USER_IN_USE` (`true` / `false`, default `false`). Fails fast with a
  * `ConfigurationError` naming the variable.
  *
  * @example

@@ -1,5 +1,5 @@
-import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import type { UsageReport } from '../../rotation/strategy';
+import { GetMetricDataCommand, ListMetricsCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { Straggler, UsageReport } from '../../rotation/strategy';
 import { SHARED_KEY_CREDENTIAL_TYPE, VERIFIER_DIMENSION, VERIFIER_METRIC } from '../../verifier';
 import type { CloudWatchSend } from './options';
 
@@ -99,10 +99,16 @@ export async function readPreviousKeyUsage(query: UsageQuery): Promise<UsageRepo
 
   const window = `since ${start.toISOString()}`;
   if (accepts > 0) {
+    const stragglers = await previousKeyCallers(query, start, end, period);
+    const named =
+      stragglers.length === 0
+        ? '; callers not named (give the verifiers `callers` to name them)'
+        : `; ${stragglers.length} caller${stragglers.length === 1 ? '' : 's'} named`;
     return {
       inUse: true,
-      evidence: `${accepts} request${accepts === 1 ? '' : 's'} accepted with previous key ${keyId} of ${secretName} ${window}`,
+      evidence: `${accepts} request${accepts === 1 ? '' : 's'} accepted with previous key ${keyId} of ${secretName} ${window}${named}`,
       ...(lastUsed === undefined ? {} : { lastUsed }),
+      ...(stragglers.length === 0 ? {} : { stragglers }),
     };
   }
   if (query.requireHeartbeat && heartbeats === 0) {
@@ -117,4 +123,95 @@ export async function readPreviousKeyUsage(query: UsageQuery): Promise<UsageRepo
     inUse: false,
     evidence: `no request accepted with previous key ${keyId} of ${secretName} ${window} (${heartbeats} verifier reports)`,
   };
+}
+
+/**
+ * Who presented the previous key: the verifiers that name callers publish `PreviousKeyAccepted` with
+ * a `caller` dimension too (bounded per verifier). ListMetrics finds the callers of this key
+ * (CloudWatch lists a new metric within minutes: a caller seen only in the last minutes may be
+ * missing; the decision above does not depend on it), GetMetricData sums each since `start`.
+ */
+async function previousKeyCallers(
+  query: UsageQuery,
+  start: Date,
+  end: Date,
+  period: number,
+): Promise<Straggler[]> {
+  const { cloudWatch, namespace, secretName, keyId } = query;
+  const callers = new Set<string>();
+  let next: string | undefined;
+  do {
+    const page = await cloudWatch.send(
+      new ListMetricsCommand({
+        Namespace: namespace,
+        MetricName: VERIFIER_METRIC.previousKeyAccepted,
+        Dimensions: [
+          { Name: VERIFIER_DIMENSION.secretName, Value: secretName },
+          { Name: VERIFIER_DIMENSION.keyId, Value: keyId },
+          { Name: VERIFIER_DIMENSION.caller },
+        ],
+        ...(next === undefined ? {} : { NextToken: next }),
+      }),
+    );
+    for (const metric of page.Metrics ?? []) {
+      const caller = metric.Dimensions?.find(
+        (dimension) => dimension.Name === VERIFIER_DIMENSION.caller,
+      )?.Value;
+      if (caller !== undefined) callers.add(caller);
+    }
+    next = page.NextToken;
+  } while (next !== undefined && callers.size < 500);
+  const named = [...callers].slice(0, 500);
+  if (named.length === 0) return [];
+  const sums = new Map<string, { count: number; last?: Date }>();
+  let token: string | undefined;
+  do {
+    const out = await cloudWatch.send(
+      new GetMetricDataCommand({
+        MetricDataQueries: named.map((caller, index) => ({
+          Id: `c${index}`,
+          MetricStat: {
+            Metric: {
+              Namespace: namespace,
+              MetricName: VERIFIER_METRIC.previousKeyAccepted,
+              Dimensions: [
+                { Name: VERIFIER_DIMENSION.credentialType, Value: SHARED_KEY_CREDENTIAL_TYPE },
+                { Name: VERIFIER_DIMENSION.secretName, Value: secretName },
+                { Name: VERIFIER_DIMENSION.keyId, Value: keyId },
+                { Name: VERIFIER_DIMENSION.caller, Value: caller },
+              ],
+            },
+            Period: period,
+            Stat: 'Sum',
+          },
+          ReturnData: true,
+        })),
+        StartTime: start,
+        EndTime: end,
+        ...(token === undefined ? {} : { NextToken: token }),
+      }),
+    );
+    for (const result of out.MetricDataResults ?? []) {
+      const caller = named[Number((result.Id ?? 'c-1').slice(1))];
+      if (caller === undefined) continue;
+      const entry = sums.get(caller) ?? { count: 0 };
+      (result.Values ?? []).forEach((value, i) => {
+        entry.count += value;
+        const at = result.Timestamps?.[i];
+        if (value > 0 && at !== undefined && (entry.last === undefined || at > entry.last)) entry.last = at;
+      });
+      sums.set(caller, entry);
+    }
+    token = out.NextToken;
+  } while (token !== undefined);
+  return [...sums]
+    .filter(([, entry]) => entry.count > 0)
+    .map(([caller, entry]) => ({
+      identity:
+        caller === 'other'
+          ? "other callers (beyond the verifiers' bound on named callers)"
+          : `caller ${caller}`,
+      ...(entry.last === undefined ? {} : { lastSeen: entry.last }),
+      evidence: `${entry.count} request${entry.count === 1 ? '' : 's'} accepted with previous key ${keyId} of ${secretName} since ${start.toISOString()} (verifier metric PreviousKeyAccepted by caller)`,
+    }));
 }

@@ -11,6 +11,13 @@ export interface ConsumerAdapter<C extends ConsumerConfig = ConsumerConfig> {
   update(consumer: C, update: ConsumerUpdate): Promise<ConsumerResult>;
   /** Proves the consumer is healthy on `update.versionId` (waits, bounded, where the kind needs it). */
   verify(consumer: C, update: ConsumerUpdate): Promise<ConsumerResult>;
+  /**
+   * The IAM principals (role ARNs) that read the secret for the consumer, as its kind knows them (a
+   * Lambda's execution role, an ECS service's task and execution roles): the readers check matches
+   * CloudTrail's readers against them. Read-only.
+   * @default - the kind knows none (the consumer's `principals` setting names them)
+   */
+  principals?(consumer: C): Promise<readonly string[]>;
 }
 
 /** Every consumer kind's adapter: an exhaustive map, so a new kind does not compile until it has one. */

@@ -7,6 +7,7 @@
  */
 import * as z from 'zod/mini';
 import { type DurationLike, duration, matching } from '../../shared/settings';
+import { cacheConfigSchema, readsSetting } from './cache';
 
 /** A zod/mini shape: schemas by field name. */
 export type ConsumerShape = Readonly<Record<string, z.ZodMiniType>>;
@@ -113,6 +114,20 @@ export interface ConsumerContract<
    * @default - the workflow does not wait on the consumer
    */
   readonly waitSeconds?: (config: z.output<z.ZodMiniObject<Config>>) => number;
+  /**
+   * What updating a consumer of this kind does to a value it holds: `forced` (the update itself
+   * makes it read again: new Lambda execution environments, a new ECS deployment), `acknowledged`
+   * (the consumer says it moved: an event acknowledgement, a webhook's 2xx), `none` (it keeps what
+   * it holds until its own cache expires). An emergency rollout reports the `none` ones with their
+   * worst-case staleness.
+   */
+  readonly refresh: { readonly how: 'forced' | 'acknowledged' | 'none'; readonly describe: string };
+  /**
+   * Who reads the secret for a consumer of this kind, in words (the principal the readers check
+   * matches it by: a Lambda's execution role, an ECS service's task and execution roles).
+   * @default - no principal of its own: name it with `principals`
+   */
+  readonly principal?: string;
 }
 
 /**
@@ -127,6 +142,54 @@ export function defineConsumer<
 >(contract: ConsumerContract<Kind, Config, Settings>): ConsumerContract<Kind, Config, Settings> {
   return contract;
 }
+
+/**
+ * Settings every consumer has, whatever its kind, besides `kind`, `name` and `canary`: who reads
+ * the secret for it, and how.
+ */
+export function commonConsumerSettings() {
+  return {
+    /**
+     * IAM principals (role or user ARNs, or ARN patterns ending in `*`) that read the secret for this
+     * consumer, besides the one its kind knows (a Lambda's execution role, an ECS service's roles):
+     * the readers check counts their reads as this consumer's.
+     * @default - none
+     */
+    principals: z.optional(
+      z.array(
+        matching(
+          /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/*-]+$/,
+          'an IAM role or user ARN (or a pattern ending in *)',
+        ),
+        { error: 'a list of IAM role or user ARNs' },
+      ),
+    ),
+    /**
+     * How it reads the secret, so the grace window outlasts its cache (see docs/consumers.md,
+     * "How consumers cache"): `direct`, `lambda-extension`, `secrets-manager-agent`, `sdk-cache`,
+     * `external-secrets`, `ecs-environment`, or `{ via, ttl: Duration }` for a configured ttl.
+     * @default - not stated: the grace window is not checked against it
+     */
+    reads: z.optional(readsSetting()),
+  };
+}
+
+/** What the rollout function reads for every consumer, besides its kind's `config`. */
+export const commonConsumerConfig = {
+  /** Principals reading the secret for it, besides its kind's own. */
+  principals: z.optional(
+    z.array(expectText('a principal ARN'), { error: 'expected a list of principal ARNs' }),
+  ),
+  /** How it reads the secret (`reads` in the policy), with its worst-case staleness. */
+  cache: z.optional(cacheConfigSchema),
+};
+
+/** The common settings, as a policy writes them. */
+export type CommonConsumerSettings = Readonly<
+  z.input<z.ZodMiniObject<ReturnType<typeof commonConsumerSettings>>>
+>;
+/** The common configuration, as the rollout function reads it. */
+export type CommonConsumerConfig = Readonly<z.output<z.ZodMiniObject<typeof commonConsumerConfig>>>;
 
 /** A consumer name: unique within a secret, in logs, metrics and notifications. */
 export const CONSUMER_NAME = /^[A-Za-z0-9._-]{1,128}$/;

@@ -6,7 +6,7 @@
  * bundle leaves the rest out.
  */
 import type * as z from 'zod/mini';
-import type { ConsumerContract } from './consumer-contract';
+import type { CommonConsumerConfig, CommonConsumerSettings, ConsumerContract } from './consumer-contract';
 import { ecsServiceConsumer } from './ecs-service.contract';
 import { eventConsumer } from './event.contract';
 import { lambdaConsumer } from './lambda.contract';
@@ -46,7 +46,8 @@ interface ConsumerBase<K extends ConsumerKind> {
 export type ConsumerConfigOf<K extends ConsumerKind> = ConsumerBase<K> & {
   /** Unique within the secret; appears in logs, metrics and notifications. */
   readonly name: string;
-} & Readonly<z.output<z.ZodMiniObject<(typeof CONSUMER_CONTRACTS)[K]['config']>>>;
+} & CommonConsumerConfig &
+  Readonly<z.output<z.ZodMiniObject<(typeof CONSUMER_CONTRACTS)[K]['config']>>>;
 
 /** A consumer as the rollout function reads it. */
 export type ConsumerConfig = { [K in ConsumerKind]: ConsumerConfigOf<K> }[ConsumerKind];
@@ -60,7 +61,8 @@ export type ConsumerSettingsOf<K extends ConsumerKind> = ConsumerBase<K> & {
    * as ".", the webhook's host name
    */
   readonly name?: string;
-} & Readonly<z.input<z.ZodMiniObject<ReturnType<(typeof CONSUMER_CONTRACTS)[K]['settings']>>>>;
+} & CommonConsumerSettings &
+  Readonly<z.input<z.ZodMiniObject<ReturnType<(typeof CONSUMER_CONTRACTS)[K]['settings']>>>>;
 
 /** A consumer as a deployment writes it. */
 export type ConsumerSettings = { [K in ConsumerKind]: ConsumerSettingsOf<K> }[ConsumerKind];

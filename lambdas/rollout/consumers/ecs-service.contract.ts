@@ -23,10 +23,14 @@ export const ecsServiceConsumer = /* @__PURE__ */ defineConsumer({
     service: matching(ECS_NAME, 'an ECS service name or ARN'),
   }),
   config: ecsServiceConfig,
+  refresh: { how: 'forced', describe: 'a new deployment: new tasks read the secret when they start' },
+  principal: "the task definition's task role and execution role (ECS reads secrets with the execution role)",
   identity: ['cluster', 'service'],
   defaultName: ({ service }) => (typeof service === 'string' ? service.split('/').pop() : undefined),
   toConfig: ({ cluster, service }) => ({ cluster, service }),
   permissions: ({ cluster, service }) => [
+    // The readers check: the service's task definition names the roles that read the secret.
+    { actions: ['ecs:DescribeTaskDefinition'], resource: { arn: '*' } },
     {
       actions: ['ecs:UpdateService', 'ecs:DescribeServices'],
       resource: service.startsWith('arn:')

@@ -2,6 +2,7 @@ import {
   type Deployment,
   DescribeServicesCommand,
   type DescribeServicesCommandOutput,
+  DescribeTaskDefinitionCommand,
   type ECSClient,
   type Service,
   UpdateServiceCommand,
@@ -135,6 +136,18 @@ export function createEcsServiceAdapter(deps: EcsServiceAdapterDeps): ConsumerAd
 
   return {
     kind: 'ecs-service',
+
+    principals: async (consumer) => {
+      const taskDefinition = (await describe(consumer)).taskDefinition;
+      if (taskDefinition === undefined) return [];
+      try {
+        const out = await deps.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+        const roles = [out.taskDefinition?.taskRoleArn, out.taskDefinition?.executionRoleArn];
+        return roles.filter((role): role is string => role !== undefined);
+      } catch (error) {
+        throw consumerFailure(consumer, `cannot describe task definition ${taskDefinition}`, error);
+      }
+    },
 
     update: (consumer, update) =>
       observe(deps.logger, clock, 'update', consumer, update, async () => {

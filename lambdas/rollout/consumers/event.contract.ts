@@ -48,6 +48,7 @@ export const eventConsumer = /* @__PURE__ */ defineConsumer({
     ),
   }),
   config: eventConfig,
+  refresh: { how: 'acknowledged', describe: 'the consumer acknowledges once it runs on the new version' },
   identity: ['name'],
   toConfig: ({ eventBusName, timeout }) => ({
     ...(eventBusName === undefined ? {} : { eventBusName }),

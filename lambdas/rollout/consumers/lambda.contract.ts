@@ -37,6 +37,12 @@ export const lambdaConsumer = /* @__PURE__ */ defineConsumer({
     environmentVariable: z.optional(matching(ENVIRONMENT_VARIABLE, environmentVariable)),
   }),
   config: lambdaConfig,
+  refresh: {
+    how: 'forced',
+    describe:
+      'new execution environments: a configuration update retires the running ones, which read the secret again',
+  },
+  principal: "the function's execution role (GetFunctionConfiguration's Role)",
   identity: ['functionName'],
   defaultName: ({ functionName }) =>
     typeof functionName === 'string'

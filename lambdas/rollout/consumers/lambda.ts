@@ -146,6 +146,11 @@ export function createLambdaAdapter(deps: LambdaAdapterDeps): ConsumerAdapter<La
   return {
     kind: 'lambda',
 
+    principals: async (consumer) => {
+      const role = (await read(consumer)).Role;
+      return role === undefined ? [] : [role];
+    },
+
     update: (consumer, update) =>
       observe(deps.logger, clock, 'update', consumer, update, async () => {
         const variable = variableOf(consumer);

@@ -30,6 +30,11 @@ export const ssmParameterConsumer = /* @__PURE__ */ defineConsumer({
     kmsKeyArn: z.optional(matching(KMS_KEY_ARN, 'a KMS key ARN, not an alias')),
   }),
   config: ssmParameterConfig,
+  refresh: {
+    how: 'none',
+    describe:
+      'the parameter holds the new value; its readers keep what they cached until their cache expires',
+  },
   identity: ['parameterName'],
   defaultName: ({ parameterName }) =>
     typeof parameterName === 'string'

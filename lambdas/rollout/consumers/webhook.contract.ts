@@ -53,6 +53,7 @@ export const webhookConsumer = /* @__PURE__ */ defineConsumer({
     timeout: z.optional(durationWithin(100, 60_000, '100 ms to 60 seconds')),
   }),
   config: webhookConfig,
+  refresh: { how: 'acknowledged', describe: 'the receiver answers 2xx once it holds the new version' },
   identity: ['url'],
   defaultName: ({ url }) => {
     try {

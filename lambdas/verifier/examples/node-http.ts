@@ -63,8 +63,11 @@ const echo: AuthenticatedHandler = (_request, response, decision) =>
  */
 export function createAuthServer(verifier: Verifier, handle: AuthenticatedHandler = echo): Server {
   return createServer((request, response) => {
+    const clientId = request.headers['x-client-id'];
     const decision = verifier.verify(parseBearer(request.headers.authorization), {
       remote_address: request.socket.remoteAddress,
+      // Who the client says it is: `callers: { field: 'client_id' }` names previous-key callers by it.
+      ...(typeof clientId === 'string' ? { client_id: clientId } : {}),
       method: request.method,
       // The path only: a query string may carry anything.
       path: (request.url ?? '/').split('?')[0],

@@ -1,4 +1,4 @@
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,10 +33,11 @@ afterAll(async () => {
 
 /** A Stripe key secret covered by a policy: rotation on, one SSM parameter mirror as consumer. */
 async function stripeSecret(name: string, key: string): Promise<string> {
-  const arn = await world.unmanagedSecret(name);
-  await world.sm.send(
-    new (await import('@aws-sdk/client-secrets-manager')).PutSecretValueCommand({
-      SecretId: arn,
+  // Its first version is the key: a secret with an AWSPREVIOUS no rollout ever carried would have
+  // its AWSCURRENT carried to the consumers by a manual start, not rotated (docs/interlock.md).
+  const created = await world.sm.send(
+    new CreateSecretCommand({
+      Name: name,
       SecretString: JSON.stringify({
         provider: 'stripe',
         keyId: stripeKeyId(key),
@@ -45,6 +46,7 @@ async function stripeSecret(name: string, key: string): Promise<string> {
       }),
     }),
   );
+  const arn = created.ARN ?? '';
   world.emulator.secretsManager.configureRotation(arn, STRIPE_FUNCTION_ARN, {
     ScheduleExpression: 'rate(90 days)',
   });

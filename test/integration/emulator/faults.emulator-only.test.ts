@@ -54,6 +54,35 @@ async function createSecret(value = 'value-1'): Promise<string> {
 }
 
 describe('Emulator: fault injection and call log', () => {
+  it('rate-limits a call only before it runs: a call let through is counted once and answered', async () => {
+    // GIVEN a quota of one call (no refill to speak of) and the SDK's retries off
+    const name = await createSecret();
+    const limit = emulator.faults.rateLimit({
+      service: 'secretsmanager',
+      operations: ['PutSecretValue'],
+      perSecond: 0.001,
+      burst: 1,
+    });
+    const once = new SecretsManagerClient({ maxAttempts: 1 });
+    try {
+      // WHEN two writes are made
+      await once.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'value-2' }));
+      const second = await errorOf(
+        once.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'value-3' })),
+      );
+
+      // THEN the first ran and was answered (not throttled after it took effect), the second was refused
+      expect(limit.passed).toBe(1);
+      expect(limit.throttled).toBe(1);
+      expect(second.name).toBe('ThrottlingException');
+      const current = await client.send(new GetSecretValueCommand({ SecretId: name }));
+      expect(current.SecretString).toBe('value-2');
+    } finally {
+      limit.remove();
+      once.destroy();
+    }
+  });
+
   it('makes the SDK see an injected error once, then lets calls through', async () => {
     const name = await createSecret();
     const fault = emulator.faults.add({
@@ -72,6 +101,27 @@ describe('Emulator: fault injection and call log', () => {
     expect(next.VersionStages).toEqual(['AWSCURRENT']);
     expect(fault.hits).toBe(1);
     expect(fault.remaining).toBe(0);
+  });
+
+  it('lets a call with a lost-response fault (phase after) take effect, and answers the error instead', async () => {
+    const name = await createSecret();
+    const fault = emulator.faults.add({ operation: 'PutSecretValue', phase: 'after' });
+
+    const error = await errorOf(
+      client.send(
+        new PutSecretValueCommand({
+          SecretId: name,
+          SecretString: 'value-2',
+          ClientRequestToken: 'a'.repeat(32),
+        }),
+      ),
+    );
+    const stored = await client.send(new GetSecretValueCommand({ SecretId: name }));
+
+    expect(error.name).toBe('InternalServiceError');
+    expect(stored.SecretString).toBe('value-2');
+    expect(stored.VersionId).toBe('a'.repeat(32));
+    expect(fault.hits).toBe(1);
   });
 
   it('returns ThrottlingException with HTTP 400 for a throttle fault', async () => {

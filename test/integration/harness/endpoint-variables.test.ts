@@ -1,6 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -35,6 +37,9 @@ const CALLS: Record<AwsService, () => Promise<unknown>> = {
     ),
   sfn: () => new SFNClient(config).send(new SendTaskHeartbeatCommand({ taskToken: 'probe' })),
   sns: () => new SNSClient(config).send(new CreateTopicCommand({ Name: 'probe' })),
+  cloudtrail: () => new CloudTrailClient(config).send(new LookupEventsCommand({})),
+  dynamodb: () =>
+    new DynamoDBClient(config).send(new GetItemCommand({ TableName: 'probe', Key: { id: { S: 'probe' } } })),
 };
 
 let server: Server;

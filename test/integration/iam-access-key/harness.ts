@@ -38,7 +38,7 @@ export interface Key {
  * built from the same environment.
  */
 export async function startWorld() {
-  const aws = await startAws({ services: ['secretsmanager', 'iam', 'sts'] });
+  const aws = await startAws({ services: ['secretsmanager', 'iam', 'sts', 'cloudtrail'] });
   // How long testSecret waits for STS to accept a new key: long enough for the emulated propagation
   // delay; raise it for a real account, where propagation takes seconds.
   process.env.HANDOVER_IAM_TEST_TIMEOUT_MS ??= '2500';

@@ -203,6 +203,37 @@ describe('Rotation: IAM access key end to end', () => {
     expect(later?.inUse).toBe(false);
   });
 
+  it(
+    'names the caller of the old key from CloudTrail: where from, user agent, the calls, the key masked',
+    async () => {
+      const app = await world.createApp();
+      await world.rotate(app.arn);
+      const previous = await world.value(app.arn, 'AWSPREVIOUS');
+      const ctx = world.context(app.arn);
+      const since = new Date(Date.now() - 1000);
+      await world.callerArn(previous);
+
+      // CloudTrail delivers events minutes late on AWS: wait for the event (at once on the emulator).
+      const onEmulator = world.aws.targets.cloudtrail.kind === 'emulator';
+      const deadline = Date.now() + (onEmulator ? 5_000 : 20 * 60_000);
+      let report = await world.strategy.inUse?.(previous, since, ctx);
+      while ((report?.stragglers?.length ?? 0) === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, onEmulator ? 100 : 30_000));
+        report = await world.strategy.inUse?.(previous, since, ctx);
+      }
+
+      expect(report?.inUse).toBe(true);
+      expect(report?.stragglers).toHaveLength(1);
+      expect(report?.stragglers?.[0]).toMatchObject({
+        identity: expect.stringMatching(/^key AKIA…[A-Z0-9]{4} caller \(user agent aws-sdk-js\//),
+        from: expect.any(String),
+        evidence: expect.stringContaining('sts:GetCallerIdentity'),
+      });
+      expect(JSON.stringify(report)).not.toContain(previous.accessKeyId);
+    },
+    25 * 60_000,
+  );
+
   describe('bad input: a clear error, nothing changed', () => {
     it.each(BAD_INPUT_CASES)(
       'fails the rotation of a secret with %s, naming the field',

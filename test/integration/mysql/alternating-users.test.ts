@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMysqlStrategy, type MysqlSecret } from '../../../lambdas/credentials/mysql';
 import type { MysqlConnect } from '../../../lambdas/credentials/mysql/connection';
 import { noPrevious } from '../../../lambdas/rotation/strategy';
-import { CredentialTestError, TargetError } from '../../../lambdas/shared/errors';
+import { CredentialTestError, RotationRefusedError, TargetError } from '../../../lambdas/shared/errors';
 import { startMariaDb, type TestMariaDb } from '../../../local/mariadb';
 import {
   canLogin,
@@ -283,12 +283,25 @@ describe('Alternating-users rotation against MariaDB', () => {
     const s = setup(pair);
     const old = s.current;
     const clone = await rotate(s, s.current);
-    const session = await login(server, pair.base, pair.password);
+    // The database's name: `pair.db` is written for a backtick-quoted identifier.
+    const database = pair.db.replaceAll('``', '`');
+    const session = await login(server, pair.base, pair.password, true, database);
     try {
       const report = await s.strategy.inUse?.(old, new Date(), s.ctx);
       expect(report?.inUse).toBe(true);
       expect(report?.evidence).toBe(`1 session of ${pair.base} from 127.0.0.1 (0 running a statement)`);
-      watch.see(report?.evidence ?? '');
+      // The straggler is named: user@host, its database, how long idle.
+      expect(report?.stragglers).toEqual([
+        {
+          identity: `${pair.base}@127.0.0.1 (database ${database})`,
+          from: '127.0.0.1',
+          lastSeen: expect.any(Date),
+          evidence: expect.stringMatching(
+            /^1 session in information_schema\.PROCESSLIST \(0 running a statement, the least idle \d+ s\)$/,
+          ),
+        },
+      ]);
+      watch.see(JSON.stringify(report));
       expect((await s.strategy.inUse?.(clone, new Date(), s.ctx))?.inUse).toBe(false);
 
       await s.strategy.revoke?.(old, s.ctx);
@@ -313,6 +326,44 @@ describe('Alternating-users rotation against MariaDB', () => {
     await s.strategy.revoke?.(old, s.ctx);
     const base = await rotate(s, clone);
     expect(await canLogin(server, pair.base, base.password)).toBe(true);
+  });
+
+  it('refuses to reset the other user while it has sessions, and resets it when an emergency rollout carries the rotation', async () => {
+    // GIVEN a rotation base -> clone, and a client still logged in as the base
+    const pair = await freshPair();
+    const s = setup(pair);
+    const clone = await rotate(s, s.current);
+    const straggler = await login(server, pair.base, pair.password);
+    const next = await s.strategy.create(clone, s.ctx);
+    watch.password(next.password);
+    try {
+      // WHEN the next rotation would reset the base
+      const error = watch.error(
+        await s.strategy.set(next, clone, noPrevious, s.ctx).catch((e: unknown) => e),
+      );
+
+      // THEN it refuses, naming the user and its sessions, and the client keeps logging in
+      expect(error).toBeInstanceOf(RotationRefusedError);
+      expect((error as RotationRefusedError).reason).toBe('user-in-use');
+      expect(error.message).toContain(`1 session of ${pair.base} from 127.0.0.1`);
+      expect(await canLogin(server, pair.base, pair.password)).toBe(true);
+
+      // An emergency rollout's rotation resets it anyway (its sessions stay open)
+      await s.strategy.set(next, clone, noPrevious, {
+        ...s.ctx,
+        rollout: {
+          holder: 'arn:aws:states:us-east-1:123456789012:execution:Handover-rollout:emergency-1',
+          mode: 'emergency',
+          leaseUntil: new Date(Date.now() + 3600_000).toISOString(),
+        },
+      });
+      expect(await canLogin(server, pair.base, next.password)).toBe(true);
+      expect(await canLogin(server, pair.base, pair.password)).toBe(false);
+      const [rows] = await straggler.query('SELECT 1 AS one');
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await straggler.end();
+    }
   });
 
   describe('a failure injected before or after any statement of setSecret, then a re-run', () => {

@@ -26,12 +26,14 @@ export async function login(
   username: string,
   password: string,
   tls = true,
+  database?: string,
 ): Promise<Connection> {
   const connection = await createConnection({
     host: 'localhost',
     port: server.port,
     user: username,
     password,
+    ...(database === undefined ? {} : { database }),
     ...(tls && { ssl: { ca: server.ca, rejectUnauthorized: true, verifyIdentity: true } }),
   });
   connection.on('error', () => undefined);

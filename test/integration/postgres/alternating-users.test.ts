@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStrategy, type PostgresSecret } from '../../../lambdas/credentials/postgres';
 import { noPrevious } from '../../../lambdas/rotation/strategy';
-import { CredentialTestError, TargetError } from '../../../lambdas/shared/errors';
+import { CredentialTestError, RotationRefusedError, TargetError } from '../../../lambdas/shared/errors';
 import { startPostgres, type TestPostgres } from '../../../local/postgres';
 import { canLogin, context, leakWatch, login, MASTER_ARN, queryAs, SECRET_ID, secretJson } from './harness';
 
@@ -54,11 +54,12 @@ async function freshPair(): Promise<Pair> {
   return { base, clone: `${base}_clone`, password, schema, table };
 }
 
-function setup(pair: Pair, kinds: string[] = []) {
+function setup(pair: Pair, kinds: string[] = [], options: { resetUserInUse?: boolean } = {}) {
   const strategy = createPostgresStrategy({
     mode: 'alternating-users',
     tls: { mode: 'verify-full', ca: server.ca },
     onRoundTrip: (kind) => kinds.push(kind),
+    ...options,
   });
   const current = strategy.parse(secretJson(server, pair.base, pair.password, { masterarn: MASTER_ARN }));
   // A master secret with credentials and its own host and port (the master never connects where
@@ -231,12 +232,20 @@ describe('Alternating-users rotation against PostgreSQL', () => {
     const s = setup(pair);
     const old = s.current;
     const clone = await rotate(s, s.current);
-    const session = await login(server, pair.base, pair.password);
+    const session = await login(server, pair.base, pair.password, 'billing-report');
     try {
       const report = await s.strategy.inUse?.(old, new Date(), s.ctx);
       expect(report?.inUse).toBe(true);
       expect(report?.evidence).toMatch(new RegExp(`^1 session of ${pair.base} from 127\\.0\\.0\\.1`));
-      watch.see(report?.evidence ?? '');
+      // The straggler is named: who (user and application), where from, since when.
+      expect(report?.stragglers).toHaveLength(1);
+      expect(report?.stragglers?.[0]).toMatchObject({
+        identity: `${pair.base} (application billing-report)`,
+        from: '127.0.0.1',
+        evidence: expect.stringMatching(/^1 session in pg_stat_activity \(0 active\), backend start \d{4}-/),
+      });
+      expect(report?.stragglers?.[0]?.lastSeen).toBeInstanceOf(Date);
+      watch.see(JSON.stringify(report));
       expect((await s.strategy.inUse?.(clone, new Date(), s.ctx))?.inUse).toBe(false);
 
       await s.strategy.revoke?.(old, s.ctx);
@@ -259,5 +268,79 @@ describe('Alternating-users rotation against PostgreSQL', () => {
     await s.strategy.revoke?.(old, s.ctx);
     const base = await rotate(s, clone);
     expect(await canLogin(server, pair.base, base.password)).toBe(true);
+  });
+
+  describe('a rotation while clients still hold the other user (the interlock)', () => {
+    /** A rotation base -> clone, a client still logged in as the base, and the next pending value (the base again). */
+    async function overlap(options: { resetUserInUse?: boolean } = {}) {
+      const pair = await freshPair();
+      const s = setup(pair, [], options);
+      const clone = await rotate(s, s.current);
+      const straggler = await login(server, pair.base, pair.password);
+      const next = await s.strategy.create(clone, s.ctx);
+      watch.password(next.password);
+      return { pair, s, clone, straggler, next };
+    }
+
+    it('refuses to reset the other user while it has sessions, names who holds it, and changes nothing', async () => {
+      const { pair, s, clone, straggler, next } = await overlap();
+      try {
+        const error = watch.error(
+          await s.strategy.set(next, clone, noPrevious, s.ctx).catch((e: unknown) => e),
+        );
+
+        expect(error).toBeInstanceOf(RotationRefusedError);
+        expect((error as RotationRefusedError).reason).toBe('user-in-use');
+        expect((error as Error).message).toContain(
+          `user "${pair.base}" of secret ${SECRET_ID} is still in use`,
+        );
+        expect((error as Error).message).toMatch(new RegExp(`1 session of ${pair.base} from 127.0.0.1`));
+        expect((error as Error).message).toContain(`user "${pair.clone}"`);
+        // The clients on the old user keep logging in.
+        expect(await canLogin(server, pair.base, pair.password)).toBe(true);
+        expect(await canLogin(server, pair.base, next.password)).toBe(false);
+      } finally {
+        await straggler.end();
+      }
+
+      // Once they have moved, the retried rotation goes through.
+      await s.strategy.set(next, clone, noPrevious, s.ctx);
+      expect(await canLogin(server, pair.base, next.password)).toBe(true);
+    });
+
+    it('resets it when an emergency rollout carries the rotation, and logs who will fail', async () => {
+      const { pair, s, clone, straggler, next } = await overlap();
+      try {
+        const emergency = {
+          ...s.ctx,
+          rollout: {
+            holder: 'arn:aws:states:us-east-1:123456789012:execution:Handover-rollout:emergency-1',
+            mode: 'emergency' as const,
+            leaseUntil: new Date(Date.now() + 3600_000).toISOString(),
+          },
+        };
+
+        await s.strategy.set(next, clone, noPrevious, emergency);
+
+        expect(await canLogin(server, pair.base, next.password)).toBe(true);
+        expect(await canLogin(server, pair.base, pair.password)).toBe(false);
+        expect((await straggler.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+        expect(s.lines.join('\n')).toMatch(/"outcome":"reset-in-use".*emergency rollout/);
+      } finally {
+        await straggler.end();
+      }
+    });
+
+    it('resets it with resetUserInUse set for the secret', async () => {
+      const { pair, s, clone, straggler, next } = await overlap({ resetUserInUse: true });
+      try {
+        await s.strategy.set(next, clone, noPrevious, s.ctx);
+
+        expect(await canLogin(server, pair.base, next.password)).toBe(true);
+        expect(s.lines.join('\n')).toMatch(/"outcome":"reset-in-use".*resetUserInUse is set/);
+      } finally {
+        await straggler.end();
+      }
+    });
   });
 });

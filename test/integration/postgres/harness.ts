@@ -22,7 +22,12 @@ export const secretJson = (
   });
 
 /** Opens a plaintext session (pg_hba accepts `host`) as `username`, or returns the SQLSTATE. */
-export async function login(server: TestPostgres, username: string, password: string): Promise<pg.Client> {
+export async function login(
+  server: TestPostgres,
+  username: string,
+  password: string,
+  applicationName?: string,
+): Promise<pg.Client> {
   const client = new pg.Client({
     host: server.host,
     port: server.port,
@@ -30,6 +35,7 @@ export async function login(server: TestPostgres, username: string, password: st
     password,
     database: 'postgres',
     ssl: false,
+    ...(applicationName === undefined ? {} : { application_name: applicationName }),
   });
   client.on('error', () => undefined);
   await client.connect();

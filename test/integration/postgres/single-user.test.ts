@@ -158,7 +158,7 @@ describe('Single-user rotation against PostgreSQL', () => {
   it('inUse sees sessions that logged in with the old password, and not after they end', async () => {
     const user = await freshUser();
     const strategy = strategyFor();
-    const oldSession = await login(server, user.username, user.password);
+    const oldSession = await login(server, user.username, user.password, 'orders-worker');
     const { ctx, secrets } = context(watch);
     const current = strategy.parse(secretJson(server, user.username, user.password));
     const pending = await strategy.create(current, ctx);
@@ -170,7 +170,13 @@ describe('Single-user rotation against PostgreSQL', () => {
     const report = await strategy.inUse?.(current, rotatedAt, ctx);
     expect(report?.inUse).toBe(true);
     expect(report?.evidence).toMatch(new RegExp(`^1 session of ${user.username} from 127\\.0\\.0\\.1`));
-    watch.see(report?.evidence ?? '');
+    expect(report?.stragglers).toEqual([
+      expect.objectContaining({
+        identity: `${user.username} (application orders-worker)`,
+        from: '127.0.0.1',
+      }),
+    ]);
+    watch.see(JSON.stringify(report));
 
     await oldSession.end();
     await waitForNoSessions(user.username);

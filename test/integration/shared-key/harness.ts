@@ -100,8 +100,13 @@ export async function startWorld() {
     },
 
     /** One request with `Authorization: Bearer <key>`, over real HTTP. */
-    async call(url: string, key: string): Promise<Answer> {
-      const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+    async call(url: string, key: string, clientId?: string): Promise<Answer> {
+      const response = await fetch(url, {
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(clientId === undefined ? {} : { 'x-client-id': clientId }),
+        },
+      });
       const body = await response.text();
       const json = JSON.parse(body) as { outcome?: string; key_id?: string };
       return {

@@ -120,6 +120,39 @@ describe('Shared key rotation with a live verifier over real HTTP', () => {
     expect(await world.call(url, secret.key)).toMatchObject({ status: 200, outcome: 'accepted-previous' });
   });
 
+  it('names the callers that still present the previous key, by the bounded caller identity the verifier is given', async () => {
+    const started = new Date();
+    const secret = await world.createSecret();
+    const verifier = await world.verifier(secret.name, { callers: { field: 'client_id', max: 2 } });
+    const url = await world.serve(verifier);
+    const strategy = createSharedKeyStrategy({ cloudWatch: world.cloudWatch });
+    const { key: second } = await world.rotate(secret.arn);
+    await verifier.refresh();
+
+    // Three clients keep the old key; the verifier names two callers at most, the third is `other`.
+    for (const client of ['billing-report', 'billing-report', 'nightly-export', 'legacy-cron']) {
+      expect((await world.call(url, secret.key, client)).outcome).toBe('accepted-previous');
+    }
+    // A client on the new key is never counted per caller; one sending a key as its id is redacted.
+    expect((await world.call(url, second, 'orders-api')).outcome).toBe('accepted-current');
+    await verifier.flushMetrics();
+
+    const old = strategy.parse(JSON.stringify({ key: secret.key }));
+    const usage = await strategy.inUse?.(old, started, context(secret.arn));
+
+    expect(usage?.inUse).toBe(true);
+    expect(usage?.evidence).toContain('4 requests accepted with previous key');
+    expect(usage?.evidence).toContain('3 callers named');
+    const named = Object.fromEntries((usage?.stragglers ?? []).map((s) => [s.identity, s.evidence]));
+    expect(Object.keys(named).sort()).toEqual([
+      'caller billing-report',
+      'caller nightly-export',
+      "other callers (beyond the verifiers' bound on named callers)",
+    ]);
+    expect(named['caller billing-report']).toMatch(/^2 requests accepted with previous key /);
+    expect(JSON.stringify(usage)).not.toContain(secret.key.slice(16));
+  });
+
   it('reports a previous key nobody used as unused, and answers malformed and unknown keys with a named outcome', async () => {
     const started = new Date();
     const secret = await world.createSecret();

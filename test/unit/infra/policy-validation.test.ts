@@ -371,6 +371,36 @@ const CASES: Case[] = [
     /less than the rotation interval \(1 day\)/,
   ],
   [
+    'rate(2 days) with a 47-hour grace and the default usage gate (a rollout that outlasts the gap)',
+    withSecret(VALID_SECRETS.sharedKey, {
+      schedule: { expression: 'rate(2 days)' },
+      grace: Duration.hours(47),
+    }),
+    'partner',
+    'schedule',
+    /worst-case rollout, 2 days 23 hours 15 minutes \(grace 1 day 23 hours \+ 24 usage checks x 1 hour .*rotation 15 minutes\): rotate less often/,
+  ],
+  [
+    'a daily cron with a 20-day grace',
+    withSecret(VALID_SECRETS.sharedKey, {
+      schedule: { expression: 'cron(0 3 * * ? *)' },
+      grace: Duration.days(20),
+    }),
+    'partner',
+    'schedule',
+    /further apart than this secret's worst-case rollout, 21 days/,
+  ],
+  [
+    'a weekly cron whose event consumer may take a week to acknowledge',
+    withSecret(VALID_SECRETS.sharedKey, {
+      schedule: { expression: 'cron(0 3 ? * MON *)', window: Duration.hours(2) },
+      consumers: [{ kind: 'event', name: 'ci', timeout: Duration.days(7) }],
+    }),
+    'partner',
+    'schedule',
+    /consumer waves 7 days/,
+  ],
+  [
     'an unknown consumer kind',
     withSecret(VALID_SECRETS.iam, { consumers: [{ kind: 'k8s', name: 'x' }] }),
     'ci',
@@ -649,6 +679,19 @@ describe('Function: validatePolicy', () => {
       expect(message).toMatchSnapshot();
     },
   );
+
+  it('does not ask a rollout to fit between rotations when the policy builds no rollout workflow', () => {
+    // GIVEN the 47-hour grace that a rollout could not fit into rate(2 days)
+    const policy = validPolicy({
+      rollout: { enabled: false },
+      secrets: [
+        { ...VALID_SECRETS.sharedKey, schedule: { expression: 'rate(2 days)' }, grace: Duration.hours(47) },
+      ],
+    });
+
+    // WHEN / THEN
+    expect(() => validatePolicy(policy)).not.toThrow();
+  });
 
   it('lists every problem of every secret in ONE error', () => {
     // GIVEN

@@ -12,6 +12,11 @@ import { REPO_ROOT } from '../../../infra/paths';
 import { PROVIDERS } from '../../../lambdas/credentials/api-key/provider-registry';
 import { CONSUMER_RUNTIMES } from '../../../lambdas/rollout/consumers';
 import { CONSUMER_CONTRACTS, CONSUMER_KINDS } from '../../../lambdas/rollout/consumers/contracts';
+import { READER_SOURCE_RUNTIMES } from '../../../lambdas/rollout/readers/sources';
+import {
+  READER_SOURCE_CONTRACTS,
+  READER_SOURCE_KINDS,
+} from '../../../lambdas/rollout/readers/sources/contracts';
 import { CREDENTIAL_TYPES } from '../../../lambdas/rotation/constants';
 
 const path = (...parts: string[]) => join(REPO_ROOT, ...parts);
@@ -84,6 +89,35 @@ describe('Registrations: consumer kinds', () => {
     expect(
       read('docs', 'consumers.md'),
       `${kind}: docs/consumers.md does not describe kind '${kind}'`,
+    ).toContain(`\`${kind}\``);
+  });
+});
+
+describe('Registrations: reader sources', () => {
+  const contracts = readdirSync(path('lambdas', 'rollout', 'readers', 'sources'))
+    .filter((file) => file.endsWith('.contract.ts'))
+    .map((file) => file.replace(/\.contract\.ts$/, ''));
+
+  it.each(contracts)('registers readers/sources/%s.contract.ts in READER_SOURCE_CONTRACTS', (kind) => {
+    expect(
+      READER_SOURCE_KINDS as readonly string[],
+      `lambdas/rollout/readers/sources/${kind}.contract.ts is not registered: add it to READER_SOURCE_CONTRACTS in lambdas/rollout/readers/sources/contracts.ts, then fill in what the compiler asks for (READER_SOURCE_RUNTIMES). See docs/extending.md.`,
+    ).toContain(kind);
+  });
+
+  it.each(READER_SOURCE_KINDS)('has the runtime, contract and documentation of %s', (kind) => {
+    expect(READER_SOURCE_CONTRACTS[kind].kind).toBe(kind);
+    expect(
+      READER_SOURCE_RUNTIMES[kind].config,
+      `READER_SOURCE_RUNTIMES['${kind}'] runs another source's configuration`,
+    ).toBe(READER_SOURCE_CONTRACTS[kind].config);
+    expect(
+      existsSync(path('lambdas', 'rollout', 'readers', 'sources', `${kind}.ts`)),
+      `${kind}: its runtime lambdas/rollout/readers/sources/${kind}.ts is missing`,
+    ).toBe(true);
+    expect(
+      read('docs', 'readers.md'),
+      `${kind}: docs/readers.md does not describe source '${kind}'`,
     ).toContain(`\`${kind}\``);
   });
 });

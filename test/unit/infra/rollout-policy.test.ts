@@ -182,6 +182,14 @@ describe('Stack: HandoverStack rollout wiring', () => {
       .map((part) => (typeof part === 'string' ? part : '<rotation function ARN>'))
       .join('');
     expect(JSON.parse(json ?? '{}')).toEqual({
+      // The readers check by default: CloudTrail, 15 minutes' delivery delay, the rotation and
+      // rollout functions' roles as Handover's own readers.
+      readers: {
+        source: { kind: 'cloudtrail' },
+        deliveryDelaySeconds: 900,
+        handover: ['<rotation function ARN>', '<rotation function ARN>'],
+        ignore: [],
+      },
       secretArn: secretArn('ci/key'),
       credentialType: 'iam-access-key',
       rotationFunctionArn: '<rotation function ARN>',

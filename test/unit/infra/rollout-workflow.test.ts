@@ -182,8 +182,23 @@ describe('Construct: RolloutWorkflow', () => {
       '"/handover/rollout/billing/app"',
       '"/handover/rollout/orders/app"',
     ]);
-    const value = JSON.parse(stack.resolve(byName['"/handover/rollout/orders/app"']) as string);
+    // Tokens (the rollout function's role) as placeholders.
+    const resolved = stack.resolve(byName['"/handover/rollout/orders/app"']) as
+      | string
+      | { 'Fn::Join': [string, unknown[]] };
+    const json =
+      typeof resolved === 'string'
+        ? resolved
+        : resolved['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '<role ARN>')).join('');
+    const value = JSON.parse(json);
     expect(value).toEqual({
+      readers: {
+        source: { kind: 'cloudtrail' },
+        deliveryDelaySeconds: 900,
+        // The rollout function's role reads the secret for Handover (the imported rotation function has none known).
+        handover: ['<role ARN>'],
+        ignore: [],
+      },
       secretArn: secretArn('orders/app'),
       credentialType: 'postgres',
       rotationFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:rotation-postgres',
@@ -225,6 +240,29 @@ describe('Construct: RolloutWorkflow', () => {
       },
       Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('RolloutStateMachine') } })],
     });
+  });
+
+  it('owns the lock table (on-demand, point-in-time recovery, key secretArn) and grants the function only GetItem and UpdateItem on it', () => {
+    // WHEN
+    const { template } = build();
+
+    // THEN
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'secretArn', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'secretArn', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ HANDOVER_ROLLOUT_LOCK_TABLE: { Ref: tableId } }) },
+    });
+    const statements = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    const dynamodbActions = [...statements.matchAll(/"dynamodb:[A-Za-z]+"/g)].map((match) => match[0]);
+    expect([...new Set(dynamodbActions)].sort()).toEqual(['"dynamodb:GetItem"', '"dynamodb:UpdateItem"']);
+    expect(statements).toContain(`{"Fn::GetAtt":["${tableId}","Arn"]}`);
+    expect(statements).toContain('states:StopExecution');
   });
 
   it('grants the tasks exactly what they call: handover:* tags only, each consumer, the lock holder status', () => {
@@ -302,9 +340,10 @@ describe('Construct: RolloutWorkflow', () => {
     // WHEN
     const { template, definition } = build({ monitoring: false });
 
-    // THEN: the longer of orders-db (2 h grace + 4 × 30 min re-checks + 2 × 900 s acknowledgement)
-    // and billing-db (defaults: 24 h grace + 24 × 1 h re-checks), plus a day
-    const seconds = Math.max(7200 + 4 * 1800 + 1800, 86_400 + 24 * 3600) + 86_400;
+    // THEN: the longer of orders-db (2 h grace + 15 min CloudTrail delivery + 4 × 30 min re-checks
+    // + 2 × 900 s acknowledgement) and billing-db (defaults: 24 h grace + 15 min CloudTrail delivery
+    // + 24 × 1 h re-checks), plus a day
+    const seconds = Math.max(7200 + 900 + 4 * 1800 + 1800, 86_400 + 900 + 24 * 3600) + 86_400;
     expect(definition.TimeoutSeconds).toBe(seconds);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ HANDOVER_ROLLOUT_LEASE_SECONDS: String(seconds) }) },

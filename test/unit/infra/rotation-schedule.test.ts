@@ -49,4 +49,29 @@ describe('Class: RotationSchedule', () => {
       'rate(90 days), window 1 hour',
     );
   });
+
+  it.each([
+    ['rate(30 days)', 4, 30 * 24 - 4],
+    ['rate(12 hours)', 2, 10],
+    ['cron(0 3 * * ? *)', 4, 20],
+    ['cron(0 3 ? * SUN *)', 3, 7 * 24 - 3],
+    ['cron(0 3 ? * MON,WED *)', 1, 2 * 24 - 1],
+    ['cron(0 3 1 * ? *)', 4, 28 * 24 - 4],
+    ['cron(0 0/6 * * ? *)', 1, 5],
+  ])(
+    'computes the shortest gap between two rotations of %s (window %i h): %i hours',
+    (expression, window, hours) => {
+      const gap = RotationSchedule.expression(expression, { window: Duration.hours(window) }).shortestGap(
+        new Date('2026-12-01T00:00:00Z'),
+      );
+
+      expect(gap?.toHours({ integral: false })).toBe(hours);
+    },
+  );
+
+  it('has no shortest gap for a cron that fires at most once in the year ahead', () => {
+    expect(RotationSchedule.cron('cron(0 3 1 1 ? 2027)').shortestGap(new Date('2026-12-01T00:00:00Z'))).toBe(
+      undefined,
+    );
+  });
 });

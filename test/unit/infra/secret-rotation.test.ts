@@ -252,12 +252,13 @@ describe('Construct: SecretRotation', () => {
       ],
     ],
     [
-      "iam-access-key: the named user's keys, and no other user",
+      "iam-access-key: the named user's keys, and no other user; CloudTrail lookups to name an old key's callers",
       (stack: Stack) =>
         Rotation.iamAccessKey({
           user: iam.User.fromUserArn(stack, 'User', `arn:aws:iam::${ACCOUNT}:user/ci/deployer`),
         }),
       [
+        { Action: 'cloudtrail:LookupEvents', Effect: 'Allow', Resource: '*' },
         {
           Action: [
             'iam:CreateAccessKey',
@@ -279,10 +280,10 @@ describe('Construct: SecretRotation', () => {
       [{ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: secretArn('mail/management') }],
     ],
     [
-      'shared-key: the verifier metrics and the version list of the rotated secret',
+      'shared-key: the verifier metrics (and the callers they name) and the version list of the rotated secret',
       () => Rotation.sharedKey(),
       [
-        { Action: 'cloudwatch:GetMetricData', Effect: 'Allow', Resource: '*' },
+        { Action: ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics'], Effect: 'Allow', Resource: '*' },
         { Action: 'secretsmanager:ListSecretVersionIds', Effect: 'Allow', Resource: secretArn('rotated') },
       ],
     ],

@@ -2,7 +2,8 @@
  * Figures in README are checked, not remembered: the resource and alarm counts of the example
  * policy against a synth of it (as the infra tests synthesize it: bundling off), and the benchmark
  * tables against the last `npm run bench` (`docs/benchmarks.json`, written by the bench with the
- * tables it printed, which it also writes into README between the `bench:` markers).
+ * tables it printed, which it also writes into README between the `bench:` markers), and the
+ * fault-schedule figures against the last full `npm run chaos` (`docs/chaos.json`, likewise).
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -45,16 +46,33 @@ describe('README figures', () => {
     expect(stated?.[3]).toBe((alarms * ALARM_MONTH_USD).toFixed(2));
   });
 
-  it('quotes exactly the tables of the last npm run bench, and every one of them', () => {
-    const figures = readBenchFigures(ROOT);
-    expect(figures.command).toBe('npm run bench');
-    expect(Number.isNaN(Date.parse(figures.ranAt))).toBe(false);
-    expect(Object.keys(figures.tables).length).toBeGreaterThan(0);
+  it('quotes exactly the tables of the last npm run bench and npm run chaos, and every one of them', () => {
+    const runs = (['npm run bench', 'npm run chaos'] as const).map((command) =>
+      readBenchFigures(ROOT, command),
+    );
+    const tables: Record<string, string> = {};
+    for (const [index, figures] of runs.entries()) {
+      expect(figures.command).toBe(index === 0 ? 'npm run bench' : 'npm run chaos');
+      expect(Number.isNaN(Date.parse(figures.ranAt))).toBe(false);
+      expect(Object.keys(figures.tables).length).toBeGreaterThan(0);
+      Object.assign(tables, figures.tables);
+    }
     const blocks = readmeBenchBlocks(readme);
-    expect(Object.keys(blocks).sort()).toEqual(Object.keys(figures.tables).sort());
-    for (const [id, table] of Object.entries(figures.tables)) {
+    expect(Object.keys(blocks).sort()).toEqual(Object.keys(tables).sort());
+    for (const [id, table] of Object.entries(tables)) {
       expect(table.split('\n').length, `${id}: a header, a separator and rows`).toBeGreaterThan(2);
       expect(blocks[id], `README's bench:${id} block`).toBe(table);
     }
+  });
+
+  it('states the last full fault-schedule run as npm run chaos recorded it: at least 500 schedules, 0 violations', () => {
+    const chaos = readBenchFigures(ROOT, 'npm run chaos').tables.chaos ?? '';
+    const [, , row = ''] = chaos.split('\n');
+    const [schedules, violations] = row
+      .split('|')
+      .slice(1, 3)
+      .map((cell) => Number(cell.trim().replace(/,/g, '')));
+    expect(schedules).toBeGreaterThanOrEqual(500);
+    expect(violations).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -11,6 +11,7 @@ import { createNotifier } from '../../../lambdas/rollout/notify';
 import type { RolloutPlan, RotationProgress } from '../../../lambdas/rollout/plan';
 import type { StrategyCapabilities } from '../../../lambdas/rotation/actions';
 import { SecretsManagerService } from '../../../local/emulator';
+import { inProcessDynamoDb, LOCK_TABLE } from '../../support/in-process-dynamodb';
 import { inProcessSecretsClient } from '../../support/in-process-secrets';
 
 export const NOW = new Date('2026-11-21T10:00:00.000Z');
@@ -38,8 +39,10 @@ export function recordingMetrics() {
     consumerUpdateFailed: (type: string, consumer: string) =>
       recorded.push(`ConsumerUpdateFailed:${type}:${consumer}`),
     oldCredentialStillInUse: (type: string) => recorded.push(`OldCredentialStillInUse:${type}`),
+    undeclaredReaders: (type: string, count: number) => recorded.push(`UndeclaredReaders:${type}=${count}`),
     rollout: (type: string, outcome: 'success' | 'failure') =>
       recorded.push(`${outcome === 'success' ? 'RolloutSucceeded' : 'RolloutFailed'}:${type}`),
+    lockLost: (type: string) => recorded.push(`RolloutLockLost:${type}`),
     emergencyRollout: (type: string) => recorded.push(`EmergencyRollout:${type}`),
   };
 }
@@ -126,6 +129,8 @@ export function rolloutWorld(options: { holderStatus?: string } = {}) {
   ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
   const sfn = mockClient(SFNClient);
   sfn.on(DescribeExecutionCommand).resolves({ status: (options.holderStatus ?? 'RUNNING') as 'RUNNING' });
+  sfn.on(StopExecutionCommand).resolves({ stopDate: NOW });
+  const dynamodb = inProcessDynamoDb();
   const sns = mockClient(SNSClient);
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
   const eventBridge = mockClient(EventBridgeClient);
@@ -137,6 +142,7 @@ export function rolloutWorld(options: { holderStatus?: string } = {}) {
     secretsManager,
     ssm: new SSMClient({ region: 'us-east-1' }),
     sfn: new SFNClient({ region: 'us-east-1' }),
+    dynamodb,
     adapters,
     notifier: createNotifier({
       sns: new SNSClient({ region: 'us-east-1' }),
@@ -147,12 +153,13 @@ export function rolloutWorld(options: { holderStatus?: string } = {}) {
     }),
     metrics,
     logger,
-    settings: { leaseSeconds: 7200, rotationTimeoutSeconds: 900 },
+    settings: { leaseSeconds: 7200, rotationTimeoutSeconds: 900, lockTable: LOCK_TABLE },
     now: () => NOW,
   };
   return {
     service,
     secretsManager,
+    dynamodb,
     ssm,
     sfn,
     sns,
@@ -199,6 +206,24 @@ export function rolloutWorld(options: { holderStatus?: string } = {}) {
         Tags?: Array<{ Key: string; Value: string }>;
       };
       return Object.fromEntries((out.Tags ?? []).map((tag) => [tag.Key, tag.Value]));
+    },
+
+    /** The lock item of a secret, as plain strings (what the rollout lock wrote). */
+    lock(arn: string): Record<string, string> {
+      const item = dynamodb.items()[arn] ?? {};
+      return Object.fromEntries(
+        Object.entries(item).map(([key, value]) => [key, String(Object.values(value)[0])]),
+      );
+    },
+
+    /** Puts a lock item as another execution would have written it. */
+    putLock(arn: string, fields: Record<string, string>) {
+      dynamodb.service.invoke('PutItem', {
+        TableName: LOCK_TABLE,
+        Item: Object.fromEntries(
+          Object.entries({ secretArn: arn, ...fields }).map(([key, value]) => [key, { S: value }]),
+        ),
+      });
     },
 
     /** Milestones published (detail-types), in order. */

@@ -116,8 +116,10 @@ describe('Function: rolloutEnvironment', () => {
         [ROLLOUT_ENV.topicArn]: 'arn:aws:sns:us-east-1:123456789012:t',
         [ROLLOUT_ENV.eventBusName]: 'ops',
         [ROLLOUT_ENV.runbookUrl]: 'https://example.com/README.md',
+        [ROLLOUT_ENV.lockTable]: 'locks',
       }),
     ).toEqual({
+      lockTable: 'locks',
       leaseSeconds: 86_400,
       rotationTimeoutSeconds: 600,
       topicArn: 'arn:aws:sns:us-east-1:123456789012:t',
@@ -127,7 +129,8 @@ describe('Function: rolloutEnvironment', () => {
   });
 
   it('defaults everything optional', () => {
-    expect(rolloutEnvironment({})).toEqual({
+    expect(rolloutEnvironment({ [ROLLOUT_ENV.lockTable]: 'locks' })).toEqual({
+      lockTable: 'locks',
       leaseSeconds: 32 * 24 * 3600,
       rotationTimeoutSeconds: 900,
       eventBusName: 'default',
@@ -136,9 +139,14 @@ describe('Function: rolloutEnvironment', () => {
   });
 
   it('fails fast naming a malformed variable', () => {
-    expect(() => rolloutEnvironment({ [ROLLOUT_ENV.leaseSeconds]: '5' })).toThrow(ConfigurationError);
-    expect(() => rolloutEnvironment({ [ROLLOUT_ENV.leaseSeconds]: '5' })).toThrow(
+    const env = { [ROLLOUT_ENV.lockTable]: 'locks' };
+    expect(() => rolloutEnvironment({ ...env, [ROLLOUT_ENV.leaseSeconds]: '5' })).toThrow(ConfigurationError);
+    expect(() => rolloutEnvironment({ ...env, [ROLLOUT_ENV.leaseSeconds]: '5' })).toThrow(
       /HANDOVER_ROLLOUT_LEASE_SECONDS/,
     );
+  });
+
+  it('fails fast without the lock table, naming its variable', () => {
+    expect(() => rolloutEnvironment({})).toThrow(/HANDOVER_ROLLOUT_LOCK_TABLE is required/);
   });
 });

@@ -29,7 +29,7 @@ describe('Task: start-rotation', () => {
     expect(rotationToken(`${EXECUTION_ARN}-2`)).not.toBe(TOKEN);
   });
 
-  it('records the version on the lock, then rotates with the execution token', async () => {
+  it('rotates with the execution token (the version preflight recorded on the lock and its mirror)', async () => {
     // GIVEN
     const arn = world.createSecret();
 
@@ -44,8 +44,7 @@ describe('Task: start-rotation', () => {
       previousVersionId: V1,
       requestedAt: NOW.toISOString(),
     });
-    expect(world.secretsManager.calls).toEqual(['DescribeSecret', 'TagResource', 'RotateSecret']);
-    expect(world.tags(arn)[ROLLOUT_TAG.version]).toBe(TOKEN);
+    expect(world.secretsManager.calls).toEqual(['DescribeSecret', 'RotateSecret']);
     expect(world.labels(arn).VersionIdsToStages[TOKEN]).toEqual(['AWSPENDING']);
   });
 
@@ -54,7 +53,7 @@ describe('Task: start-rotation', () => {
     async (timing) => {
       // GIVEN
       const arn = world.createSecret();
-      world.secretsManager.failCall(world.secretsManager.calls.length + 2, timing);
+      world.secretsManager.failCall(world.secretsManager.calls.length + 1, timing);
 
       // WHEN
       await expect(start(arn)).rejects.toMatchObject({ name: 'Handover.RotationFailed' });
@@ -82,6 +81,40 @@ describe('Task: start-rotation', () => {
       message: expect.stringMatching(/AWSPENDING is on version stuck-.*--remove-from-version-id stuck-/),
     });
     expect(world.secretsManager.calls).not.toContain('RotateSecret');
+  });
+
+  it('in emergency mode adopts a rotation left in flight instead of refusing: the lock carries its version, and it resumes', async () => {
+    // GIVEN a rotation refused earlier (AWSPENDING on its version) and this emergency holding the lock
+    const arn = world.createSecret();
+    const stuck = 'stuck-000-0000-0000-0000-000000000009';
+    world.service.invoke('PutSecretValue', {
+      SecretId: arn,
+      ClientRequestToken: stuck,
+      SecretString: '{"username":"app_clone","password":"p"}',
+      VersionStages: ['AWSPENDING'],
+    });
+    world.putLock(arn, {
+      holder: EXECUTION_ARN,
+      mode: 'emergency',
+      leaseUntil: '2026-11-21T12:00:00.000Z',
+      version: TOKEN,
+    });
+
+    // WHEN
+    const progress = await startRotation(world.deps, {
+      Task: 'start-rotation',
+      rollout: plan(arn, { trigger: 'manual', mode: 'emergency' }),
+      rotation: { status: 'running', checks: 0 },
+    });
+
+    // THEN
+    expect(progress).toMatchObject({ status: 'running', versionId: stuck, previousVersionId: V1 });
+    expect(world.lock(arn).version).toBe(stuck);
+    expect(world.tags(arn)[ROLLOUT_TAG.version]).toBe(stuck);
+    expect(world.service.rotationsOf(arn).map((rotation) => rotation.versionId)).toEqual([stuck]);
+    expect(world.logger.lines).toContainEqual(
+      expect.objectContaining({ message: 'emergency adopts the rotation in flight' }),
+    );
   });
 
   it('refuses when rotation is not enabled on the secret', async () => {
@@ -146,6 +179,85 @@ describe('Task: check-rotation', () => {
       message: expect.stringMatching(
         /did not finish within 900 s: version .* is at AWSPENDING, not AWSCURRENT/,
       ),
+    });
+  });
+
+  describe('a rotation in flight when an event-triggered rollout took its lock', () => {
+    const V2 = 'v2-00000000-0000-0000-0000-000000000002';
+    const V3 = 'v3-00000000-0000-0000-0000-000000000003';
+    const settling = (requestedAt = NOW.toISOString()): RotationProgress => ({
+      status: 'running',
+      checks: 0,
+      versionId: V3,
+      previousVersionId: V2,
+      requestedAt,
+      inFlight: { newVersionId: V2, oldVersionId: V1 },
+    });
+    const checkEvent = (arn: string, rotation: RotationProgress) =>
+      checkRotation(world.deps, { Task: 'check-rotation', rollout: plan(arn), rotation });
+    const inFlight = (arn: string) => {
+      world.rotate(arn, V2);
+      world.service.invoke('PutSecretValue', {
+        SecretId: arn,
+        ClientRequestToken: V3,
+        SecretString: '{"username":"app","password":"p3"}',
+        VersionStages: ['AWSPENDING'],
+      });
+      world.putLock(arn, {
+        holder: EXECUTION_ARN,
+        mode: 'scheduled',
+        leaseUntil: '2026-11-21T12:00:00.000Z',
+        version: V2,
+      });
+    };
+
+    it('keeps waiting while it is in flight, within the rotation timeout', async () => {
+      const arn = world.createSecret();
+      inFlight(arn);
+
+      expect(await checkEvent(arn, settling())).toMatchObject({
+        status: 'running',
+        checks: 1,
+        versionId: V3,
+      });
+    });
+
+    it('carries the pair the event named once the rotation timeout has passed (its steps have ended; later ones are refused)', async () => {
+      const arn = world.createSecret();
+      inFlight(arn);
+
+      const progress = await checkEvent(arn, settling(new Date(NOW.getTime() - 900_000).toISOString()));
+
+      expect(progress).toMatchObject({
+        status: 'succeeded',
+        versions: { newVersionId: V2, oldVersionId: V1 },
+      });
+      expect(world.lock(arn).version).toBe(V2);
+    });
+
+    it('carries the newer version when the rotation in flight completed, and moves the lock to it', async () => {
+      const arn = world.createSecret();
+      inFlight(arn);
+      world.service.invoke('UpdateSecretVersionStage', {
+        SecretId: arn,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: V3,
+        RemoveFromVersionId: V2,
+      });
+      world.service.invoke('UpdateSecretVersionStage', {
+        SecretId: arn,
+        VersionStage: 'AWSPENDING',
+        RemoveFromVersionId: V3,
+      });
+
+      const progress = await checkEvent(arn, settling());
+
+      expect(progress).toMatchObject({
+        status: 'succeeded',
+        versions: { newVersionId: V3, oldVersionId: V2 },
+      });
+      expect(world.lock(arn).version).toBe(V3);
+      expect(world.tags(arn)[ROLLOUT_TAG.version]).toBe(V3);
     });
   });
 

@@ -26,7 +26,19 @@ function setup(overrides: Partial<CredentialStrategy<KeyringSecret>> = {}) {
     ...createKeyringStrategy(keyring),
     async inUse(old, since) {
       calls.push(`inUse:${old.username}:${since.toISOString()}`);
-      return { inUse: true, evidence: '2 sessions of app', lastUsed: new Date('2026-11-21T10:00:00Z') };
+      return {
+        inUse: true,
+        evidence: '2 sessions of app',
+        lastUsed: new Date('2026-11-21T10:00:00Z'),
+        stragglers: [
+          {
+            identity: 'app (application billing-report)',
+            from: '10.0.1.7',
+            lastSeen: new Date('2026-11-21T09:59:00Z'),
+            evidence: '2 sessions in pg_stat_activity',
+          },
+        ],
+      };
     },
     async revoke(old) {
       calls.push(`revoke:${old.username}`);
@@ -77,8 +89,19 @@ describe('Function: runStrategyAction', () => {
       observable: true,
       evidence: '2 sessions of app',
       lastUsed: '2026-11-21T10:00:00.000Z',
+      // Who, as JSON the workflow carries: identities and times, never a secret.
+      stragglers: [
+        {
+          identity: 'app (application billing-report)',
+          from: '10.0.1.7',
+          lastSeen: '2026-11-21T09:59:00.000Z',
+          evidence: '2 sessions in pg_stat_activity',
+        },
+      ],
+      stragglersOmitted: 0,
     });
     expect(s.calls).toEqual(['inUse:app:2026-11-20T00:00:00.000Z']);
+    expect(s.lines.at(-1)).toContain('"stragglers":["app (application billing-report)"]');
   });
 
   it('reports usage as not observable when the strategy cannot check it', async () => {

@@ -2,9 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { STAGE } from '../../../lambdas/rotation/constants';
 import { createRotationHandler } from '../../../lambdas/rotation/engine';
+import { ROLLOUT_TAG } from '../../../lambdas/rotation/interlock';
 import { createSecretsManagerPort } from '../../../lambdas/rotation/secrets-port';
 import type { VersionValues } from '../../../lambdas/rotation/version-values';
-import { RotationEventError, RotationStateError, SecretFormatError } from '../../../lambdas/shared/errors';
+import {
+  RotationEventError,
+  RotationRefusedError,
+  RotationStateError,
+  SecretFormatError,
+} from '../../../lambdas/shared/errors';
 import type { RotationMetrics, StructuredLogger } from '../../../lambdas/shared/observability';
 import { SecretsManagerService } from '../../../local/emulator';
 import { createKeyringStrategy, Keyring, type KeyringSecret } from '../../support/fake-strategy';
@@ -214,6 +220,170 @@ describe('Function: createRotationHandler', () => {
     const pending = s.value({ VersionId: outcome.versionId });
     expect(s.logText()).not.toContain(pending.password);
     expect(s.logText()).not.toContain(INITIAL.password);
+  });
+
+  describe('interlock with a live rollout of the secret', () => {
+    const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:Handover-rollout:orders-1';
+    const lock = (
+      s: ReturnType<typeof setup>,
+      lease: Date,
+      version = randomUUID(),
+      mode: 'scheduled' | 'emergency' = 'scheduled',
+    ) =>
+      s.service.invoke('TagResource', {
+        SecretId: s.arn,
+        Tags: [
+          { Key: ROLLOUT_TAG.holder, Value: EXECUTION },
+          { Key: ROLLOUT_TAG.lease, Value: lease.toISOString() },
+          { Key: ROLLOUT_TAG.version, Value: version },
+          { Key: ROLLOUT_TAG.mode, Value: mode },
+        ],
+      });
+    const inAnHour = () => new Date(Date.now() + 3600_000);
+    const pendingValue = { username: 'app_clone', password: 'pending-password-interlock' };
+
+    it('refuses createSecret while a rollout carrying another version holds the lock, names it, and changes nothing', async () => {
+      // GIVEN a rollout (of an earlier rotation) keeping the previous credential valid
+      const s = setup();
+      lock(s, inAnHour());
+      const before = JSON.stringify(s.stages());
+
+      // WHEN the schedule rotates again
+      const outcome = await s.rotate();
+
+      // THEN
+      expect(outcome.status).toBe('failed');
+      expect(outcome.error).toContain('RotationRefusedError: createSecret refused');
+      expect(outcome.error).toContain(EXECUTION);
+      expect(outcome.error).toContain('start an emergency rollout');
+      expect(outcome.steps.map((step) => step.step)).toEqual([
+        'createSecret',
+        'createSecret',
+        'createSecret',
+      ]);
+      expect(s.client.calls).not.toContain('PutSecretValue');
+      const after = s.stages();
+      expect(after[outcome.versionId]).toEqual([STAGE.pending]);
+      delete after[outcome.versionId];
+      expect(JSON.stringify(after)).toBe(before);
+      expect(s.keyring.passwords.has('app_clone')).toBe(false);
+      expect(s.logs.at(-1)).toMatchObject({
+        level: 'error',
+        message: 'createSecret refused',
+        fields: { outcome: 'refused', refusal: 'rollout-in-progress', step: 'createSecret' },
+      });
+      expect(s.metrics).toContain('rotation:failure');
+    });
+
+    it("lets the rollout's own rotation through (the version its lock carries)", async () => {
+      const s = setup();
+      const token = randomUUID();
+      lock(s, inAnHour(), token, 'emergency');
+
+      s.service.invoke('RotateSecret', {
+        SecretId: s.arn,
+        RotationLambdaARN: LAMBDA,
+        ClientRequestToken: token,
+      });
+      const outcome = await s.service.waitForRotation(s.arn);
+
+      expect(outcome.status).toBe('succeeded');
+      expectRotated(s, token);
+    });
+
+    it('refuses createSecret while AWSCURRENT of a secret whose rollouts are tracked was never rolled out', async () => {
+      // GIVEN a rotation whose rollout failed (the last rollout completed the version before it)
+      const s = setup();
+      const before = Object.keys(s.stages()).find((id) => s.stages()[id]?.includes(STAGE.current)) ?? '';
+      const first = await s.rotate();
+      s.service.invoke('TagResource', { SecretId: s.arn, Tags: [{ Key: ROLLOUT_TAG.done, Value: before }] });
+
+      // WHEN the next rotation comes
+      const outcome = await s.rotate();
+
+      // THEN it is refused: its consumers may still hold the credential it would take away
+      expect(first.status).toBe('succeeded');
+      expect(outcome.status).toBe('failed');
+      expect(outcome.error).toContain(`version ${first.versionId} (AWSCURRENT) of secret`);
+      expect(outcome.error).toContain('has not been rolled out');
+      expect(s.logs.at(-1)?.fields).toMatchObject({ outcome: 'refused', refusal: 'not-rolled-out' });
+
+      // ... and passes once that version is rolled out
+      s.service.invoke('UpdateSecretVersionStage', {
+        SecretId: s.arn,
+        VersionStage: STAGE.pending,
+        RemoveFromVersionId: outcome.versionId,
+      });
+      s.service.invoke('TagResource', {
+        SecretId: s.arn,
+        Tags: [{ Key: ROLLOUT_TAG.done, Value: first.versionId }],
+      });
+      expect((await s.rotate()).status).toBe('succeeded');
+    });
+
+    it('ignores a lock whose lease has expired (a rollout past its worst case)', async () => {
+      const s = setup();
+      lock(s, new Date(Date.now() - 1000));
+
+      const outcome = await s.rotate();
+
+      expect(outcome.status).toBe('succeeded');
+      expectRotated(s, outcome.versionId);
+    });
+
+    it('refuses setSecret when a rollout took the lock after createSecret ran (the race), before the target changes', async () => {
+      // GIVEN createSecret ran with no lock on the secret
+      const s = setup();
+      const token = randomUUID();
+      s.service.invoke('PutSecretValue', {
+        SecretId: s.arn,
+        ClientRequestToken: token,
+        SecretString: JSON.stringify(pendingValue),
+        VersionStages: [STAGE.pending],
+      });
+      await s.handler(s.event('createSecret', token));
+      // ... then a rollout of the previous rotation took its lock
+      lock(s, inAnHour());
+
+      // WHEN
+      const error = await s.handler(s.event('setSecret', token)).catch((e: unknown) => e);
+
+      // THEN
+      expect(error).toBeInstanceOf(RotationRefusedError);
+      expect((error as RotationRefusedError).reason).toBe('rollout-in-progress');
+      expect((error as Error).message).toContain('setSecret refused');
+      expect(s.keyring.passwords.has('app_clone')).toBe(false);
+    });
+
+    it('hands setSecret the live rollout its rotation belongs to (an emergency may reset a user in use)', async () => {
+      const s = setup();
+      const token = randomUUID();
+      s.service.invoke('PutSecretValue', {
+        SecretId: s.arn,
+        ClientRequestToken: token,
+        SecretString: JSON.stringify(pendingValue),
+        VersionStages: [STAGE.pending],
+      });
+      lock(s, inAnHour(), token, 'emergency');
+      const seen: unknown[] = [];
+      const handler = createRotationHandler({
+        strategy: {
+          ...createKeyringStrategy(s.keyring),
+          async set(_pending, _current, _previous, ctx) {
+            seen.push(ctx.rollout);
+          },
+        },
+        secrets: createSecretsManagerPort(s.client),
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+        metrics: { recordStep() {}, recordRotation() {} },
+      });
+
+      await handler(s.event('setSecret', token));
+
+      expect(seen).toEqual([
+        expect.objectContaining({ holder: EXECUTION, mode: 'emergency', version: token }),
+      ]);
+    });
   });
 
   describe('idempotency and re-entry', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BENCH_FIGURES_FILE,
+  CHAOS_FIGURES_FILE,
   markdownTable,
   readBenchFigures,
   readmeBenchBlocks,
@@ -47,6 +48,30 @@ describe('Function: recordBenchFigures', () => {
       tables: { sizes: table },
     });
     expect(BENCH_FIGURES_FILE).toBe('docs/benchmarks.json');
+  });
+
+  it('keeps the figures of npm run chaos in their own file, leaving the bench figures and other blocks alone', () => {
+    // GIVEN
+    const root = repository(
+      '<!-- bench:sizes -->\n| a |\n|---|\n| 1 |\n<!-- /bench:sizes -->\n<!-- bench:chaos -->\n| old |\n<!-- /bench:chaos -->\n',
+    );
+    recordBenchFigures({ sizes: '| a |\n|---|\n| 1 |' }, { root });
+    const chaos = '| schedules | violations |\n|---|---|\n| 500 | 0 |';
+
+    // WHEN
+    recordBenchFigures({ chaos }, { root, command: 'npm run chaos' });
+
+    // THEN
+    expect(readmeBenchBlocks(readFileSync(join(root, 'README.md'), 'utf8'))).toEqual({
+      sizes: '| a |\n|---|\n| 1 |',
+      chaos,
+    });
+    expect(readBenchFigures(root).tables).toEqual({ sizes: '| a |\n|---|\n| 1 |' });
+    expect(readBenchFigures(root, 'npm run chaos')).toMatchObject({
+      command: 'npm run chaos',
+      tables: { chaos },
+    });
+    expect(CHAOS_FIGURES_FILE).toBe('docs/chaos.json');
   });
 
   it('refuses a table README has no block for, naming the markers to add, and changes nothing', () => {

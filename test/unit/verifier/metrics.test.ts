@@ -1,6 +1,7 @@
 import type { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  callerValue,
   createCloudWatchMetricsSink,
   createEmfMetricsSink,
   mergeSnapshots,
@@ -29,6 +30,64 @@ afterEach(() => {
 });
 
 describe('Function: toMetricRecords', () => {
+  it('publishes previous-key accepts per caller too, with the caller dimension, when the verifier names callers', () => {
+    const records = toMetricRecords({
+      ...SNAPSHOT,
+      accepts: [
+        {
+          keyId: 'aaaaaaaaaaaa',
+          stage: 'previous',
+          count: 3,
+          callers: [
+            { caller: 'billing-report', count: 2 },
+            { caller: 'other', count: 1 },
+          ],
+        },
+      ],
+    });
+
+    expect(records.filter((record) => record.name === 'PreviousKeyAccepted')).toEqual([
+      { name: 'PreviousKeyAccepted', value: 3, dimensionSets: [BASE, { ...BASE, key_id: 'aaaaaaaaaaaa' }] },
+      {
+        name: 'PreviousKeyAccepted',
+        value: 2,
+        dimensionSets: [{ ...BASE, key_id: 'aaaaaaaaaaaa', caller: 'billing-report' }],
+      },
+      {
+        name: 'PreviousKeyAccepted',
+        value: 1,
+        dimensionSets: [{ ...BASE, key_id: 'aaaaaaaaaaaa', caller: 'other' }],
+      },
+    ]);
+  });
+
+  it('merges per-caller counts of a snapshot kept after a failed flush', () => {
+    const at = (callers: { caller: string; count: number }[]): VerifierMetricsSnapshot => ({
+      ...SNAPSHOT,
+      accepts: [{ keyId: 'aaaaaaaaaaaa', stage: 'previous', count: 3, callers }],
+    });
+
+    const merged = mergeSnapshots(
+      at([{ caller: 'a', count: 1 }]),
+      at([
+        { caller: 'a', count: 2 },
+        { caller: 'b', count: 1 },
+      ]),
+    );
+
+    expect(merged.accepts).toEqual([
+      {
+        keyId: 'aaaaaaaaaaaa',
+        stage: 'previous',
+        count: 6,
+        callers: [
+          { caller: 'a', count: 3 },
+          { caller: 'b', count: 1 },
+        ],
+      },
+    ]);
+  });
+
   it('publishes a heartbeat, accepts per key, rejections per reason, refresh failures and consecutive failures, without zeros', () => {
     expect(toMetricRecords(SNAPSHOT)).toEqual([
       { name: 'VerifierHeartbeat', value: 1, dimensionSets: [BASE] },
@@ -183,5 +242,19 @@ describe('Function: parseBearer', () => {
   it('ignores a missing or repeated header', () => {
     expect(parseBearer(undefined)).toBeUndefined();
     expect(parseBearer(['Bearer a', 'Bearer b'])).toBeUndefined();
+  });
+});
+
+describe('Function: callerValue', () => {
+  it.each([
+    ['billing-report', 'billing-report'],
+    ['10.0.1.7', '10.0.1.7'],
+    ['has space;and=signs', 'has_space_and_signs'],
+    ['x'.repeat(80), 'x'.repeat(64)],
+    ['', 'unknown'],
+    [undefined, 'unknown'],
+    ['Bearer hk_abcdefghijkl_secretpart', 'redacted'],
+  ])('bounds and cleans the caller identity %j to %j, never keeping a key', (value, expected) => {
+    expect(callerValue(value)).toBe(expected);
   });
 });

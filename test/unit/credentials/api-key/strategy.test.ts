@@ -334,6 +334,15 @@ describe('createApiKeyStrategy', () => {
         observable: true,
         lastUsed: new Date('2026-01-01T00:05:00Z'),
         evidence: `Acme Keys (generic HTTP) reports key ${w.current.keyId} last used at 2026-01-01T00:05:00.000Z (at or after 2026-01-01T00:00:00.000Z)`,
+        // The provider knows when, not who: the straggler named is the key's holder.
+        stragglers: [
+          expect.objectContaining({
+            identity: expect.stringContaining(
+              `whoever holds Acme Keys (generic HTTP) key ${w.current.keyId}`,
+            ),
+            lastSeen: new Date('2026-01-01T00:05:00Z'),
+          }),
+        ],
       });
     });
 

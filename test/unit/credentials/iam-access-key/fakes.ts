@@ -11,9 +11,11 @@ import type {
   StsClientFactory,
 } from '../../../../lambdas/credentials/iam-access-key';
 import type { StrategyContext } from '../../../../lambdas/rotation/strategy';
+import type { CloudTrailSend } from '../../../../lambdas/shared/cloudtrail';
 import {
   AwsServiceError,
   authError,
+  CloudTrailService,
   type IamOperation,
   IamService,
   type Principal,
@@ -78,6 +80,8 @@ export function inProcessIam(options: { clock?: FakeClock; propagationDelayMs?: 
   const clock = options.clock ?? new FakeClock();
   const model = new IamService({ now: clock.date, propagationDelayMs: options.propagationDelayMs ?? 0 });
   const sts = new StsService();
+  // Every accepted call signed with a key is a CloudTrail event, as the emulator records it.
+  const trail = new CloudTrailService({ now: () => clock.ms, lookupsPerSecond: 1000 });
   /**
    * What the emulator's authenticator decides for a request signed with `credentials` (its
    * signature stood for by the secret): the caller, or `InvalidClientTokenId` for a key that is
@@ -94,7 +98,7 @@ export function inProcessIam(options: { clock?: FakeClock; propagationDelayMs?: 
       throw authError('signatureDoesNotMatch', 'awsQuery');
     }
     model.recordUse(credentials.accessKeyId, service, 'us-east-1');
-    return {
+    const caller: Principal = {
       type: 'IAMUser',
       arn: key.identity.arn,
       accountId: key.identity.accountId,
@@ -102,6 +106,36 @@ export function inProcessIam(options: { clock?: FakeClock; propagationDelayMs?: 
       userName: key.identity.userName,
       accessKeyId: credentials.accessKeyId,
     };
+    trail.record(
+      {
+        service,
+        operation: service === 'sts' ? 'GetCallerIdentity' : 'GetSecretValue',
+        time: clock.date(),
+        requestId: crypto.randomUUID(),
+        region: 'us-east-1',
+        accessKeyId: credentials.accessKeyId,
+        caller,
+        sourceIp: '10.0.1.7',
+        userAgent: 'aws-sdk-js/3 app/billing-report',
+        requestParameters: {},
+      },
+      service,
+    );
+    return caller;
+  };
+  /** LookupEvents on the recorded events, shaped as the SDK answers (times as Dates). */
+  const cloudTrail: CloudTrailSend = {
+    // biome-ignore lint/suspicious/noExplicitAny: mirrors the SDK's overloaded send signature
+    send: (async (command: { input: Record<string, unknown> }): Promise<any> => {
+      calls.push('cloudtrail:LookupEvents');
+      const input = Object.fromEntries(
+        Object.entries(command.input).map(([key, value]) => [
+          key,
+          value instanceof Date ? value.getTime() / 1000 : value,
+        ]),
+      );
+      return trail.invoke('LookupEvents', input, 'us-east-1');
+    }) as CloudTrailSend['send'],
   };
   const calls: string[] = [];
   let fault: { index: number; timing: FaultTiming } | undefined;
@@ -151,6 +185,8 @@ export function inProcessIam(options: { clock?: FakeClock; propagationDelayMs?: 
     clock,
     iam,
     sts: stsFor,
+    cloudTrail,
+    trail,
     calls,
     /** Fails call number `index` (0-based, over every IAM and STS call) before or after it applies. */
     failCall(index: number, timing: FaultTiming) {

@@ -26,6 +26,7 @@ function world(options: IamAccessKeyStrategyOptions & { propagationDelayMs?: num
   const strategy = createIamAccessKeyStrategy({
     iam: aws.iam,
     sts: aws.sts,
+    cloudTrail: aws.cloudTrail,
     sleep: clock.sleep,
     now: clock.now,
     ...options,
@@ -555,7 +556,7 @@ describe('Strategy: iam-access-key inUse, revoke and restore', () => {
 
     expect(report).toEqual({
       inUse: false,
-      evidence: `access key ${maskAccessKeyId(old.accessKeyId)} of IAM user "app" has never been used`,
+      evidence: `access key ${maskAccessKeyId(old.accessKeyId)} of IAM user "app" has never been used; CloudTrail shows no call signed with it since 1970-01-01T00:00:00.000Z (events arrive minutes late; management events only)`,
     });
   });
 
@@ -571,6 +572,73 @@ describe('Strategy: iam-access-key inUse, revoke and restore', () => {
     expect(report?.inUse).toBe(true);
     expect(report?.lastUsed).toEqual(clock.date());
     expect(report?.evidence).toContain('(secretsmanager in us-east-1), after 2026-01-01T00:00:00.000Z');
+    // CloudTrail names who called with it: address, user agent, what, when; the key id masked.
+    const masked = maskAccessKeyId(old.accessKeyId);
+    expect(report?.stragglers).toEqual([
+      {
+        identity: `key ${masked} caller (user agent aws-sdk-js/3 app/billing-report)`,
+        from: '10.0.1.7',
+        lastSeen: clock.date(),
+        evidence: `1 call signed with key ${masked} since 2026-01-01T00:00:00.000Z (CloudTrail): secretsmanager:GetSecretValue`,
+      },
+    ]);
+    expect(JSON.stringify(report)).not.toContain(old.accessKeyId);
+  });
+
+  it('reports the old key in use when CloudTrail shows a call that GetAccessKeyLastUsed does not yet', async () => {
+    const { aws, strategy, secretOf, clock } = world();
+    const old = secretOf('app', aws.createKey('app'));
+    aws.authenticates(old.accessKeyId);
+    const since = clock.date();
+    clock.ms += 1000;
+    // The call IAM has not reflected in GetAccessKeyLastUsed yet: only CloudTrail has it.
+    aws.trail.record(
+      {
+        service: 'sts',
+        operation: 'GetCallerIdentity',
+        time: clock.date(),
+        requestId: 'r-1',
+        region: 'us-east-1',
+        accessKeyId: old.accessKeyId,
+        caller: {
+          type: 'IAMUser',
+          arn: 'arn:aws:iam::123456789012:user/app',
+          accountId: '123456789012',
+          principalId: 'AIDAEXAMPLE',
+          userName: 'app',
+          accessKeyId: old.accessKeyId,
+        },
+        sourceIp: '10.0.9.9',
+        userAgent: 'legacy-cron/1.0',
+        requestParameters: {},
+      },
+      'sts',
+    );
+
+    const report = await strategy.inUse?.(old, since, fakeContext().ctx);
+
+    expect(report?.inUse).toBe(true);
+    expect(report?.evidence).toContain('but CloudTrail names 1 caller');
+    expect(report?.stragglers?.[0]).toMatchObject({
+      from: '10.0.9.9',
+      identity: expect.stringContaining('legacy-cron/1.0'),
+    });
+  });
+
+  it('names no caller, says why, and still decides by GetAccessKeyLastUsed when CloudTrail fails', async () => {
+    const failing = {
+      send: async () =>
+        Promise.reject(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' })),
+    };
+    const { aws, strategy, secretOf } = world({ cloudTrail: failing });
+    const old = secretOf('app', aws.createKey('app'));
+
+    const { ctx, lines } = fakeContext();
+    const report = await strategy.inUse?.(old, new Date(0), ctx);
+
+    expect(report?.inUse).toBe(false);
+    expect(report?.evidence).toContain('callers unknown: CloudTrail LookupEvents failed (AccessDenied');
+    expect(lines.some((line) => line.includes('CloudTrail LookupEvents failed'))).toBe(true);
   });
 
   it('reports a key last used before `since` as not in use, with its last use', async () => {

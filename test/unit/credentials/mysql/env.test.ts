@@ -14,6 +14,7 @@ describe('Function: mysqlOptionsFromEnv', () => {
         tls: { mode: 'verify-full' },
         passwordLength: 32,
         connectTimeoutMs: 5000,
+        resetUserInUse: false,
       });
     },
   );
@@ -29,12 +30,14 @@ describe('Function: mysqlOptionsFromEnv', () => {
           HANDOVER_TLS_CA_FILE: join(dir, 'ca.pem'),
           HANDOVER_PASSWORD_LENGTH: '40',
           HANDOVER_CONNECT_TIMEOUT_MS: '2500',
+          HANDOVER_RESET_USER_IN_USE: 'true',
         }),
       ).toEqual({
         mode: 'alternating-users',
         tls: { mode: 'verify-ca', ca: expect.stringContaining('BEGIN CERTIFICATE') },
         passwordLength: 40,
         connectTimeoutMs: 2500,
+        resetUserInUse: true,
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -557,7 +557,8 @@ describe('Alternating-users strategy', () => {
     });
     await set();
     const hash = nativePasswordHash(P.pending);
-    expect(db.statements.slice(3)).toEqual([
+    // After the state reads and the in-use check of the pending user (PROCESS privilege, PROCESSLIST).
+    expect(db.statements.slice(5)).toEqual([
       "REVOKE DELETE ON `shop`.* FROM 'app_clone'@'%'",
       "GRANT `reader` TO 'app_clone'@'%'",
       "SET DEFAULT ROLE `reader` FOR 'app_clone'@'%'",
@@ -709,16 +710,33 @@ describe('Alternating-users strategy', () => {
   it('reports sessions of the old user with their client addresses', async () => {
     const { strategy, ctx } = make({
       sessions: [
-        { host: '10.0.1.7:51234', command: 'Sleep', idle: 12 },
-        { host: '10.0.1.8:40000', command: 'Query', idle: 0 },
-        { host: '10.0.1.7:51235', command: 'Sleep', idle: 3 },
+        { host: '10.0.1.7:51234', db: 'orders', command: 'Sleep', idle: 12 },
+        { host: '10.0.1.8:40000', db: 'orders', command: 'Query', idle: 0 },
+        { host: '10.0.1.7:51235', db: 'orders', command: 'Sleep', idle: 3 },
       ],
     });
+    const before = Date.now();
     const report = await strategy.inUse?.(strategy.parse(secretJson('app', P.previous)), new Date(), ctx);
     expect(report).toMatchObject({
       inUse: true,
       evidence: '3 sessions of app from 10.0.1.7, 10.0.1.8 (1 running a statement)',
     });
+    // Each client host and database is named, with how long it has been idle.
+    expect(report?.stragglers?.map(({ lastSeen: _, ...straggler }) => straggler)).toEqual([
+      {
+        identity: 'app@10.0.1.7 (database orders)',
+        from: '10.0.1.7',
+        evidence: '2 sessions in information_schema.PROCESSLIST (0 running a statement, the least idle 3 s)',
+      },
+      {
+        identity: 'app@10.0.1.8 (database orders)',
+        from: '10.0.1.8',
+        evidence: '1 session in information_schema.PROCESSLIST (1 running a statement, the least idle 0 s)',
+      },
+    ]);
+    const idle = before - (report?.stragglers?.[0]?.lastSeen?.getTime() ?? 0);
+    expect(idle).toBeGreaterThanOrEqual(2_900);
+    expect(idle).toBeLessThan(60_000);
   });
 
   it('reports no use when PROCESSLIST has no session of the old user', async () => {

@@ -12,7 +12,17 @@ describe('Function: postgresOptionsFromEnv', () => {
       tls: { mode: 'verify-full' },
       passwordLength: 32,
       connectTimeoutMs: 5000,
+      resetUserInUse: false,
     });
+  });
+
+  it('reads HANDOVER_RESET_USER_IN_USE', () => {
+    expect(
+      postgresOptionsFromEnv({
+        HANDOVER_POSTGRES_MODE: 'alternating-users',
+        HANDOVER_RESET_USER_IN_USE: 'true',
+      }).resetUserInUse,
+    ).toBe(true);
   });
 
   it('reads a CA file', () => {
@@ -39,6 +49,10 @@ describe('Function: postgresOptionsFromEnv', () => {
       'HANDOVER_TLS_CA_FILE',
     ],
     [{ HANDOVER_POSTGRES_MODE: 'single-user', HANDOVER_PASSWORD_LENGTH: '8' }, 'HANDOVER_PASSWORD_LENGTH'],
+    [
+      { HANDOVER_POSTGRES_MODE: 'alternating-users', HANDOVER_RESET_USER_IN_USE: 'yes' },
+      'HANDOVER_RESET_USER_IN_USE',
+    ],
   ])('rejects %j naming %s', (env, variable) => {
     try {
       postgresOptionsFromEnv(env);
