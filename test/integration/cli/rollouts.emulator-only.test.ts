@@ -1,4 +1,5 @@
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../../cli/errors';
@@ -90,6 +91,40 @@ describe('CLI: rotate, emergency, status', () => {
     expect(run.stderr).toMatch(/Usage of the compromised credential before revoking/);
     expect(run.stdout).toMatch(/Revoke compromised credential/);
   });
+
+  it('refuses a second scheduled rotation while a rollout runs, and lets an emergency take that rollout over', async () => {
+    // GIVEN a scheduled rollout in its grace window (its waits last as defined, capped at 2 minutes)
+    const secret = await world.managedSecret('cli/emergency/takeover', { consumers: [mirror('billing')] });
+    const machines = world.emulator.stepFunctions.stateMachines;
+    machines.maxWaitMs = 120_000;
+    const scheduled = await world.run(['rotate', secret.name, '--no-follow', '--json']);
+    machines.maxWaitMs = 20;
+    expect(scheduled.code, scheduled.stderr).toBe(EXIT.ok);
+    const executionArn = scheduled.json<{ executionArn: string }>().executionArn;
+    const entered = async () =>
+      ((await world.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [])
+        .map((event) => event.stateEnteredEventDetails?.name)
+        .filter((name): name is string => name !== undefined);
+    for (let i = 0; i < 600 && !(await entered()).includes('Grace window'); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await entered()).toContain('Grace window');
+
+    // WHEN a second scheduled rotation is asked for, then an emergency
+    const second = await world.run(['rotate', secret.name, '--no-follow']);
+    const emergency = await world.run(['emergency', secret.name, '--reason', 'key pasted in a ticket', '--yes']);
+
+    // THEN the rotation is refused (nothing started) and names the rollout and the way out ...
+    expect(second.code).toBe(EXIT.refused);
+    expect(second.stderr).toContain(`another rollout of ${secret.name} is running: ${executionArn}`);
+    expect(second.stderr).toMatch(/start an emergency rollout \(it takes a scheduled one over\)/);
+    // ... and the emergency says it takes the scheduled rollout over, which ends stopped
+    expect(emergency.code, emergency.stderr).toBe(EXIT.ok);
+    expect(emergency.stderr).toContain(`A scheduled rollout of ${secret.name} is running (${executionArn})`);
+    const stopped = await machines.waitForExecution(executionArn);
+    expect(stopped.status).toBe('ABORTED');
+    expect(stopped.error).toBe('Handover.RolloutTakenOver');
+  }, 120_000);
 
   it('needs --yes to confirm when there is no terminal', async () => {
     const secret = await world.managedSecret('cli/emergency/script');
