@@ -242,9 +242,9 @@ describe('Task: finish', () => {
   );
 
   it.each([
-    ['a rotation\'s rollout (RotationSucceeded event)', 'event', undefined, 'incomplete:run-1'],
+    ["a rotation's rollout (RotationSucceeded event)", 'event', undefined, 'incomplete:run-1'],
     ['a manual start (nothing was rotated)', 'manual', undefined, undefined],
-    ['a rotation\'s rollout while another execution holds the lock', 'event', OTHER_EXECUTION, undefined],
+    ["a rotation's rollout while another execution holds the lock", 'event', OTHER_EXECUTION, undefined],
   ] as const)(
     'after a failed preflight of %s, records AWSCURRENT as not rolled out only when it reached no consumer and nobody holds the lock',
     async (_case, trigger, holder, done) => {
@@ -261,7 +261,10 @@ describe('Task: finish', () => {
       await run(
         {
           ...input,
-          failure: { error: 'Handover.PreflightFailed', cause: 'cannot describe secret: InternalServiceError' },
+          failure: {
+            error: 'Handover.PreflightFailed',
+            cause: 'cannot describe secret: InternalServiceError',
+          },
         } as unknown as WorkflowState,
         'failed',
       );
