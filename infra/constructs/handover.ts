@@ -25,7 +25,7 @@ import type { Rotation } from './rotation-strategy';
 import { RotationConfigurationError, SecretRotation, type SecretRotationProps } from './secret-rotation';
 
 /** Options of {@link Handover.rotate}: the rotation's, and the rollout's for this secret. */
-export interface RotateOptions extends Omit<SecretRotationProps, 'secret' | 'rotation'> {
+export interface RotateOptions extends Omit<SecretRotationProps, 'secret' | 'rotation' | 'rolloutsTracked'> {
   /**
    * Who holds the credential: the rollout workflow moves each one to the new version, canary
    * first, before the old credential is revoked (`Consumer.lambda(fn)`, `Consumer.ecsService(service)`,
@@ -305,6 +305,8 @@ export class Handover extends Construct {
       rotation,
       alarms: props.alarms ?? this.monitoring !== undefined,
       monitoring: props.monitoring ?? this.monitoring,
+      // The secret is rolled out by this construct's workflow.
+      rolloutsTracked: true,
     });
     this.secrets.push({
       id: entryId,

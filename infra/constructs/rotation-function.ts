@@ -6,6 +6,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct, type IDependable } from 'constructs';
 import { defaultStrategyOf, toEnv } from '../../lambdas/credentials/contract';
+import { ROLLOUTS_ENV, ROLLOUTS_TRACKED } from '../../lambdas/rollout/contract';
 import type { CredentialType } from '../../lambdas/rotation/constants';
 import { credentialHandlerEntry } from '../paths';
 import { type CredentialTypeSpec, type RotationSettingsOf, specOf } from './credential-types';
@@ -87,6 +88,14 @@ export interface RotationFunctionOptions {
    * @default - `RotationMonitoring.of(this)`: the stack's monitoring
    */
   readonly monitoring?: RotationMonitoring;
+  /**
+   * The secrets this function rotates are rolled out by a {@link RolloutWorkflow}: a rotation is
+   * then refused while a secret has an AWSPREVIOUS and no rollout ever recorded what it rolled out
+   * (`HANDOVER_ROLLOUTS=tracked`; docs/interlock.md). The policy stack and `Handover.rotate` set it.
+   * Leave it off for secrets no workflow rolls out: their rotations would be refused from the second on.
+   * @default false
+   */
+  readonly rolloutsTracked?: boolean;
 }
 
 /** Properties of {@link RotationFunction}. */
@@ -151,6 +160,7 @@ export class RotationFunction extends Construct {
       boundary: pathOf(props.permissionsBoundary),
       alarms: props.alarms ?? true,
       monitoring: pathOf(props.monitoring),
+      rolloutsTracked: props.rolloutsTracked ?? false,
     });
     const hash = createHash('sha256').update(key).digest('hex').slice(0, 8);
     const id = `RotationFunction-${props.type}-${strategy}-${hash}`;
@@ -213,7 +223,10 @@ export class RotationFunction extends Construct {
     this.function = new HandoverFunction(this, 'Function', {
       entry: credentialHandlerEntry(props.type),
       description: `Handover: ${this.spec.title} (${this.strategy})`,
-      environment: toEnv(this.spec.contract, { ...props.settings, strategy: this.strategy }),
+      environment: {
+        ...toEnv(this.spec.contract, { ...props.settings, strategy: this.strategy }),
+        ...(props.rolloutsTracked === true ? { [ROLLOUTS_ENV]: ROLLOUTS_TRACKED } : {}),
+      },
       memorySize: props.memorySize,
       timeout: props.timeout ?? this.spec.timeout,
       logRetention: props.logRetention,

@@ -145,6 +145,7 @@ export class SecretRotation extends Construct {
         permissionsBoundary: props.permissionsBoundary,
         alarms: props.alarms,
         monitoring,
+        rolloutsTracked: props.rolloutsTracked,
       });
     this.rotationFunction = fn;
     this.rotationSchedule = rotationSchedule;

@@ -297,6 +297,8 @@ export class HandoverStack extends Stack {
       monitoring: this.monitoring,
       ageChecks: this.monitoring !== undefined && this.policy.alarms.secretAgeChecks,
       maxAge: entry.maxAge,
+      // Every rotating entry is rolled out by the stack's workflow (buildRollout).
+      rolloutsTracked: true,
     });
     return { secret, rotation };
   }

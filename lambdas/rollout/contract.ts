@@ -232,7 +232,7 @@ export const CONSUMER_DIMENSION = 'consumer';
  * rollout's DynamoDB table; the rotation functions read the mirror (the interlock). Defined beside
  * the interlock, in `lambdas/rotation/interlock.ts`, and re-exported here.
  */
-export { INCOMPLETE_ROLLOUT, ROLLOUT_TAG } from '../rotation/interlock';
+export { INCOMPLETE_ROLLOUT, ROLLOUT_TAG, ROLLOUTS_ENV, ROLLOUTS_TRACKED } from '../rotation/interlock';
 
 /**
  * The rollout lock table: its partition key, and the attributes of a secret's lock item (see

@@ -20,6 +20,12 @@ export interface RotationHandlerDeps<S> {
   /** The wall clock, for the rollout lock's lease (the interlock). @default - the system clock */
   readonly clock?: () => Date;
   /**
+   * Every secret this handler rotates is rolled out by a rollout workflow (`HANDOVER_ROLLOUTS=tracked`):
+   * a rotation is refused while the secret has an AWSPREVIOUS and no rollout ever recorded one.
+   * @default false
+   */
+  readonly rolloutsTracked?: boolean;
+  /**
    * Values of the versions the current rotation of each secret already read or stored, kept
    * between its steps in a warm environment (values of versions never change; labels are re-read).
    * @default - a memory of this handler's own
@@ -193,10 +199,10 @@ async function runStep<S>(
   const clock = deps.clock ?? (() => new Date());
   switch (event.step) {
     case 'createSecret':
-      checkInterlock(meta, event.token, event.step, clock());
+      checkInterlock(meta, event.token, event.step, clock(), deps.rolloutsTracked);
       return createSecret(event, meta, ctx, tracker, deps);
     case 'setSecret': {
-      const rollout = checkInterlock(meta, event.token, event.step, clock());
+      const rollout = checkInterlock(meta, event.token, event.step, clock(), deps.rolloutsTracked);
       const pending = await readPending(secretId, event.token, tracker, deps);
       const current = await readCurrent(meta, event.token, tracker, deps);
       await strategy.set(pending, current, previousReader(meta, tracker, deps), {

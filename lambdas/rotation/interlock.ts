@@ -37,6 +37,17 @@ export const ROLLOUT_TAG = {
  */
 export const INCOMPLETE_ROLLOUT = 'incomplete:';
 
+/**
+ * The rotation function's environment variable saying that every secret it rotates is rolled out
+ * by a Handover rollout workflow (`tracked`; the constructs set it when they wire the workflow). For
+ * such a secret, a rotation is refused while it has an AWSPREVIOUS and no rollout has ever recorded
+ * what it rolled out: that AWSCURRENT may have reached no consumer yet.
+ */
+export const ROLLOUTS_ENV = 'HANDOVER_ROLLOUTS';
+
+/** The value of {@link ROLLOUTS_ENV} for functions whose secrets are rolled out. */
+export const ROLLOUTS_TRACKED = 'tracked';
+
 /** A rollout that holds a secret's lock, as its tags say. */
 export interface LiveRollout {
   /** The execution ARN. */
@@ -93,6 +104,7 @@ export function checkInterlock(
   token: string,
   step: 'createSecret' | 'setSecret',
   now: Date,
+  rolloutsTracked = false,
 ): LiveRollout | undefined {
   const live = liveRollout(secret.tags, now);
   if (live?.version === token) return live;
@@ -102,6 +114,22 @@ export function checkInterlock(
     // the previous credential, the very one this rotation would take away.
     const done = secret.tags[ROLLOUT_TAG.done];
     const current = Object.keys(secret.versions).find((id) => secret.versions[id]?.includes('AWSCURRENT'));
+    const previous = Object.keys(secret.versions).find((id) => secret.versions[id]?.includes('AWSPREVIOUS'));
+    if (
+      (done === undefined || done === '') &&
+      rolloutsTracked &&
+      current !== undefined &&
+      previous !== undefined
+    ) {
+      // Rolled out by a workflow, rotated before, and no rollout ever recorded anything: the last
+      // rotation's rollout has not run yet (or failed before it could record), or the secret was
+      // rotated before Handover managed it. Either way its consumers may hold AWSPREVIOUS.
+      throw new RotationRefusedError(
+        secret.arn,
+        'not-rolled-out',
+        `${step} refused: version ${current} (AWSCURRENT) of secret ${secret.name} has no record of being rolled out to its consumers (no rollout has completed for this secret, and it has an AWSPREVIOUS version: its last rotation's rollout has not run or did not record, or it was rotated before Handover managed it); they may still hold the previous credential, which this rotation (version ${token}) would take away. Nothing was changed. Roll it out first: start a rollout with mode "scheduled" (handover rotate ${secret.name}: it carries AWSCURRENT to the consumers instead of rotating, and records it); Secrets Manager retries this rotation later and it passes once that rollout has completed. To rotate at once, start an emergency rollout.`,
+      );
+    }
     if (done === undefined || done === '' || current === undefined || current === done) return undefined;
     const last = done.startsWith(INCOMPLETE_ROLLOUT)
       ? `the last rollout, ${done.slice(INCOMPLETE_ROLLOUT.length)}, ended with consumers not all on AWSCURRENT`

@@ -2,6 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createLogger, createRotationMetrics } from '../shared/observability';
 import { isStrategyAction, runStrategyAction, type StrategyActionResult } from './actions';
 import { createRotationHandler } from './engine';
+import { ROLLOUTS_ENV, ROLLOUTS_TRACKED } from './interlock';
 import { createSecretsManagerPort, type SecretsManagerSend } from './secrets-port';
 import type { CredentialStrategy } from './strategy';
 
@@ -13,6 +14,12 @@ export interface RotationLambdaOptions {
    * standard endpoint variables `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_SECRETS_MANAGER`)
    */
   readonly client?: SecretsManagerSend;
+  /**
+   * Every secret this function rotates is rolled out by a rollout workflow (the interlock's
+   * never-recorded rule: `lambdas/rotation/interlock.ts`).
+   * @default - `HANDOVER_ROLLOUTS=tracked` in the environment (the constructs set it)
+   */
+  readonly rolloutsTracked?: boolean;
 }
 
 /**
@@ -38,6 +45,7 @@ export function createRotationLambda<S>(
     secrets,
     logger,
     metrics: createRotationMetrics(strategy.type),
+    rolloutsTracked: options.rolloutsTracked ?? process.env[ROLLOUTS_ENV] === ROLLOUTS_TRACKED,
   });
   return (event) =>
     isStrategyAction(event)

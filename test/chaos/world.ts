@@ -154,7 +154,8 @@ export async function startChaosWorld() {
         HANDOVER_TLS_MODE: 'verify-full',
         HANDOVER_TLS_CA_FILE: caFile,
       }),
-      { client: killable },
+      // As the constructs deploy it: every secret is rolled out by the workflow.
+      { client: killable, rolloutsTracked: true },
     );
     rotationFunctions.set(mode, lambda as LocalFunction);
     emulator.registerRotationLambda(functionArn(mode), (event) =>

@@ -110,6 +110,8 @@ export async function startRolloutWorld() {
       HANDOVER_TLS_MODE: 'verify-full',
       HANDOVER_TLS_CA_FILE: caFile,
     }),
+    // As the constructs deploy it: the secrets are rolled out by the workflow.
+    { rolloutsTracked: true },
   );
   emulator.registerRotationLambda(ROTATION_FUNCTION_ARN, rotation);
 

@@ -92,6 +92,16 @@ describe('Stack: HandoverStack', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Tags: Match.arrayWith([{ Key: 'service', Value: 'handover' }]),
     });
+    // Every rotation function knows its secrets are rolled out by the stack's workflow.
+    const rotationFunctions = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      (fn) =>
+        String(fn.Properties?.Description ?? '').startsWith('Handover: ') &&
+        !String(fn.Properties?.Description ?? '').includes('rollout'),
+    );
+    expect(rotationFunctions).toHaveLength(6);
+    for (const fn of rotationFunctions) {
+      expect(fn.Properties?.Environment?.Variables?.HANDOVER_ROLLOUTS).toBe('tracked');
+    }
   });
 
   it('gives every acknowledgement a specific written reason', () => {

@@ -91,6 +91,10 @@ describe('Construct: Handover', () => {
         { name: 'Exporter', kind: 'lambda', functionName: '<token>' },
       ],
     });
+    // The rotation function knows its secrets are rolled out (the interlock's never-recorded rule).
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ HANDOVER_ROLLOUTS: 'tracked' }) },
+    });
   });
 
   it('writes the same rollout configuration as the policy file for the same secret and consumers', () => {

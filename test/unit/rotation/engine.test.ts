@@ -30,7 +30,13 @@ interface LogLine {
 const COLD: VersionValues = { get: () => undefined, remember: () => {}, forget: () => {} };
 
 function setup(
-  options: { rotationEnabled?: boolean; initial?: string; createIsPure?: boolean; cold?: boolean } = {},
+  options: {
+    rotationEnabled?: boolean;
+    initial?: string;
+    createIsPure?: boolean;
+    cold?: boolean;
+    rolloutsTracked?: boolean;
+  } = {},
 ) {
   const service = new SecretsManagerService({ rotation: { retries: 2, retryDelayMs: 0 } });
   const client = inProcessSecretsClient(service);
@@ -65,6 +71,7 @@ function setup(
     logger,
     metrics: recorder,
     ...(options.cold === true ? { versionValues: COLD } : {}),
+    ...(options.rolloutsTracked === true ? { rolloutsTracked: true } : {}),
   });
 
   const value = (selector: { VersionStage?: string; VersionId?: string }): KeyringSecret =>
@@ -318,6 +325,43 @@ describe('Function: createRotationHandler', () => {
         SecretId: s.arn,
         Tags: [{ Key: ROLLOUT_TAG.done, Value: first.versionId }],
       });
+      expect((await s.rotate()).status).toBe('succeeded');
+    });
+
+    it('for a secret a workflow rolls out, refuses a rotation while AWSPREVIOUS exists and no rollout ever recorded one', async () => {
+      // GIVEN a function whose secrets are rolled out (HANDOVER_ROLLOUTS=tracked), a secret never
+      // rotated: its first rotation passes (its consumers hold the one version there is)
+      const s = setup({ rolloutsTracked: true });
+      const first = await s.rotate();
+      expect(first.status).toBe('succeeded');
+
+      // WHEN the next rotation comes before that rotation's rollout recorded anything
+      const outcome = await s.rotate();
+
+      // THEN it is refused, changing nothing: the consumers may still hold AWSPREVIOUS
+      expect(outcome.status).toBe('failed');
+      expect(outcome.error).toContain(`version ${first.versionId} (AWSCURRENT) of secret`);
+      expect(outcome.error).toContain('has no record of being rolled out');
+      expect(outcome.error).toContain('handover rotate');
+      expect(s.logs.at(-1)?.fields).toMatchObject({ outcome: 'refused', refusal: 'not-rolled-out' });
+      expect(s.keyring.passwords.size).toBe(2);
+
+      // ... and passes once a rollout recorded that version
+      s.service.invoke('UpdateSecretVersionStage', {
+        SecretId: s.arn,
+        VersionStage: STAGE.pending,
+        RemoveFromVersionId: outcome.versionId,
+      });
+      s.service.invoke('TagResource', {
+        SecretId: s.arn,
+        Tags: [{ Key: ROLLOUT_TAG.done, Value: first.versionId }],
+      });
+      expect((await s.rotate()).status).toBe('succeeded');
+    });
+
+    it('for a secret no workflow rolls out (the default), keeps rotating with no rollout record', async () => {
+      const s = setup();
+      expect((await s.rotate()).status).toBe('succeeded');
       expect((await s.rotate()).status).toBe('succeeded');
     });
 
