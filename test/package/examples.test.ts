@@ -142,13 +142,14 @@ describe('Package: the examples install the packed tarball and synthesize', () =
     }
   });
 
-  it('ships only what users need: the builds, the declarations, the Lambda bundles, the CLI, README and docs', async () => {
+  it('ships only what users need: the builds, the declarations, the Lambda bundles, the CLI, README, docs and the license', async () => {
     const { stdout } = await run('tar', ['tzf', tarball]);
     const files = stdout
       .split('\n')
       .filter(Boolean)
       .map((path) => path.replace(/^package\//, ''));
     expect([...new Set(files.map((path) => path.split('/')[0]))].sort()).toEqual([
+      'LICENSE',
       'README.md',
       'cli',
       'dist',
