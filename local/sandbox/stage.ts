@@ -37,7 +37,7 @@ export async function setStage(timeline: Timeline): Promise<Stage> {
     `Handover sandbox: PostgreSQL ${database.majorVersion} (TLS, test CA) on 127.0.0.1:${database.port}`,
   );
   timeline.line(
-    `                  AWS emulator (Secrets Manager, SSM, CloudWatch, SNS, EventBridge) at ${emulator.endpoint}`,
+    `                  AWS emulator (Secrets Manager, SSM, CloudWatch, CloudTrail, DynamoDB, SNS, EventBridge) at ${emulator.endpoint}`,
   );
   const caFile = join(work, 'ca.pem');
   writeFileSync(caFile, database.ca);
