@@ -148,6 +148,21 @@ export async function rotateCommand(
     }
   }
 
+  if (mode === 'scheduled') {
+    // As the rollout's lock claim decides (lambdas/rollout/claim.ts): a version never rolled out is
+    // carried to the consumers instead of rotating again.
+    const current = currentVersion(secret);
+    const done = rolloutLock(secret).done;
+    if (
+      current !== undefined &&
+      versionWith(secret.versions, STAGE.previous) !== undefined &&
+      done !== current
+    ) {
+      out.note(
+        `AWSCURRENT of ${secret.name} (version ${current}) has no record of being rolled out to its consumers: this rollout carries it to them instead of rotating (docs/interlock.md). Run handover rotate again once it has completed to rotate.`,
+      );
+    }
+  }
   const { executionArn } = await startRollout(ctx, input);
   out.note(`Started ${mode} rollout of ${secret.name}: ${executionArn}`);
   if (options.follow === false) {

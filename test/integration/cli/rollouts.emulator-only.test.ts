@@ -1,9 +1,11 @@
-import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../../cli/errors';
+import { generateSharedKey } from '../../../lambdas/verifier';
 import { type CliWorld, startCliWorld } from '../../support/cli-world';
+import { recordSecretMaterial } from '../../support/log-scan';
 
 let world: CliWorld;
 
@@ -134,6 +136,28 @@ describe('CLI: rotate, emergency, status', () => {
     expect(stopped.status).toBe('ABORTED');
     expect(stopped.error).toBe('Handover.RolloutTakenOver');
   }, 120_000);
+
+  it('says so when a rotate carries a version never rolled out to the consumers instead of rotating', async () => {
+    // GIVEN a secret whose AWSCURRENT was set outside any rollout (it has an AWSPREVIOUS, no record)
+    const secret = await world.managedSecret('cli/rotate/carries', { consumers: [mirror('reports')] });
+    const key = generateSharedKey();
+    recordSecretMaterial(key);
+    const value = JSON.stringify({ key });
+    await world.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: value }));
+    const carried = await current(secret.arn);
+
+    // WHEN
+    const run = await world.run(['rotate', secret.name]);
+
+    // THEN the rollout carried AWSCURRENT to the consumer and rotated nothing, as the CLI said first
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    expect(run.stderr).toContain(`(version ${carried}) has no record of being rolled out to its consumers`);
+    expect(await current(secret.arn)).toBe(carried);
+    const parameter = await world.ssm.send(
+      new GetParameterCommand({ Name: '/apps/reports/key', WithDecryption: true }),
+    );
+    expect(parameter.Parameter?.Value).toBe(value);
+  });
 
   it('needs --yes to confirm when there is no terminal', async () => {
     const secret = await world.managedSecret('cli/emergency/script');
