@@ -3,7 +3,7 @@ import { milestoneBase, usageDetail } from './consumer-tasks';
 import { INCOMPLETE_ROLLOUT, ROLLOUT_ERRORS } from './contract';
 import type { RolloutDeps } from './deps';
 import { causeMessage } from './errors';
-import { parseRolloutInput } from './input';
+import { parseRolloutInput, type RolloutRequest } from './input';
 import { markNotRolledOut } from './lock';
 import { consumerReport, summarize } from './notify';
 import type { WorkflowState } from './plan';
@@ -214,11 +214,10 @@ async function recordNotRolledOut(
   task: FinishTask,
   fields: Record<string, string>,
 ): Promise<void> {
-  const { caught: _caught, failure: _failure, report: _report, ...input } = state;
+  const request = requestOf(state);
+  if (request?.trigger !== 'event') return;
   let secretArn: string | undefined;
   try {
-    const request = parseRolloutInput(input);
-    if (request.trigger !== 'event') return;
     const secret = await describeSecret(deps.secretsManager, request.secretId);
     secretArn = secret.arn;
     const current = currentVersion(secret);
@@ -248,11 +247,19 @@ async function recordNotRolledOut(
 
 /** The secret an execution's input names, when preflight failed before planning. */
 function requestedSecret(state: WorkflowState): string | undefined {
+  return (
+    requestOf(state)?.secretId ??
+    (typeof state.secretId === 'string' && state.secretId !== '' ? state.secretId : undefined)
+  );
+}
+
+/** The execution's input as the workflow parses it (what the failure path added left out), if valid. */
+function requestOf(state: WorkflowState): RolloutRequest | undefined {
   const { caught: _caught, failure: _failure, report: _report, ...input } = state;
   try {
-    return parseRolloutInput(input).secretId;
+    return parseRolloutInput(input);
   } catch {
-    return typeof state.secretId === 'string' && state.secretId !== '' ? state.secretId : undefined;
+    return undefined;
   }
 }
 
