@@ -146,6 +146,36 @@ function claimOf(claim: LockClaim) {
   };
 }
 
+/**
+ * One conditional write to a secret's lock item (UpdateItem): the expression attribute names are
+ * derived from the expressions; a refusal throws `ConditionalCheckFailedException`, carrying the
+ * item as it was (`ALL_OLD`) so no second read is needed.
+ */
+function updateLock(
+  table: LockTable,
+  secretArn: string,
+  write: {
+    readonly update: string;
+    readonly condition: string;
+    readonly values: Record<string, AttributeValue>;
+    /** Return the item as written. @default false */
+    readonly returnNew?: boolean;
+  },
+) {
+  return table.dynamodb.send(
+    new UpdateItemCommand({
+      TableName: table.tableName,
+      Key: { [LOCK_ATTRIBUTE.secretArn]: s(secretArn) },
+      UpdateExpression: write.update,
+      ConditionExpression: write.condition,
+      ExpressionAttributeNames: namesFor(write.update, write.condition),
+      ExpressionAttributeValues: write.values,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      ...(write.returnNew === true ? { ReturnValues: 'ALL_NEW' as const } : {}),
+    }),
+  );
+}
+
 /** What {@link acquireLock} found. */
 export type AcquireResult =
   | { readonly outcome: 'taken'; readonly lock: LockState }
@@ -167,21 +197,12 @@ export async function acquireLock(
   const condition = `(attribute_not_exists(#holder) OR #holder = :me)${unlessDone === undefined ? '' : ' AND (attribute_not_exists(#done) OR #done <> :current)'}`;
   const update = `SET ${set} REMOVE #takenOverFrom, #takeoverReason`;
   try {
-    const out = await table.dynamodb.send(
-      new UpdateItemCommand({
-        TableName: table.tableName,
-        Key: { [LOCK_ATTRIBUTE.secretArn]: s(claim.secretArn) },
-        UpdateExpression: update,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: namesFor(update, condition),
-        ExpressionAttributeValues: {
-          ...values,
-          ...(unlessDone === undefined ? {} : { ':current': s(unlessDone) }),
-        },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
+    const out = await updateLock(table, claim.secretArn, {
+      update,
+      condition,
+      values: { ...values, ...(unlessDone === undefined ? {} : { ':current': s(unlessDone) }) },
+      returnNew: true,
+    });
     return { outcome: 'taken', lock: lockOfItem(out.Attributes) };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
@@ -211,22 +232,16 @@ export async function takeOverLock(
       : '#holder = :previous AND #leaseUntil = :previousLease';
   const update = `SET ${set}, #takenOverFrom = :previous, #takeoverReason = :reason`;
   try {
-    await table.dynamodb.send(
-      new UpdateItemCommand({
-        TableName: table.tableName,
-        Key: { [LOCK_ATTRIBUTE.secretArn]: s(claim.secretArn) },
-        UpdateExpression: update,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: namesFor(update, condition),
-        ExpressionAttributeValues: {
-          ...values,
-          ':previous': s(previous.holder ?? ''),
-          ':reason': s(reason.slice(0, 1000)),
-          ...(previous.leaseUntil === undefined ? {} : { ':previousLease': s(previous.leaseUntil) }),
-        },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
+    await updateLock(table, claim.secretArn, {
+      update,
+      condition,
+      values: {
+        ...values,
+        ':previous': s(previous.holder ?? ''),
+        ':reason': s(reason.slice(0, 1000)),
+        ...(previous.leaseUntil === undefined ? {} : { ':previousLease': s(previous.leaseUntil) }),
+      },
+    });
     return true;
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
@@ -246,16 +261,11 @@ export async function setLockVersion(
   version: string,
 ): Promise<boolean> {
   try {
-    await table.dynamodb.send(
-      new UpdateItemCommand({
-        TableName: table.tableName,
-        Key: { [LOCK_ATTRIBUTE.secretArn]: s(secretArn) },
-        UpdateExpression: 'SET #version = :version',
-        ConditionExpression: '#holder = :me',
-        ExpressionAttributeNames: namesFor('#version #holder'),
-        ExpressionAttributeValues: { ':version': s(version), ':me': s(holder) },
-      }),
-    );
+    await updateLock(table, secretArn, {
+      update: 'SET #version = :version',
+      condition: '#holder = :me',
+      values: { ':version': s(version), ':me': s(holder) },
+    });
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;
@@ -286,20 +296,11 @@ export async function releaseLock(
   const update = `SET #releasedBy = :me${doneVersion === undefined ? '' : ', #done = :done'} REMOVE #holder, #mode, #leaseUntil, #takenAt, #version, #takenOverFrom, #takeoverReason`;
   const condition = '#holder = :me';
   try {
-    await table.dynamodb.send(
-      new UpdateItemCommand({
-        TableName: table.tableName,
-        Key: { [LOCK_ATTRIBUTE.secretArn]: s(secretArn) },
-        UpdateExpression: update,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: namesFor(update, condition),
-        ExpressionAttributeValues: {
-          ':me': s(holder),
-          ...(doneVersion === undefined ? {} : { ':done': s(doneVersion) }),
-        },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
+    await updateLock(table, secretArn, {
+      update,
+      condition,
+      values: { ':me': s(holder), ...(doneVersion === undefined ? {} : { ':done': s(doneVersion) }) },
+    });
     return { outcome: 'released' };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
@@ -327,16 +328,11 @@ export async function markNotRolledOut(
   const update = 'SET #done = :marker';
   const condition = 'attribute_not_exists(#holder) AND (attribute_not_exists(#done) OR #done <> :current)';
   try {
-    await table.dynamodb.send(
-      new UpdateItemCommand({
-        TableName: table.tableName,
-        Key: { [LOCK_ATTRIBUTE.secretArn]: s(secretArn) },
-        UpdateExpression: update,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: namesFor(update, condition),
-        ExpressionAttributeValues: { ':marker': s(marker), ':current': s(current) },
-      }),
-    );
+    await updateLock(table, secretArn, {
+      update,
+      condition,
+      values: { ':marker': s(marker), ':current': s(current) },
+    });
   } catch (error) {
     if (isConditionFailure(error)) return false;
     throw error;

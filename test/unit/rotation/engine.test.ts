@@ -247,6 +247,15 @@ describe('Function: createRotationHandler', () => {
         ],
       });
     const inAnHour = () => new Date(Date.now() + 3600_000);
+    /** A rollout completed `version` (as finish records it); the refused rotation's label is cleared. */
+    const rolledOut = (s: ReturnType<typeof setup>, version: string, refused: string) => {
+      s.service.invoke('UpdateSecretVersionStage', {
+        SecretId: s.arn,
+        VersionStage: STAGE.pending,
+        RemoveFromVersionId: refused,
+      });
+      s.service.invoke('TagResource', { SecretId: s.arn, Tags: [{ Key: ROLLOUT_TAG.done, Value: version }] });
+    };
     const pendingValue = { username: 'app_clone', password: 'pending-password-interlock' };
 
     it('refuses createSecret while a rollout carrying another version holds the lock, names it, and changes nothing', async () => {
@@ -316,15 +325,7 @@ describe('Function: createRotationHandler', () => {
       expect(s.logs.at(-1)?.fields).toMatchObject({ outcome: 'refused', refusal: 'not-rolled-out' });
 
       // ... and passes once that version is rolled out
-      s.service.invoke('UpdateSecretVersionStage', {
-        SecretId: s.arn,
-        VersionStage: STAGE.pending,
-        RemoveFromVersionId: outcome.versionId,
-      });
-      s.service.invoke('TagResource', {
-        SecretId: s.arn,
-        Tags: [{ Key: ROLLOUT_TAG.done, Value: first.versionId }],
-      });
+      rolledOut(s, first.versionId, outcome.versionId);
       expect((await s.rotate()).status).toBe('succeeded');
     });
 
@@ -347,15 +348,7 @@ describe('Function: createRotationHandler', () => {
       expect(s.keyring.passwords.size).toBe(2);
 
       // ... and passes once a rollout recorded that version
-      s.service.invoke('UpdateSecretVersionStage', {
-        SecretId: s.arn,
-        VersionStage: STAGE.pending,
-        RemoveFromVersionId: outcome.versionId,
-      });
-      s.service.invoke('TagResource', {
-        SecretId: s.arn,
-        Tags: [{ Key: ROLLOUT_TAG.done, Value: first.versionId }],
-      });
+      rolledOut(s, first.versionId, outcome.versionId);
       expect((await s.rotate()).status).toBe('succeeded');
     });
 
